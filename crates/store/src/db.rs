@@ -1,0 +1,199 @@
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use ocop_domain::units::UnitsFileError;
+
+/// Everything that can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot use database {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot open database {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("{origin}: {source}")]
+    UnitsFile {
+        origin: String,
+        #[source]
+        source: UnitsFileError,
+    },
+}
+
+/// Which backend a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on one of the two supported backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Replaces the password of a URL with `***`, for messages and logs.
+pub fn mask_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Opens a pool. `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a
+    /// SQLite file (`sqlite:path`, `sqlite://path` or a plain path), created when missing.
+    /// Fails fast (within seconds) when the database cannot be reached.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let masked = mask_url(url);
+        let connect_error = |source| StoreError::Connect {
+            url: masked.clone(),
+            source,
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|error| StoreError::InvalidUrl {
+                    url: masked.clone(),
+                    reason: error.to_string(),
+                })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(connect_error)?;
+            return Ok(Db::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || url.contains("://") && !url.starts_with("sqlite://") {
+            return Err(StoreError::InvalidUrl {
+                url: masked,
+                reason: "expected postgres://…, sqlite:PATH or a file path".into(),
+            });
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    pub fn kind(&self) -> DbKind {
+        match self {
+            Db::Sqlite(_) => DbKind::Sqlite,
+            Db::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        crate::on_db!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`), so
+    /// two writers wait for each other instead of failing half-way with `SQLITE_BUSY`.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        crate::on_db!(self, |pool| pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_passwords() {
+        assert_eq!(
+            mask_url("postgres://ocop:secret@db.example:5432/ocop"),
+            "postgres://ocop:***@db.example:5432/ocop"
+        );
+        assert_eq!(
+            mask_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(mask_url("ocop.db"), "ocop.db");
+    }
+
+    #[tokio::test]
+    async fn refuses_unknown_schemes() {
+        let error = Db::connect("mysql://root@localhost/x").await.unwrap_err();
+        assert!(matches!(error, StoreError::InvalidUrl { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn reports_unreachable_postgres_with_masked_url() {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        let error = Db::connect("postgres://u:hunter2@127.0.0.1:1/x")
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("postgres://u:***@127.0.0.1:1/x"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}
