@@ -1,1 +1,292 @@
-fn main() {}
+//! `ocop`: one binary for the OCOP management system. It wires the layers together: parses the
+//! command line, opens the database, and hands work to `ocop-store` and `ocop-web`.
+
+mod bench;
+mod demo;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing_subscriber::EnvFilter;
+
+use ocop_store::units::{self, LoadReport};
+use ocop_store::{Db, StoreError};
+
+const DEFAULT_DB: &str = "sqlite:ocop.db";
+
+#[derive(Parser)]
+#[command(
+    name = "ocop",
+    version,
+    about = "OCOP programme management system (Mỗi xã một sản phẩm)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// Database URL: `postgres://user:pass@host/db`, or a SQLite file (`sqlite:PATH` or a path),
+    /// created on first use.
+    #[arg(long = "db", env = "OCOP_DATABASE_URL", default_value = DEFAULT_DB)]
+    url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages, JSON API under /api/v1, /healthz and /readyz).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "OCOP_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo dataset first if the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and load the bundled administrative units, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill the database with the demo dataset.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Seed for the generated records: the same seed gives the same dataset.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Administrative units.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Measure speed targets and print figures (see docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load or update units from a units file (format: docs/units.md). Idempotent; a malformed
+    /// file is refused whole with the line and the problem.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The units file (.tsv).
+        file: PathBuf,
+    },
+}
+
+/// An error the user can act on: printed as one line, exit code 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("ocop: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ocop: {error:#}");
+            if error.downcast_ref::<UsageError>().is_some()
+                || error.downcast_ref::<StoreError>().is_some_and(|e| {
+                    matches!(
+                        e,
+                        StoreError::Connect { .. }
+                            | StoreError::InvalidUrl { .. }
+                            | StoreError::UnitsFile { .. }
+                    )
+                })
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("OCOP_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("OCOP_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { db, addr, demo } => serve(&db.url, addr, demo).await,
+        Command::Migrate { db } => {
+            let db = open_migrated(&db.url).await?;
+            let counts = units::counts(&db).await?;
+            println!(
+                "Database ready: {} provinces, {} communes in force; {} former units.",
+                counts.provinces,
+                counts.communes,
+                counts.legacy_provinces + counts.legacy_districts + counts.legacy_communes
+            );
+            db.close().await;
+            Ok(())
+        }
+        Command::Demo { db, seed } => {
+            let db = open_migrated(&db.url).await?;
+            let summary = demo::load(&db, seed).await?;
+            println!("{summary}");
+            db.close().await;
+            Ok(())
+        }
+        Command::Units {
+            command: UnitsCommand::Import { db, file },
+        } => import_units(&db.url, &file).await,
+        Command::Bench { command } => bench::run(command).await,
+    }
+}
+
+/// Opens the database, applies migrations and makes sure the bundled units are loaded.
+async fn open_migrated(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    if let Some(report) = units::ensure_bundled(&db).await? {
+        print_load_report(units::BUNDLED_UNITS_ORIGIN, &report);
+    }
+    Ok(db)
+}
+
+fn print_load_report(origin: &str, report: &LoadReport) {
+    eprintln!(
+        "Units from {origin}: {} added, {} updated, {} unchanged; {} successions added, {} already present.",
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.successions_added,
+        report.successions_present
+    );
+    if report.skipped_rows() > 0 {
+        eprintln!(
+            "Skipped {} succession rows of the source data:",
+            report.skipped_rows()
+        );
+        for (reason, count, examples) in &report.skipped {
+            eprintln!("  {count} rows: {reason}; for example:");
+            for example in examples {
+                eprintln!("    line {}: {}", example.line, example.detail);
+            }
+        }
+    }
+}
+
+async fn import_units(url: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| UsageError(format!("cannot read {}: {error}", file.display())))?;
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} units")
+            .context("progress bar template")?
+            .progress_chars("=> "),
+    );
+    bar.set_message("Writing");
+    let origin = file.display().to_string();
+    let report = units::load(&db, &text, &origin, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    print_load_report(&origin, &report);
+    db.close().await;
+    Ok(())
+}
+
+async fn serve(url: &str, addr: SocketAddr, load_demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = open_migrated(url).await?;
+    if load_demo && !demo::is_loaded(&db).await? {
+        let summary = demo::load(&db, demo::DEFAULT_SEED).await?;
+        tracing::info!(%summary, "demo dataset loaded");
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| {
+        let hint = if error.kind() == std::io::ErrorKind::AddrInUse {
+            " (another program, perhaps another ocop, is using it: choose another with --addr)"
+        } else {
+            ""
+        };
+        UsageError(format!("cannot listen on {addr}: {error}{hint}"))
+    })?;
+    tracing::info!(
+        %addr,
+        database = %ocop_store::mask_url(url),
+        ready_in_ms = started.elapsed().as_millis() as u64,
+        "ocop is serving"
+    );
+    eprintln!("ocop: serving on http://{addr}/");
+    ocop_web::serve(
+        listener,
+        ocop_web::AppState { db: db.clone() },
+        shutdown_signal(),
+    )
+    .await
+    .context("server error")?;
+    db.close().await;
+    tracing::info!("ocop stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

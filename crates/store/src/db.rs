@@ -30,6 +30,19 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (as opposed to a query that failed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Connect { .. }
+                | StoreError::Sqlx(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+                )
+        )
+    }
+}
+
 /// Which backend a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {

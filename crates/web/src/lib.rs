@@ -1,1 +1,90 @@
+//! HTTP for ocop: the axum router with its pages, JSON API, assets and health checks.
+//!
+//! This crate knows HTTP and presentation; rules come from `ocop-domain`, data from
+//! `ocop-store`. Handlers return [`error::AppError`] (JSON) or [`error::PageError`] (HTML).
 
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod format;
+pub mod i18n;
+pub mod pages;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use ocop_store::Db;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/units", get(api::search))
+        .route("/units/provinces", get(api::provinces))
+        .route("/units/{code}", get(api::unit));
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/units", get(pages::units_index))
+        .route("/units/{code}", get(pages::unit_page))
+        .route("/lang/{code}", get(pages::set_lang))
+        .route("/assets/{file}", get(assets::serve_asset))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            // Everything is served by ocop itself; SVG charts are inline.
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "not ready");
+            error::AppError::DatabaseUnavailable.into_response()
+        }
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets in-flight
+/// requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

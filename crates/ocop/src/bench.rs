@@ -1,0 +1,209 @@
+//! `ocop bench …`: measurements behind docs/PERFORMANCE.md. They print figures; they are not
+//! tests, because these machines are shared and noisy.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use ocop_domain::units::UnitLevel;
+use ocop_store::{Db, units};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Start `ocop serve` on a migrated database, time it until /readyz answers, and read its
+    /// resident memory once idle.
+    Startup {
+        #[command(flatten)]
+        db: super::DbArgs,
+        /// How many starts to time.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
+    /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
+    UnitsLookup {
+        #[command(flatten)]
+        db: super::DbArgs,
+        /// Lookups per query word.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Startup { db, runs } => startup(&db.url, runs).await,
+        BenchCommand::UnitsLookup { db, iterations } => units_lookup(&db.url, iterations).await,
+    }
+}
+
+/// Percentile of sorted durations (nearest rank).
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.3} ms", duration.as_secs_f64() * 1000.0)
+}
+
+async fn units_lookup(url: &str, iterations: usize) -> anyhow::Result<()> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    units::ensure_bundled(&db).await?;
+    // Provinces, communes and former units; with and without diacritics; rare and common words.
+    let queries = [
+        "dong nai",
+        "Đồng Nai",
+        "ha noi",
+        "phuong 14",
+        "tan phu",
+        "xa an",
+        "bach long vi",
+        "quan go vap",
+        "nghe an",
+        "zzz",
+    ];
+    let mut timings = Vec::with_capacity(queries.len() * iterations);
+    for query in queries {
+        for _ in 0..iterations {
+            let start = Instant::now();
+            let found = units::search(&db, query, None, 20).await?;
+            timings.push(start.elapsed());
+            std::hint::black_box(found);
+        }
+    }
+    let level_start = Instant::now();
+    units::search(&db, "an", Some(UnitLevel::Commune), 20).await?;
+    let level_time = level_start.elapsed();
+    timings.sort();
+    println!(
+        "units lookup on {:?}: {} lookups of {} queries",
+        db.kind(),
+        timings.len(),
+        queries.len()
+    );
+    println!(
+        "  p50 {}  p95 {}  p99 {}  max {}  (one level-filtered lookup: {})",
+        ms(percentile(&timings, 50.0)),
+        ms(percentile(&timings, 95.0)),
+        ms(percentile(&timings, 99.0)),
+        ms(*timings.last().unwrap_or(&Duration::ZERO)),
+        ms(level_time)
+    );
+    db.close().await;
+    Ok(())
+}
+
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?)
+}
+
+fn ready(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(50)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    if stream
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.starts_with("HTTP/1.1 200")
+}
+
+fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn startup(url: &str, runs: usize) -> anyhow::Result<()> {
+    // Migrate once, so that each run measures a start on a migrated database.
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    units::ensure_bundled(&db).await?;
+    db.close().await;
+    let exe = std::env::current_exe().context("cannot find the ocop binary")?;
+    let mut times = Vec::new();
+    let mut memory = Vec::new();
+    for _ in 0..runs.max(1) {
+        let addr = free_port()?;
+        let start = Instant::now();
+        let mut child = Command::new(&exe)
+            .args(["serve", "--db", url, "--addr", &addr.to_string()])
+            .env("OCOP_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start ocop serve")?;
+        loop {
+            if ready(addr) {
+                break;
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("ocop serve exited early with {status}");
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                bail!("ocop serve was not ready after 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        times.push(start.elapsed());
+        std::thread::sleep(Duration::from_millis(500));
+        if let Some(kib) = resident_kib(child.id()) {
+            memory.push(kib);
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+    times.sort();
+    memory.sort();
+    println!(
+        "startup to ready (/readyz 200) on a migrated database, {} runs:",
+        times.len()
+    );
+    println!(
+        "  min {}  median {}  max {}",
+        ms(times[0]),
+        ms(percentile(&times, 50.0)),
+        ms(*times.last().unwrap_or(&Duration::ZERO))
+    );
+    if let (Some(low), Some(high)) = (memory.first(), memory.last()) {
+        println!(
+            "idle resident memory after ready: {:.1}–{:.1} MB",
+            *low as f64 / 1024.0,
+            *high as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let sorted: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&sorted, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&sorted, 95.0), Duration::from_millis(95));
+        assert_eq!(percentile(&sorted, 100.0), Duration::from_millis(100));
+        assert_eq!(percentile(&[], 95.0), Duration::ZERO);
+    }
+}

@@ -1,0 +1,116 @@
+//! One error type for the web layer, with a stable machine-readable code per case.
+//!
+//! API handlers return `AppError` (rendered as JSON); page handlers wrap it in [`PageError`]
+//! (rendered as an HTML page in the reader's language). Storage errors become `internal` or
+//! `database_unavailable` and are logged, never shown in detail.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use ocop_store::StoreError;
+
+use crate::i18n::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{what} not found: {key}")]
+    NotFound {
+        code: &'static str,
+        what: &'static str,
+        key: String,
+    },
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code clients can rely on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound { code, .. } | AppError::BadRequest { code, .. } => code,
+            AppError::DatabaseUnavailable => "database_unavailable",
+            AppError::Internal => "internal",
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        tracing::error!(%error, "storage error");
+        if error.is_unavailable() {
+            AppError::DatabaseUnavailable
+        } else {
+            AppError::Internal
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// An [`AppError`] shown as a page.
+#[derive(Debug)]
+pub struct PageError {
+    pub error: AppError,
+    pub lang: Lang,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.error.status();
+        match crate::pages::error_page(self.lang, status, &self.error) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.error.to_string()).into_response(),
+        }
+    }
+}
+
+/// Lets page handlers use `?` on storage calls: `.map_err(page_error(lang))`.
+pub fn page_error<E: Into<AppError>>(lang: Lang) -> impl Fn(E) -> PageError {
+    move |error| PageError {
+        error: error.into(),
+        lang,
+    }
+}

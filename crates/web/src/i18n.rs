@@ -1,0 +1,135 @@
+//! Messages in Vietnamese (default) and English, chosen per request from the `lang` cookie.
+//!
+//! The locale travels with each request (never a process-wide setting), so two people reading
+//! in two languages at once each get their own.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "vi",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+/// A language the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch in the header.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::Vi => langid!("vi"),
+            Lang::En => langid!("en"),
+        }
+    }
+
+    /// The message `key`; a missing key shows as the key itself, which tests catch.
+    pub fn t(self, key: &str) -> String {
+        LOCALES
+            .try_lookup(&self.id(), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The message `key` with named arguments.
+    pub fn t_with(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), value.clone()))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn has(self, key: &str) -> bool {
+        LOCALES.try_lookup(&self.id(), key).is_some()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_request_parts(parts, state).await?;
+        Ok(jar
+            .get(LANG_COOKIE)
+            .and_then(|cookie| Lang::parse(cookie.value()))
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_key() {
+        let keys = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|line| line.split_once(" ="))
+                .map(|(key, _)| key.trim().to_string())
+                .filter(|key| !key.starts_with('#') && !key.starts_with('.'))
+                .collect()
+        };
+        let vi = keys(include_str!("../locales/vi/main.ftl"));
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        assert!(!vi.is_empty());
+        for key in &vi {
+            assert!(en.contains(key), "English lacks {key}");
+            assert!(
+                Lang::Vi.has(key) && Lang::En.has(key),
+                "{key} does not load"
+            );
+        }
+        for key in &en {
+            assert!(vi.contains(key), "Vietnamese lacks {key}");
+        }
+    }
+
+    #[test]
+    fn vietnamese_is_the_default() {
+        assert_eq!(Lang::default(), Lang::Vi);
+        assert_eq!(Lang::Vi.t("nav-home"), "Trang chủ");
+        assert_eq!(Lang::En.t("nav-home"), "Home");
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}
