@@ -1,0 +1,291 @@
+//! The web application through HTTP, on whichever database `OCOP_TEST_DATABASE_URL` selects
+//! (SQLite by default). Requests go through the full router, middleware included.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use ocop_store::testing::TestDb;
+use ocop_web::{AppState, router};
+
+struct App {
+    router: Router,
+    test: TestDb,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .unwrap_or_else(|| panic!("no {name} header"))
+            .to_str()
+            .unwrap()
+    }
+}
+
+async fn app() -> App {
+    let test = TestDb::with_units().await;
+    App {
+        router: router(AppState {
+            db: test.db.clone(),
+        }),
+        test,
+    }
+}
+
+impl App {
+    async fn get_with(&self, uri: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.get_with(uri, None).await
+    }
+}
+
+fn error_code(reply: &Reply) -> String {
+    reply.json()["error"]["code"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn home_page_is_vietnamese_with_live_figures_and_a_chart() {
+    let app = app().await;
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(home.body.contains(r#"<html lang="vi">"#));
+    assert!(home.body.contains("Trang chủ"));
+    assert!(home.body.contains(r#"<span class="value">34</span>"#));
+    assert!(home.body.contains(r#"<span class="value">3.321</span>"#));
+    assert!(home.body.contains(r#"<span class="value">10.034</span>"#));
+    assert!(home.body.contains("<svg"), "the chart is missing");
+    assert!(home.body.contains(r#"<a href="/units/01">"#));
+    assert!(home.body.contains(r#"name="viewport""#));
+    // Security headers on every response; no external assets.
+    assert_eq!(home.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(home.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'self'"));
+    for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(!home.body.contains(external), "external asset: {external}");
+    }
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered_and_stays_on_site() {
+    let app = app().await;
+    let switch = app.get("/lang/en?next=/units%3Fq%3Dhue").await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.header(header::LOCATION), "/units?q=hue");
+    let cookie = switch.header(header::SET_COOKIE);
+    assert!(cookie.starts_with("lang=en;"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(cookie.contains("Max-Age=31536000"));
+
+    let english = app.get_with("/", Some("lang=en")).await;
+    assert!(english.body.contains(r#"<html lang="en">"#));
+    assert!(english.body.contains("Communes, wards, special zones"));
+    assert!(english.body.contains(r#"<span class="value">3.321</span>"#));
+    assert!(english.body.contains("Tiếng Việt"));
+    // An unknown cookie value falls back to Vietnamese.
+    assert!(app.get_with("/", Some("lang=xx")).await.body.contains(r#"lang="vi""#));
+
+    let outside = app.get("/lang/vi?next=//evil.example/").await;
+    assert_eq!(outside.header(header::LOCATION), "/");
+    let unknown = app.get("/lang/fr").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn api_lists_exactly_the_34_provinces() {
+    let app = app().await;
+    let reply = app.get("/api/v1/units/provinces").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header(header::CONTENT_TYPE).starts_with("application/json"));
+    let body = reply.json();
+    assert_eq!(body["count"], 34);
+    let units = body["units"].as_array().unwrap();
+    assert_eq!(units.len(), 34);
+    assert!(units.iter().all(|u| u["level"] == "province" && u["valid_to"].is_null()));
+    let mut codes: Vec<&str> = units.iter().map(|u| u["code"].as_str().unwrap()).collect();
+    codes.dedup();
+    assert_eq!(codes.len(), 34);
+    insta::assert_json_snapshot!("provinces", body);
+}
+
+#[tokio::test]
+async fn api_search_folds_names() {
+    let app = app().await;
+    for query in ["dong%20nai", "%C4%90%E1%BB%93ng%20Nai", "%C4%90%E1%BB%92NG%20NAI"] {
+        let body = app.get(&format!("/api/v1/units?q={query}")).await.json();
+        assert_eq!(body["units"][0]["code"], "75", "{query}");
+        assert_eq!(body["units"][0]["name"], "Tỉnh Đồng Nai", "{query}");
+    }
+    let communes = app.get("/api/v1/units?q=an%20hoi&level=commune&limit=3").await.json();
+    assert_eq!(communes["count"], 3);
+    assert!(
+        communes["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["level"] == "commune")
+    );
+
+    let missing = app.get("/api/v1/units").await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&missing), "missing_query");
+    let level = app.get("/api/v1/units?q=an&level=hamlet").await;
+    assert_eq!((level.status, error_code(&level).as_str()), (StatusCode::BAD_REQUEST, "invalid_level"));
+    let limit = app.get("/api/v1/units?q=an&limit=0").await;
+    assert_eq!(error_code(&limit), "invalid_limit");
+    let huge = app.get("/api/v1/units?q=an&limit=abc").await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn api_unit_has_parent_children_and_predecessors() {
+    let app = app().await;
+    let ward = app.get("/api/v1/units/26882").await;
+    assert_eq!(ward.status, StatusCode::OK);
+    let body = ward.json();
+    assert_eq!(body["name"], "Phường An Hội Tây");
+    assert_eq!(body["parent"]["code"], "79");
+    let predecessors: Vec<&str> = body["predecessors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(predecessors.contains(&"Phường 14"), "{predecessors:?}");
+    insta::assert_json_snapshot!("unit_26882", body);
+
+    // The same code before the reform names the old ward, which points at its successor.
+    let old = app.get("/api/v1/units/26882?on=2025-06-30").await.json();
+    assert_eq!(old["name"], "Phường 14");
+    assert_eq!(old["parent"]["name"], "Quận Gò Vấp");
+    assert_eq!(old["successors"][0]["name"], "Phường An Hội Tây");
+
+    let province = app.get("/api/v1/units/75").await.json();
+    assert_eq!(province["children"].as_array().unwrap().len(), 95);
+    assert!(province["parent"].is_null());
+
+    let unknown = app.get("/api/v1/units/99999").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&unknown), "unit_not_found");
+    let bad_date = app.get("/api/v1/units/75?on=30/06/2025").await;
+    assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&bad_date), "invalid_date");
+    let nothing_then = app.get("/api/v1/units/26882?on=1990-01-01").await;
+    assert_eq!(nothing_then.status, StatusCode::OK, "old units have no known start");
+    let route = app.get("/api/v1/nothing-here").await;
+    assert_eq!((route.status, error_code(&route).as_str()), (StatusCode::NOT_FOUND, "route_not_found"));
+}
+
+#[tokio::test]
+async fn unit_pages_browse_provinces_communes_and_old_units() {
+    let app = app().await;
+    let index = app.get("/units").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(index.body.matches(r#"<a href="/units/"#).count(), 34);
+    assert!(index.body.contains("Tỉnh Đồng Nai"));
+
+    let search = app.get("/units?q=dong+nai").await;
+    assert!(search.body.contains("Kết quả cho “dong nai”"));
+    assert!(search.body.contains(r#"<a href="/units/75">Tỉnh Đồng Nai</a>"#));
+    assert!(search.body.contains(r#"<a href="/units/75?on=2025-06-30">Tỉnh Đồng Nai</a>"#));
+
+    let hcm = app.get("/units/79").await;
+    assert_eq!(hcm.status, StatusCode::OK);
+    assert!(hcm.body.contains("Phường An Hội Tây"));
+    assert!(hcm.body.contains(r#"<a href="/units/26882?on=2025-06-30">Phường 14</a>"#));
+    assert!(hcm.body.contains("01/07/2025"), "dates are dd/mm/yyyy");
+
+    let old = app.get("/units/26882?on=2025-06-30").await;
+    assert!(old.body.contains("Đơn vị cũ"));
+    assert!(old.body.contains("Đã sáp nhập vào"));
+    assert!(old.body.contains("30/06/2025"));
+    let district = app.get("/units/79:quan-go-vap?on=2025-06-30").await;
+    assert_eq!(district.status, StatusCode::OK);
+    assert!(district.body.contains("Phường 14"));
+
+    let missing = app.get("/units/99999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Không tìm thấy"));
+    assert!(missing.body.contains("unit_not_found"));
+    let bad = app.get("/units/75?on=hôm-qua").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(app.get("/no/such/page").await.body.contains("Không tìm thấy"));
+}
+
+#[tokio::test]
+async fn user_text_is_escaped() {
+    let app = app().await;
+    let reply = app.get("/units?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(!reply.body.contains("<script>alert(1)"));
+    assert!(reply.body.contains("&#60;script&#62;") || reply.body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn assets_are_served_with_long_caching() {
+    let app = app().await;
+    let home = app.get("/").await;
+    let css_url = home
+        .body
+        .split("href=\"")
+        .find_map(|rest| rest.split('"').next().filter(|u| u.ends_with(".css")))
+        .unwrap()
+        .to_string();
+    assert!(css_url.starts_with("/assets/app.") && css_url.len() > "/assets/app..css".len());
+    let css = app.get(&css_url).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
+    assert_eq!(css.header(header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert!(css.body.contains("@media"));
+    let stale = app.get("/assets/app.00000000.css").await;
+    assert_eq!(stale.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = app().await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let ready = app.get("/readyz").await;
+    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready"));
+    app.test.db.close().await;
+    let closed = app.get("/readyz").await;
+    assert_eq!(closed.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error_code(&closed), "database_unavailable");
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+}
