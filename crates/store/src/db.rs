@@ -12,21 +12,18 @@ use ocop_domain::units::UnitsFileError;
 pub enum StoreError {
     #[error("cannot use database {url}: {reason}")]
     InvalidUrl { url: String, reason: String },
-    #[error("cannot open database {url}: {source}")]
-    Connect {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
+    // Messages include their cause and expose no `source`, so that a printed chain
+    // (`{:#}`) says each thing once.
+    #[error("cannot open database {url}: {cause}")]
+    Connect { url: String, cause: sqlx::Error },
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("database error: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+    #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
-    #[error("{origin}: {source}")]
+    #[error("{origin}: {cause}")]
     UnitsFile {
         origin: String,
-        #[source]
-        source: UnitsFileError,
+        cause: UnitsFileError,
     },
 }
 
@@ -90,9 +87,9 @@ impl Db {
     /// Fails fast (within seconds) when the database cannot be reached.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let masked = mask_url(url);
-        let connect_error = |source| StoreError::Connect {
+        let connect_error = |cause| StoreError::Connect {
             url: masked.clone(),
-            source,
+            cause,
         };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options =
@@ -144,10 +141,10 @@ impl Db {
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         }
-        Ok(())
+        .map_err(StoreError::Migrate)
     }
 
     /// Whether the database answers.

@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 use ocop_domain::text::fold;
-use ocop_domain::units::{LoadPlan, Skip, SkipReason, UnitKind, UnitLevel, parse_units_file};
+use ocop_domain::units::{
+    LoadPlan, ParentRef, Skip, SkipReason, UnitKind, UnitLevel, UnitsFileError, parse_units_file,
+};
 
 use crate::{Db, StoreError, Tx, meta, on_db, on_tx};
 
@@ -147,26 +149,49 @@ pub async fn load(
     origin: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LoadReport, StoreError> {
-    let file_error = |source| StoreError::UnitsFile {
+    let file_error = |cause| StoreError::UnitsFile {
         origin: origin.to_string(),
-        source,
+        cause,
     };
     let plan = parse_units_file(text)
         .map_err(file_error)?
         .plan()
         .map_err(file_error)?;
     let mut tx = db.begin().await?;
-    let report = write_plan(&mut tx, &plan, progress).await?;
+    let report = write_plan(&mut tx, &plan, progress)
+        .await
+        .map_err(|error| match error {
+            WriteError::Store(error) => error,
+            WriteError::File(cause) => file_error(cause),
+        })?;
     meta::set(&mut tx, CHECKSUM_KEY, &checksum(text)).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Writing a plan fails on the database, or on a file that names a parent nobody has.
+enum WriteError {
+    Store(StoreError),
+    File(UnitsFileError),
+}
+
+impl From<StoreError> for WriteError {
+    fn from(error: StoreError) -> WriteError {
+        WriteError::Store(error)
+    }
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(error: sqlx::Error) -> WriteError {
+        WriteError::Store(error.into())
+    }
 }
 
 async fn write_plan(
     tx: &mut Tx,
     plan: &LoadPlan,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<LoadReport, StoreError> {
+) -> Result<LoadReport, WriteError> {
     let existing: Vec<(String, Option<NaiveDate>, StoredUnit)> = on_tx!(tx, |conn| {
         let rows = sqlx::query(
             "SELECT id, code, kind, name, parent_id, valid_from, valid_to, decree FROM units",
@@ -207,6 +232,50 @@ async fn write_plan(
         })
         .collect();
 
+    // Parents outside the file: the stored unit with that code in force on the child's date.
+    let mut stored_by_code: HashMap<&str, Vec<(&StoredUnit, Option<NaiveDate>)>> = HashMap::new();
+    for ((code, valid_to), unit) in &existing {
+        stored_by_code
+            .entry(code.as_str())
+            .or_default()
+            .push((unit, *valid_to));
+    }
+    let mut parent_ids: Vec<Option<i64>> = Vec::with_capacity(plan.units.len());
+    for (index, parent) in plan.parents.iter().enumerate() {
+        parent_ids.push(match parent {
+            None => None,
+            Some(ParentRef::InFile(parent)) => Some(ids[*parent]),
+            Some(ParentRef::Stored { code, on }) => {
+                let child = &plan.units[index];
+                let found = stored_by_code.get(code.as_str()).and_then(|candidates| {
+                    candidates.iter().find(|(unit, valid_to)| {
+                        let level = UnitKind::parse(&unit.kind).map(UnitKind::level);
+                        level.is_some_and(|level| level < child.level())
+                            && match on {
+                                Some(day) => {
+                                    unit.valid_from.is_none_or(|from| from <= *day)
+                                        && valid_to.is_none_or(|to| *day <= to)
+                                }
+                                None => valid_to.is_none(),
+                            }
+                    })
+                });
+                match found {
+                    Some((unit, _)) => Some(unit.id),
+                    None => {
+                        return Err(WriteError::File(UnitsFileError {
+                            line: child.line,
+                            message: format!(
+                                "unit {} ({}): parent {code} is neither in the file nor in the database for the same period",
+                                child.code, child.name
+                            ),
+                        }));
+                    }
+                }
+            }
+        });
+    }
+
     let mut report = LoadReport::default();
     let mut inserts = Vec::new();
     let mut updates = Vec::new();
@@ -215,7 +284,7 @@ async fn write_plan(
             id: ids[index],
             kind: unit.kind.as_str().to_string(),
             name: unit.name.clone(),
-            parent_id: plan.parents[index].map(|parent| ids[parent]),
+            parent_id: parent_ids[index],
             valid_from: unit.valid_from,
             decree: unit.decree.clone(),
         };
@@ -252,7 +321,7 @@ async fn write_plan(
                     .bind(unit.kind.as_str())
                     .bind(unit.name.clone())
                     .bind(fold(&unit.name))
-                    .bind(plan.parents[index].map(|parent| ids[parent]))
+                    .bind(parent_ids[index])
                     .bind(unit.valid_from)
                     .bind(unit.valid_to)
                     .bind(unit.decree.clone());
@@ -277,7 +346,7 @@ async fn write_plan(
         .bind(unit.kind.as_str())
         .bind(unit.name.clone())
         .bind(fold(&unit.name))
-        .bind(plan.parents[index].map(|parent| ids[parent]))
+        .bind(parent_ids[index])
         .bind(unit.valid_from)
         .bind(unit.decree.clone())
         .execute(&mut *conn)

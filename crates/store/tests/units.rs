@@ -192,6 +192,30 @@ unit\tcommune\t99003\tXã Ba\thamlet\t75\t2026-01-01\t\t\n";
             .unwrap()
             .is_none()
     );
+
+    // A parent may be a stored unit; one that exists nowhere refuses the file.
+    let into_stored = "# ocop-units 1\nunit\tcommune\t99004\tXã Bốn\txa\t79\t2026-01-01\t\t\n";
+    units::load(&test.db, into_stored, "stored.tsv", &mut |_, _| {})
+        .await
+        .unwrap();
+    let added = units::find_by_code(&test.db, "99004", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let hcm = units::find_by_code(&test.db, "79", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(added.parent_id, Some(hcm.id));
+    let orphan = "# ocop-units 1\n\nunit\tcommune\t99005\tXã Năm\txa\t98\t2026-01-01\t\t\n";
+    let error = units::load(&test.db, orphan, "orphan.tsv", &mut |_, _| {})
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "orphan.tsv: line 3: unit 99005 (Xã Năm): parent 98 is neither in the file nor in the database for the same period"
+    );
+
     let after = units::counts(&test.db).await.unwrap();
-    assert_eq!(after.communes, before.communes + 1);
+    assert_eq!(after.communes, before.communes + 2);
 }

@@ -79,7 +79,6 @@ impl Lang {
             .try_lookup_with_args(&self.id(), key, &args)
             .unwrap_or_else(|| key.to_string())
     }
-
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Lang {

@@ -94,7 +94,10 @@ async fn home_page_is_vietnamese_with_live_figures_and_a_chart() {
     assert!(home.body.contains(r#"name="viewport""#));
     // Security headers on every response; no external assets.
     assert_eq!(home.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
-    assert!(home.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'self'"));
+    assert!(
+        home.header(header::CONTENT_SECURITY_POLICY)
+            .contains("default-src 'self'")
+    );
     for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
         assert!(!home.body.contains(external), "external asset: {external}");
     }
@@ -117,7 +120,12 @@ async fn the_language_switch_is_remembered_and_stays_on_site() {
     assert!(english.body.contains(r#"<span class="value">3.321</span>"#));
     assert!(english.body.contains("Tiếng Việt"));
     // An unknown cookie value falls back to Vietnamese.
-    assert!(app.get_with("/", Some("lang=xx")).await.body.contains(r#"lang="vi""#));
+    assert!(
+        app.get_with("/", Some("lang=xx"))
+            .await
+            .body
+            .contains(r#"lang="vi""#)
+    );
 
     let outside = app.get("/lang/vi?next=//evil.example/").await;
     assert_eq!(outside.header(header::LOCATION), "/");
@@ -130,12 +138,20 @@ async fn api_lists_exactly_the_34_provinces() {
     let app = app().await;
     let reply = app.get("/api/v1/units/provinces").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.header(header::CONTENT_TYPE).starts_with("application/json"));
+    assert!(
+        reply
+            .header(header::CONTENT_TYPE)
+            .starts_with("application/json")
+    );
     let body = reply.json();
     assert_eq!(body["count"], 34);
     let units = body["units"].as_array().unwrap();
     assert_eq!(units.len(), 34);
-    assert!(units.iter().all(|u| u["level"] == "province" && u["valid_to"].is_null()));
+    assert!(
+        units
+            .iter()
+            .all(|u| u["level"] == "province" && u["valid_to"].is_null())
+    );
     let mut codes: Vec<&str> = units.iter().map(|u| u["code"].as_str().unwrap()).collect();
     codes.dedup();
     assert_eq!(codes.len(), 34);
@@ -145,12 +161,19 @@ async fn api_lists_exactly_the_34_provinces() {
 #[tokio::test]
 async fn api_search_folds_names() {
     let app = app().await;
-    for query in ["dong%20nai", "%C4%90%E1%BB%93ng%20Nai", "%C4%90%E1%BB%92NG%20NAI"] {
+    for query in [
+        "dong%20nai",
+        "%C4%90%E1%BB%93ng%20Nai",
+        "%C4%90%E1%BB%92NG%20NAI",
+    ] {
         let body = app.get(&format!("/api/v1/units?q={query}")).await.json();
         assert_eq!(body["units"][0]["code"], "75", "{query}");
         assert_eq!(body["units"][0]["name"], "Tỉnh Đồng Nai", "{query}");
     }
-    let communes = app.get("/api/v1/units?q=an%20hoi&level=commune&limit=3").await.json();
+    let communes = app
+        .get("/api/v1/units?q=an%20hoi&level=commune&limit=3")
+        .await
+        .json();
     assert_eq!(communes["count"], 3);
     assert!(
         communes["units"]
@@ -164,7 +187,10 @@ async fn api_search_folds_names() {
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&missing), "missing_query");
     let level = app.get("/api/v1/units?q=an&level=hamlet").await;
-    assert_eq!((level.status, error_code(&level).as_str()), (StatusCode::BAD_REQUEST, "invalid_level"));
+    assert_eq!(
+        (level.status, error_code(&level).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_level")
+    );
     let limit = app.get("/api/v1/units?q=an&limit=0").await;
     assert_eq!(error_code(&limit), "invalid_limit");
     let huge = app.get("/api/v1/units?q=an&limit=abc").await;
@@ -205,9 +231,16 @@ async fn api_unit_has_parent_children_and_predecessors() {
     assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&bad_date), "invalid_date");
     let nothing_then = app.get("/api/v1/units/26882?on=1990-01-01").await;
-    assert_eq!(nothing_then.status, StatusCode::OK, "old units have no known start");
+    assert_eq!(
+        nothing_then.status,
+        StatusCode::OK,
+        "old units have no known start"
+    );
     let route = app.get("/api/v1/nothing-here").await;
-    assert_eq!((route.status, error_code(&route).as_str()), (StatusCode::NOT_FOUND, "route_not_found"));
+    assert_eq!(
+        (route.status, error_code(&route).as_str()),
+        (StatusCode::NOT_FOUND, "route_not_found")
+    );
 }
 
 #[tokio::test]
@@ -220,13 +253,24 @@ async fn unit_pages_browse_provinces_communes_and_old_units() {
 
     let search = app.get("/units?q=dong+nai").await;
     assert!(search.body.contains("Kết quả cho “dong nai”"));
-    assert!(search.body.contains(r#"<a href="/units/75">Tỉnh Đồng Nai</a>"#));
-    assert!(search.body.contains(r#"<a href="/units/75?on=2025-06-30">Tỉnh Đồng Nai</a>"#));
+    assert!(
+        search
+            .body
+            .contains(r#"<a href="/units/75">Tỉnh Đồng Nai</a>"#)
+    );
+    assert!(
+        search
+            .body
+            .contains(r#"<a href="/units/75?on=2025-06-30">Tỉnh Đồng Nai</a>"#)
+    );
 
     let hcm = app.get("/units/79").await;
     assert_eq!(hcm.status, StatusCode::OK);
     assert!(hcm.body.contains("Phường An Hội Tây"));
-    assert!(hcm.body.contains(r#"<a href="/units/26882?on=2025-06-30">Phường 14</a>"#));
+    assert!(
+        hcm.body
+            .contains(r#"<a href="/units/26882?on=2025-06-30">Phường 14</a>"#)
+    );
     assert!(hcm.body.contains("01/07/2025"), "dates are dd/mm/yyyy");
 
     let old = app.get("/units/26882?on=2025-06-30").await;
@@ -243,13 +287,20 @@ async fn unit_pages_browse_provinces_communes_and_old_units() {
     assert!(missing.body.contains("unit_not_found"));
     let bad = app.get("/units/75?on=hôm-qua").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(app.get("/no/such/page").await.body.contains("Không tìm thấy"));
+    assert!(
+        app.get("/no/such/page")
+            .await
+            .body
+            .contains("Không tìm thấy")
+    );
 }
 
 #[tokio::test]
 async fn user_text_is_escaped() {
     let app = app().await;
-    let reply = app.get("/units?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    let reply = app
+        .get("/units?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(!reply.body.contains("<script>alert(1)"));
     assert!(reply.body.contains("&#60;script&#62;") || reply.body.contains("&lt;script&gt;"));
@@ -269,7 +320,10 @@ async fn assets_are_served_with_long_caching() {
     let css = app.get(&css_url).await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
-    assert_eq!(css.header(header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert_eq!(
+        css.header(header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
     assert!(css.body.contains("@media"));
     let stale = app.get("/assets/app.00000000.css").await;
     assert_eq!(stale.status, StatusCode::NOT_FOUND);
@@ -280,7 +334,10 @@ async fn health_and_readiness() {
     let app = app().await;
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let ready = app.get("/readyz").await;
-    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready"));
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (StatusCode::OK, "ready")
+    );
     app.test.db.close().await;
     let closed = app.get("/readyz").await;
     assert_eq!(closed.status, StatusCode::SERVICE_UNAVAILABLE);

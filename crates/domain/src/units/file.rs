@@ -217,10 +217,20 @@ pub struct Skip {
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
     pub units: Vec<UnitRecord>,
-    /// `parents[i]` is the index of `units[i]`'s parent.
-    pub parents: Vec<Option<usize>>,
+    /// `parents[i]` is where `units[i]`'s parent is (`None` for provinces).
+    pub parents: Vec<Option<ParentRef>>,
     pub successions: Vec<PlannedSuccession>,
     pub skipped: Vec<Skip>,
+}
+
+/// Where a unit's parent is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParentRef {
+    /// Another unit of the same file, by index into [`LoadPlan::units`].
+    InFile(usize),
+    /// A unit not in the file: the one with this code in force on `on` (`None`: in force now),
+    /// which must already be in the database.
+    Stored { code: String, on: Option<NaiveDate> },
 }
 
 /// A unit's identity: its code and the last day it is in force (`None`: still in force).
@@ -265,23 +275,19 @@ impl UnitsFile {
                 parents.push(None);
                 continue;
             };
-            let on = unit.valid_to.or(unit.valid_from);
+            let on = unit.reference_date();
             let parent = [UnitLevel::District, UnitLevel::Province]
                 .into_iter()
                 .filter(|level| *level < unit.level())
                 .find_map(|level| find(parent_code, level, on));
-            match parent {
-                Some(parent) => parents.push(Some(parent)),
-                None => {
-                    return Err(error(
-                        unit.line,
-                        format!(
-                            "unit {} ({}): parent {parent_code} is not in the file for the same period",
-                            unit.code, unit.name
-                        ),
-                    ));
-                }
-            }
+            // A parent outside the file must already be stored; the loader checks that.
+            parents.push(Some(match parent {
+                Some(index) => ParentRef::InFile(index),
+                None => ParentRef::Stored {
+                    code: parent_code.clone(),
+                    on,
+                },
+            }));
         }
 
         let mut successions = Vec::new();
@@ -383,9 +389,10 @@ succession\tcommune\t11111\t26041\t2025-07-01\t\t\n";
         let plan = parse_units_file(SAMPLE).unwrap().plan().unwrap();
         assert_eq!(plan.units.len(), 5);
         // The new ward's parent is the new province; the old ward's is the old district.
-        assert_eq!(plan.parents[1], Some(0));
-        assert_eq!(plan.parents[3], Some(2));
-        assert_eq!(plan.parents[4], Some(3));
+        assert_eq!(plan.parents[0], None);
+        assert_eq!(plan.parents[1], Some(ParentRef::InFile(0)));
+        assert_eq!(plan.parents[3], Some(ParentRef::InFile(2)));
+        assert_eq!(plan.parents[4], Some(ParentRef::InFile(3)));
         assert_eq!(plan.successions.len(), 2);
         assert_eq!(plan.successions[1].predecessor, 4);
         assert_eq!(plan.successions[1].successor, 1);
@@ -433,9 +440,16 @@ succession\tcommune\t11111\t26041\t2025-07-01\t\t\n";
         assert!(refused(bad_date).message.contains("not a date"));
         let wrong_level = "# ocop-units 1\nunit\tcommune\t75\tX\ttinh\t\t\t\t\n";
         assert!(refused(wrong_level).message.contains("province kind"));
-        let orphan = "# ocop-units 1\nunit\tcommune\t1\tXã A\txa\t99\t\t\t\n";
-        assert!(refused(orphan).message.contains("parent 99"));
-        assert_eq!(refused(orphan).line, 2);
+        let outside = "# ocop-units 1\nunit\tcommune\t1\tXã A\txa\t99\t2026-01-01\t\t\n";
+        let plan = parse_units_file(outside).unwrap().plan().unwrap();
+        let on = NaiveDate::from_ymd_opt(2026, 1, 1);
+        assert_eq!(
+            plan.parents[0],
+            Some(ParentRef::Stored {
+                code: "99".into(),
+                on
+            })
+        );
         let twice = "# ocop-units 1\nunit\tprovince\t75\tX\ttinh\t\t\t\t\nunit\tprovince\t75\tY\ttinh\t\t\t\t\n";
         assert!(refused(twice).message.contains("appears twice"));
         assert_eq!(refused(twice).line, 3);

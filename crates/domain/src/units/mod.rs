@@ -8,8 +8,8 @@
 mod file;
 
 pub use file::{
-    LoadPlan, PlannedSuccession, Skip, SkipReason, UnitIdentity, UnitsFile, UnitsFileError,
-    parse_units_file,
+    LoadPlan, ParentRef, PlannedSuccession, Skip, SkipReason, UnitIdentity, UnitsFile,
+    UnitsFileError, parse_units_file,
 };
 
 use chrono::NaiveDate;
@@ -159,6 +159,12 @@ pub struct UnitRecord {
 impl UnitRecord {
     pub fn level(&self) -> UnitLevel {
         self.kind.level()
+    }
+
+    /// The day that places the unit in its period: its last day, else its first, else none
+    /// (a unit in force with no known start).
+    pub fn reference_date(&self) -> Option<NaiveDate> {
+        self.valid_to.or(self.valid_from)
     }
 
     /// Whether the unit is in force on `date` (open ends are unbounded).

@@ -1,0 +1,264 @@
+//! The `ocop` binary as people run it: help, exit codes, messages, serving and shutting down.
+//! Databases come from `OCOP_TEST_DATABASE_URL` (SQLite files by default).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ocop_store::testing::TestDb;
+use ocop_store::units;
+
+fn ocop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args(args)
+        .env("OCOP_LOG", "warn")
+        .env_remove("OCOP_DATABASE_URL")
+        .output()
+        .expect("cannot run ocop")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let top = ocop(&["--help"]);
+    assert!(top.status.success());
+    let text = String::from_utf8_lossy(&top.stdout);
+    for command in ["serve", "migrate", "demo", "units", "bench"] {
+        assert!(text.contains(command), "{command} missing from --help");
+    }
+    for args in [
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["units", "import", "--help"],
+        vec!["bench", "startup", "--help"],
+    ] {
+        let output = ocop(&args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("--db"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_with_the_password_masked() {
+    let output = ocop(&["migrate", "--db", "postgres://ocop:s3cret@127.0.0.1:1/ocop"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("ocop: cannot open database postgres://ocop:***@127.0.0.1:1/ocop:")
+    );
+    assert!(!message.contains("s3cret"));
+    assert!(!message.contains("panicked"));
+
+    let malformed = ocop(&["migrate", "--db", "mysql://root@localhost/ocop"]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(stderr(&malformed).contains("cannot use database mysql://root@localhost/ocop"));
+}
+
+#[tokio::test]
+async fn units_import_refuses_a_malformed_file_whole_and_is_idempotent() {
+    let test = TestDb::with_units().await;
+    let before = units::counts(&test.db).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("ocop_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let broken = dir.join("broken.tsv");
+    std::fs::write(
+        &broken,
+        "# ocop-units 1\nunit\tcommune\t99001\tXã Một\txa\t75\t2026-01-01\t\t\nunit\tcommune\t99002\tXã Hai\txa\n",
+    )
+    .unwrap();
+    let output = ocop(&[
+        "units",
+        "import",
+        "--db",
+        test.url(),
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("broken.tsv: line 3: `unit` needs 9 tab-separated columns, found 5"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        units::find_by_code(&test.db, "99001", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let good = dir.join("good.tsv");
+    std::fs::write(
+        &good,
+        "# ocop-units 1\nunit\tcommune\t99001\tXã Một\txa\t75\t2026-01-01\t\tNQ 1\n",
+    )
+    .unwrap();
+    for round in 0..2 {
+        let output = ocop(&[
+            "units",
+            "import",
+            "--db",
+            test.url(),
+            good.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let expected = if round == 0 {
+            "1 added, 0 updated"
+        } else {
+            "0 added, 0 updated, 1 unchanged"
+        };
+        assert!(
+            stderr(&output).contains(expected),
+            "round {round}: {}",
+            stderr(&output)
+        );
+    }
+    let after = units::counts(&test.db).await.unwrap();
+    assert_eq!(after.communes, before.communes + 1);
+
+    let missing = ocop(&[
+        "units",
+        "import",
+        "--db",
+        test.url(),
+        "/nonexistent/units.tsv",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read /nonexistent/units.tsv"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn migrate_reports_skipped_source_rows() {
+    let test = TestDb::empty().await;
+    let output = ocop(&["migrate", "--db", test.url()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains("34 provinces, 3321 communes in force"),
+        "{out}"
+    );
+    let report = stderr(&output);
+    assert!(report.contains("Skipped 943 succession rows"), "{report}");
+    assert!(report.contains("431 rows: the new unit's code is not among the units"));
+    assert!(report.contains("512 rows: the old unit has no code"));
+    // Nothing left to do the second time.
+    let again = ocop(&["migrate", "--db", test.url()]);
+    assert!(again.status.success());
+    assert!(!stderr(&again).contains("Skipped"));
+
+    let demo = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    assert!(String::from_utf8_lossy(&demo.stdout).contains("Demo dataset (seed 7)"));
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(child: &mut Child, port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if http_get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("ocop serve exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("ocop serve was not ready in 30 s");
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_gracefully_on_sigterm() {
+    let test = TestDb::empty().await;
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args([
+            "serve",
+            "--demo",
+            "--db",
+            test.url(),
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("OCOP_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(&mut child, port);
+    let home = http_get(port, "/").unwrap();
+    assert!(home.starts_with("HTTP/1.1 200"));
+    assert!(home.contains("3.321"));
+
+    // A second server on the same port says why it cannot start.
+    let clash = ocop(&[
+        "serve",
+        "--db",
+        test.url(),
+        "--addr",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    assert_eq!(clash.status.code(), Some(2));
+    let message = stderr(&clash);
+    assert!(
+        message.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{message}"
+    );
+    assert!(message.contains("--addr"), "{message}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit}");
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("serving on http://127.0.0.1:"), "{log}");
+}
