@@ -30,8 +30,7 @@ fn normalize_type(declared: &str) -> String {
 
 async fn schema(db: &Db) -> Schema {
     let mut columns: BTreeMap<String, BTreeMap<String, (String, bool)>> = BTreeMap::new();
-    let mut indexes = Vec::new();
-    match db {
+    let mut indexes: Vec<String> = match db {
         Db::Sqlite(pool) => {
             let tables: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -56,13 +55,13 @@ async fn schema(db: &Db) -> Schema {
                     );
                 }
             }
-            indexes = sqlx::query_scalar(
+            sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'index' \
                  AND name NOT LIKE 'sqlite_autoindex%'",
             )
             .fetch_all(pool)
             .await
-            .unwrap();
+            .unwrap()
         }
         Db::Postgres(pool) => {
             let rows = sqlx::query(
@@ -81,15 +80,15 @@ async fn schema(db: &Db) -> Schema {
                     (normalize_type(row.get("data_type")), nullable == "NO"),
                 );
             }
-            indexes = sqlx::query_scalar(
+            sqlx::query_scalar(
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' \
                  AND indexname NOT LIKE '%_pkey' AND tablename <> '_sqlx_migrations'",
             )
             .fetch_all(pool)
             .await
-            .unwrap();
+            .unwrap()
         }
-    }
+    };
     indexes.sort();
     Schema { columns, indexes }
 }
