@@ -63,7 +63,44 @@ mod tests {
         assert_eq!(normalize("  Xã   Tân  Phú "), "Xã Tân Phú");
     }
 
+    #[test]
+    fn substring_index_keeps_ranking_order() {
+        let index = SubstringIndex::new([
+            ("Tỉnh Đồng Nai".to_string(), 1),
+            ("Xã Đồng Nai".to_string(), 2),
+            ("Xã Nai Đồng".to_string(), 3),
+            ("Đồng Nai Đồng Nai".to_string(), 4),
+        ]);
+        assert_eq!(index.len(), 4);
+        assert_eq!(index.find("dong nai", 10, |_| true), vec![&1, &2, &4]);
+        assert_eq!(index.find("ĐỒNG NAI", 1, |_| true), vec![&1]);
+        assert_eq!(index.find("dong nai", 10, |n| *n > 1), vec![&2, &4]);
+        assert!(index.find("  ", 10, |_| true).is_empty());
+        assert!(index.find("nai\nxa", 10, |_| true).is_empty());
+        assert!(
+            SubstringIndex::<u8>::default()
+                .find("a", 1, |_| true)
+                .is_empty()
+        );
+    }
+
     proptest! {
+        #[test]
+        fn substring_index_agrees_with_a_plain_scan(
+            names in proptest::collection::vec("[a-dđĐàá ]{0,8}", 0..30),
+            query in "[a-dđà ]{0,3}",
+            limit in 0usize..40,
+        ) {
+            let index = SubstringIndex::new(names.iter().cloned().enumerate().map(|(i, n)| (n, i)));
+            let needle = fold(&query);
+            let expected: Vec<usize> = (0..names.len())
+                .filter(|&i| !needle.is_empty() && fold(&names[i]).contains(&needle))
+                .take(limit)
+                .collect();
+            let found: Vec<usize> = index.find(&query, limit, |_| true).into_iter().copied().collect();
+            prop_assert_eq!(found, expected);
+        }
+
         #[test]
         fn fold_is_idempotent(text in "\\PC{0,40}") {
             let once = fold(&text);
@@ -77,5 +114,71 @@ mod tests {
             prop_assert_eq!(fold(&nfd), fold(&text));
             prop_assert!(fold(&text).is_ascii());
         }
+    }
+}
+
+/// Substring search over many folded names, kept in a caller-chosen order (best first), so that
+/// the first `n` hits are the `n` best and the search can stop there.
+///
+/// All names sit in one buffer separated by `\n`, searched with a SIMD substring finder: a scan
+/// of every unit name in Vietnam (about 300 KB) takes tens of microseconds, where a SQL `LIKE
+/// '%…%'` has to visit every row.
+#[derive(Debug, Clone, Default)]
+pub struct SubstringIndex<T> {
+    text: String,
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> SubstringIndex<T> {
+    /// Builds the index from `(name, item)` pairs in ranking order; names are folded here.
+    pub fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut index = SubstringIndex {
+            text: String::new(),
+            starts: Vec::new(),
+            items: Vec::new(),
+        };
+        for (name, item) in entries {
+            index.starts.push(index.text.len());
+            index.text.push_str(&fold(&name));
+            index.text.push('\n');
+            index.items.push(item);
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Up to `limit` items that `keep` accepts and whose folded name contains the folded
+    /// `query`, in ranking order, each once. An empty query finds nothing.
+    pub fn find(&self, query: &str, limit: usize, keep: impl Fn(&T) -> bool) -> Vec<&T> {
+        let needle = fold(query);
+        let mut found = Vec::new();
+        if needle.is_empty() || limit == 0 {
+            return found;
+        }
+        let mut last = None;
+        // The needle has no `\n` (folding turns white space into single spaces), so a hit never
+        // spans two names.
+        for position in memchr::memmem::find_iter(self.text.as_bytes(), needle.as_bytes()) {
+            let entry = self.starts.partition_point(|&start| start <= position) - 1;
+            if last == Some(entry) {
+                continue;
+            }
+            last = Some(entry);
+            if keep(&self.items[entry]) {
+                found.push(&self.items[entry]);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        found
     }
 }

@@ -258,7 +258,7 @@ async fn serve(url: &str, addr: SocketAddr, load_demo: bool) -> anyhow::Result<(
     eprintln!("ocop: serving on http://{addr}/");
     ocop_web::serve(
         listener,
-        ocop_web::AppState { db: db.clone() },
+        ocop_web::AppState::new(db.clone()),
         shutdown_signal(),
     )
     .await

@@ -55,8 +55,9 @@ async fn bundled_units_load_with_the_expected_counts_and_report_defects() {
 #[tokio::test]
 async fn search_folds_diacritics_and_ranks_provinces_first() {
     let test = TestDb::with_units().await;
+    let search = units::UnitSearch::default();
     for query in ["dong nai", "Đồng Nai", "ĐỒNG NAI", "  dong   NAI "] {
-        let found = units::search(&test.db, query, None, 10).await.unwrap();
+        let found = search.search(&test.db, query, None, 10).await.unwrap();
         let first = found
             .first()
             .unwrap_or_else(|| panic!("nothing for {query}"));
@@ -67,23 +68,66 @@ async fn search_folds_diacritics_and_ranks_provinces_first() {
         );
         assert!(first.is_current());
     }
-    let communes = units::search(&test.db, "an hoi tay", Some(UnitLevel::Commune), 5)
+    let communes = search
+        .search(&test.db, "an hoi tay", Some(UnitLevel::Commune), 5)
         .await
         .unwrap();
     assert_eq!(communes[0].name, "Phường An Hội Tây");
-    // LIKE wildcards in the query are matched literally.
+    assert!(communes.iter().all(|u| u.level() == UnitLevel::Commune));
+    // Wildcards in the query are matched literally; blank queries find nothing.
     assert!(
-        units::search(&test.db, "%", None, 5)
+        search
+            .search(&test.db, "%", None, 5)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        units::search(&test.db, "   ", None, 5)
+        search
+            .search(&test.db, "   ", None, 5)
             .await
             .unwrap()
             .is_empty()
     );
+    assert!(
+        units::search_by_sql_like(&test.db, "%", 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The in-memory index ranks exactly as the SQL scan does.
+    for query in [
+        "dong nai",
+        "xa an",
+        "phuong 1",
+        "ha",
+        "quan go vap",
+        "dak",
+        "zzz",
+    ] {
+        let fast = search.search(&test.db, query, None, 30).await.unwrap();
+        let scan = units::search_by_sql_like(&test.db, query, 30)
+            .await
+            .unwrap();
+        assert_eq!(fast, scan, "{query}");
+    }
+
+    // A load by anyone (here: another handle) is seen by the next search.
+    let added = "# ocop-units 1\nunit\tcommune\t99009\tXã Mới Toanh\txa\t75\t2026-01-01\t\t\n";
+    assert!(
+        search
+            .search(&test.db, "moi toanh", None, 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    units::load(&test.db, added, "added.tsv", &mut |_, _| {})
+        .await
+        .unwrap();
+    let found = search.search(&test.db, "moi toanh", None, 5).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, "99009");
 }
 
 #[tokio::test]
@@ -167,7 +211,8 @@ unit\tcommune\t99001\tXã Thử Nghiệm\txa\t75\t2026-01-01\t\tNQ thử\n";
         .unwrap();
     assert_eq!(dong_nai.name, "Tỉnh Đồng Nai Mới");
     assert_eq!(
-        units::search(&test.db, "thu nghiem", None, 5)
+        units::UnitSearch::default()
+            .search(&test.db, "thu nghiem", None, 5)
             .await
             .unwrap()
             .len(),

@@ -144,6 +144,9 @@ pub async fn search(
             format!("`limit` must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let found = units::search(&state.db, &query, level, limit).await?;
+    let found = state
+        .unit_search
+        .search(&state.db, &query, level, limit as usize)
+        .await?;
     Ok(Json(UnitList::new(&found)))
 }

@@ -16,14 +16,28 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use std::sync::Arc;
 
 use ocop_store::Db;
+use ocop_store::units::UnitSearch;
 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub unit_search: Arc<UnitSearch>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> AppState {
+        AppState {
+            db,
+            unit_search: Arc::default(),
+        }
+    }
 }
 
 /// The whole application.
@@ -58,7 +72,12 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(TraceLayer::new_for_http())
+        // One log line per request (method, path, status, latency), as JSON with OCOP_LOG_FORMAT=json.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 /// The process is up.

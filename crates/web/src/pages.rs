@@ -200,7 +200,9 @@ pub async fn units_index(
             .map(|(province, communes)| (UnitView::new(province, lang), format::number(*communes)))
             .collect();
     } else {
-        let found = units::search(&state.db, &query, None, 100)
+        let found = state
+            .unit_search
+            .search(&state.db, &query, None, 100)
             .await
             .map_err(page_error(lang))?;
         page.results_heading = Some(lang.t_with(

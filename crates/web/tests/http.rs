@@ -38,9 +38,7 @@ impl Reply {
 async fn app() -> App {
     let test = TestDb::with_units().await;
     App {
-        router: router(AppState {
-            db: test.db.clone(),
-        }),
+        router: router(AppState::new(test.db.clone())),
         test,
     }
 }
