@@ -9,7 +9,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use ocop_domain::text::{SubstringIndex, fold};
 use ocop_domain::units::{
-    LoadPlan, ParentRef, Skip, SkipReason, UnitKind, UnitLevel, UnitsFileError, parse_units_file,
+    LoadPlan, ParentRef, Skip, SkipReason, UnitKind, UnitLevel, UnitsFileError, is_plausible_code,
+    parse_units_file,
 };
 
 use crate::{Db, StoreError, Tx, meta, on_db, on_tx};
@@ -442,6 +443,9 @@ pub async fn find_by_code(
     code: &str,
     on: Option<NaiveDate>,
 ) -> Result<Option<Unit>, StoreError> {
+    if !is_plausible_code(code) {
+        return Ok(None);
+    }
     let units = match on {
         Some(date) => fetch_units!(
             db,
@@ -544,8 +548,12 @@ pub async fn communes_with_predecessors(
 /// this answers in well under a millisecond (docs/PERFORMANCE.md).
 #[derive(Default)]
 pub struct UnitSearch {
-    cache: tokio::sync::RwLock<Option<(String, Arc<SubstringIndex<(i64, UnitLevel)>>)>>,
+    /// The index and the `units_revision` it was built at.
+    cache: tokio::sync::RwLock<Option<(String, Arc<NameIndex>)>>,
 }
+
+/// Folded unit names → (id, level), in ranking order.
+type NameIndex = SubstringIndex<(i64, UnitLevel)>;
 
 impl UnitSearch {
     pub async fn search(
@@ -584,7 +592,7 @@ impl UnitSearch {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
-    async fn index(&self, db: &Db) -> Result<Arc<SubstringIndex<(i64, UnitLevel)>>, StoreError> {
+    async fn index(&self, db: &Db) -> Result<Arc<NameIndex>, StoreError> {
         let revision = meta::get(db, REVISION_KEY).await?.unwrap_or_default();
         if let Some((cached, index)) = &*self.cache.read().await
             && *cached == revision

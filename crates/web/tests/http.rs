@@ -222,6 +222,12 @@ async fn api_unit_has_parent_children_and_predecessors() {
     assert_eq!(province["children"].as_array().unwrap().len(), 95);
     assert!(province["parent"].is_null());
 
+    for odd in ["%00", "a%20b", "%27%3B%20DROP%20TABLE%20units"] {
+        let reply = app.get(&format!("/api/v1/units/{odd}")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{odd}");
+    }
+    let nul_search = app.get("/api/v1/units?q=%00").await;
+    assert_eq!(nul_search.status, StatusCode::OK);
     let unknown = app.get("/api/v1/units/99999").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(error_code(&unknown), "unit_not_found");

@@ -15,6 +15,16 @@ pub use file::{
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// Whether `text` could be a unit code (official digits, or a derived district code such as
+/// `79:quan-go-vap`). Anything else names no unit, and need not reach the database.
+pub fn is_plausible_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.'))
+}
+
 /// The tier of a unit. Districts were abolished on 2025-07-01.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,4 +194,31 @@ pub struct SuccessionRecord {
     pub effective: NaiveDate,
     pub decree: Option<String>,
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plausible_codes() {
+        for code in ["01", "26882", "79:quan-go-vap", "01:huyen-ba-vi"] {
+            assert!(is_plausible_code(code), "{code}");
+        }
+        for code in ["", "a b", "x\0", "../etc", "'; DROP", &"9".repeat(65)] {
+            assert!(!is_plausible_code(code), "{code:?}");
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip_and_fix_their_level() {
+        for kind in UnitKind::ALL {
+            assert_eq!(UnitKind::parse(kind.as_str()), Some(kind));
+            assert!(!kind.label_vi().is_empty() && !kind.label_en().is_empty());
+        }
+        assert_eq!(UnitKind::DacKhu.level(), UnitLevel::Commune);
+        assert_eq!(UnitKind::ThiXa.level(), UnitLevel::District);
+        assert_eq!(UnitLevel::parse("district"), Some(UnitLevel::District));
+        assert_eq!(UnitLevel::parse("hamlet"), None);
+    }
 }
