@@ -1,0 +1,254 @@
+//! Explanations for people: where the points came from, where members disagree, and what a
+//! producer could improve to reach the next star.
+
+use serde::Serialize;
+
+use super::score::{CardScore, Score};
+use super::{EntityType, ProductSet, Version};
+
+/// How many disagreements to list.
+const DISAGREEMENTS_SHOWN: usize = 5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub parts: Vec<PartResult>,
+    pub criteria: Vec<CriterionResult>,
+    /// The criteria where members' points differ most.
+    pub disagreements: Vec<Disagreement>,
+    /// The fewest criterion improvements that reach the next star (none at the top band).
+    pub upgrade: Option<Upgrade>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartResult {
+    pub code: String,
+    pub name_vi: String,
+    /// The members' mean.
+    pub earned: Score,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionResult {
+    pub code: String,
+    pub part: String,
+    pub name_vi: String,
+    pub earned: Score,
+    pub max: u32,
+    pub lowest: u32,
+    pub highest: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub criterion: String,
+    pub name_vi: String,
+    pub lowest: u32,
+    pub highest: u32,
+    pub spread: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Upgrade {
+    pub target_stars: u8,
+    pub target_score: Score,
+    /// Whether the steps reach the target (false: even the best options everywhere fall short).
+    pub reachable: bool,
+    /// The mean if every member scored the steps' options.
+    pub resulting_score: Score,
+    pub steps: Vec<UpgradeStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpgradeStep {
+    pub criterion: String,
+    pub name_vi: String,
+    /// The members' mean on this criterion now.
+    pub current: Score,
+    /// The option to reach, and what it is worth.
+    pub option: u32,
+    pub option_vi: String,
+    pub points: u32,
+    /// What the mean gains.
+    pub gain: Score,
+}
+
+pub(crate) fn explain(
+    version: &Version,
+    set: &ProductSet,
+    entity: EntityType,
+    members: &[CardScore],
+    stars: u8,
+) -> Explanation {
+    let count = members.len() as i128;
+    let parts = version
+        .parts
+        .iter()
+        .map(|part| PartResult {
+            code: part.code.clone(),
+            name_vi: part.name_vi.clone(),
+            earned: Score::round_ratio(
+                members
+                    .iter()
+                    .map(|m| i128::from(m.parts.get(&part.code).copied().unwrap_or(0)))
+                    .sum(),
+                count,
+            ),
+            max: part.max,
+        })
+        .collect();
+    let points_of = |code: &str| -> Vec<u32> {
+        members
+            .iter()
+            .map(|m| m.points.get(code).map_or(0, |&(_, p)| p))
+            .collect()
+    };
+    let criteria: Vec<CriterionResult> = set
+        .sheet
+        .criteria()
+        .map(|(part, criterion)| {
+            let points = points_of(&criterion.code);
+            CriterionResult {
+                code: criterion.code.clone(),
+                part: part.to_string(),
+                name_vi: criterion.name_vi.clone(),
+                earned: Score::round_ratio(points.iter().copied().map(i128::from).sum(), count),
+                max: criterion.max,
+                lowest: points.iter().copied().min().unwrap_or(0),
+                highest: points.iter().copied().max().unwrap_or(0),
+            }
+        })
+        .collect();
+    let mut disagreements: Vec<Disagreement> = criteria
+        .iter()
+        .filter(|c| c.highest > c.lowest)
+        .map(|c| Disagreement {
+            criterion: c.code.clone(),
+            name_vi: c.name_vi.clone(),
+            lowest: c.lowest,
+            highest: c.highest,
+            spread: c.highest - c.lowest,
+        })
+        .collect();
+    // Stable sort: equal spreads keep sheet order.
+    disagreements.sort_by(|a, b| b.spread.cmp(&a.spread));
+    disagreements.truncate(DISAGREEMENTS_SHOWN);
+    let upgrade = upgrade(version, set, entity, members, stars);
+    Explanation {
+        parts,
+        criteria,
+        disagreements,
+        upgrade,
+    }
+}
+
+/// One way to raise a criterion: every member choosing `option`, worth `points`.
+struct Candidate {
+    code: String,
+    name_vi: String,
+    /// Sum of members' points on the criterion now.
+    current_sum: i128,
+    /// Applicable options better than now, ascending by points: (number, name, points).
+    options: Vec<(u32, String, u32)>,
+}
+
+impl Candidate {
+    fn gain(&self, points: u32, count: i128) -> i128 {
+        i128::from(points) * count - self.current_sum
+    }
+
+    fn best(&self) -> u32 {
+        self.options.last().map_or(0, |o| o.2)
+    }
+}
+
+/// The fewest criteria to improve so that the mean reaches the next band: take the criteria
+/// with the largest possible gain first (which minimises their number), then lower each chosen
+/// option as far as the target allows.
+fn upgrade(
+    version: &Version,
+    set: &ProductSet,
+    entity: EntityType,
+    members: &[CardScore],
+    stars: u8,
+) -> Option<Upgrade> {
+    let target = version.bands.iter().find(|band| band.stars > stars)?;
+    let count = members.len() as i128;
+    let total: i128 = members.iter().map(|m| i128::from(m.total)).sum();
+    let token = version.token_for(entity);
+    let mut candidates: Vec<Candidate> = set
+        .sheet
+        .criteria()
+        .filter_map(|(_, criterion)| {
+            let current_sum: i128 = members
+                .iter()
+                .map(|m| i128::from(m.points.get(&criterion.code).map_or(0, |&(_, p)| p)))
+                .sum();
+            let mut options: Vec<(u32, String, u32)> = criterion
+                .options
+                .iter()
+                .filter(|o| o.applies_to_token(token))
+                .filter(|o| i128::from(o.points) * count > current_sum)
+                .map(|o| (o.number, o.name_vi.clone(), o.points))
+                .collect();
+            options.sort_by_key(|o| (o.2, o.0));
+            options.dedup_by_key(|o| o.2);
+            (!options.is_empty()).then(|| Candidate {
+                code: criterion.code.clone(),
+                name_vi: criterion.name_vi.clone(),
+                current_sum,
+                options,
+            })
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.gain(b.best(), count).cmp(&a.gain(a.best(), count)));
+
+    let reaches = |sum: i128| Score::round_ratio(sum, count) >= target.from;
+    let mut chosen: Vec<(usize, usize)> = Vec::new(); // (candidate, option index)
+    let mut sum = total;
+    for (index, candidate) in candidates.iter().enumerate() {
+        if reaches(sum) {
+            break;
+        }
+        sum += candidate.gain(candidate.best(), count);
+        chosen.push((index, candidate.options.len() - 1));
+    }
+    let reachable = reaches(sum);
+    if reachable {
+        // Ask no more than needed: lower each chosen option while the target still holds.
+        for slot in (0..chosen.len()).rev() {
+            let (candidate_index, best_index) = chosen[slot];
+            let candidate = &candidates[candidate_index];
+            let without = sum - candidate.gain(candidate.options[best_index].2, count);
+            if let Some(lowest) = (0..best_index).find(|&option| {
+                reaches(without + candidate.gain(candidate.options[option].2, count))
+            }) {
+                sum = without + candidate.gain(candidate.options[lowest].2, count);
+                chosen[slot].1 = lowest;
+            }
+        }
+    }
+    let steps = chosen
+        .iter()
+        .map(|&(candidate_index, option_index)| {
+            let candidate = &candidates[candidate_index];
+            let (number, name, points) = &candidate.options[option_index];
+            UpgradeStep {
+                criterion: candidate.code.clone(),
+                name_vi: candidate.name_vi.clone(),
+                current: Score::round_ratio(candidate.current_sum, count),
+                option: *number,
+                option_vi: name.clone(),
+                points: *points,
+                gain: Score::round_ratio(candidate.gain(*points, count), count),
+            }
+        })
+        .collect();
+    Some(Upgrade {
+        target_stars: target.stars,
+        target_score: target.from,
+        reachable,
+        resulting_score: Score::round_ratio(sum, count),
+        steps,
+    })
+}

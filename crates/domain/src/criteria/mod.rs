@@ -1,0 +1,283 @@
+//! Criteria sets: legal versions, product sets, scoring sheets, and the rules that turn
+//! council members' scorecards into a star rating.
+//!
+//! Everything that changes by decree (criteria, points, bands, who recognises what, council
+//! rules) is data with a legal version, loaded from files (`data/criteria/<version>/`, format in
+//! `docs/criteria.md`) and validated before use; nothing here hard-codes a decree.
+
+mod explain;
+mod load;
+mod score;
+
+pub use explain::{CriterionResult, Disagreement, Explanation, PartResult, Upgrade, UpgradeStep};
+pub use load::{Catalog, CriteriaError, VersionSource};
+pub use score::{
+    CardScore, CouncilInput, CouncilResult, Outcome, Routing, Score, Scorecard, ScoringError,
+    evaluate, score_card,
+};
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Who recognises: the administrative level of a council or decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Commune,
+    District,
+    Province,
+    Ministry,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Commune => "commune",
+            Level::District => "district",
+            Level::Province => "province",
+            Level::Ministry => "ministry",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Level::Commune => "cấp xã",
+            Level::District => "cấp huyện",
+            Level::Province => "cấp tỉnh",
+            Level::Ministry => "cấp trung ương (Bộ)",
+        }
+    }
+}
+
+/// The legal form of an OCOP entity, as far as scoring sheets distinguish them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityType {
+    /// Hộ kinh doanh
+    Household,
+    /// Doanh nghiệp (private enterprise, LLC, joint-stock company)
+    Company,
+    /// Hợp tác xã
+    Cooperative,
+    /// Tổ hợp tác
+    CooperativeGroup,
+}
+
+impl EntityType {
+    pub const ALL: [EntityType; 4] = [
+        EntityType::Household,
+        EntityType::Company,
+        EntityType::Cooperative,
+        EntityType::CooperativeGroup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Household => "household",
+            EntityType::Company => "company",
+            EntityType::Cooperative => "cooperative",
+            EntityType::CooperativeGroup => "cooperative_group",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EntityType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+impl fmt::Display for EntityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A legal version of the criteria (QĐ 1048, QĐ 148, 148 as amended by 1489, …).
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub id: String,
+    pub decree: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub effective_from: NaiveDate,
+    /// The version's own text has not been seen (e.g. reported but unpublished).
+    pub provisional: bool,
+    pub certificate_validity_months: u32,
+    /// Entity type → the `applies_to` token of the sheets that selects its options.
+    pub entity_types: BTreeMap<EntityType, String>,
+    pub parts: Vec<PartSpec>,
+    /// Half-open `[from, to)` intervals in ascending order; the last includes 100.
+    pub bands: Vec<Band>,
+    /// Who recognises each certifiable star.
+    pub recognition: BTreeMap<u8, Level>,
+    pub escalation: Option<Escalation>,
+    pub council: CouncilRules,
+    pub sets: Vec<ProductSet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartSpec {
+    pub code: String,
+    pub max: u32,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    pub stars: u8,
+    pub from: Score,
+    pub to: Score,
+}
+
+/// Scores of at least `min_score` at `level` are recognised there as `recognised_as` stars and
+/// proposed to `proposes_to` (e.g. ≥ 90 at the province: 4★ now, proposed to the ministry for 5★).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escalation {
+    pub min_score: Score,
+    pub level: Level,
+    pub recognised_as: u8,
+    pub proposes_to: Level,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CouncilRules {
+    /// Members' totals may differ by at most this many points; beyond, the council discusses.
+    pub spread_limit: u32,
+    /// The fewest members whose scorecards make a valid result.
+    pub quorum: u32,
+}
+
+/// A product set (bộ sản phẩm) and the sheet it is scored on.
+#[derive(Debug, Clone)]
+pub struct ProductSet {
+    pub code: String,
+    pub group: String,
+    pub subgroup: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub lead_ministry: String,
+    pub sheet: Arc<Sheet>,
+    /// The sheet is not the official text: derived from the nearest real one.
+    pub provisional: bool,
+    pub note: String,
+}
+
+/// A scoring sheet: part → section → criterion → options.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub file: String,
+    pub parts: Vec<SheetPart>,
+    index: HashMap<String, (usize, usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SheetPart {
+    pub code: String,
+    pub max: u32,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: String,
+    pub max: u32,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    pub code: String,
+    pub name_vi: String,
+    pub max: u32,
+    /// A product that fails it cannot be recognised, whatever its total.
+    pub mandatory: bool,
+    pub options: Vec<CriterionOption>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CriterionOption {
+    /// 1-based position within the criterion: what a scorecard names.
+    pub number: u32,
+    pub name_vi: String,
+    pub name_en: String,
+    pub points: u32,
+    /// Sheet tokens of the entity types it applies to; empty: all.
+    pub applies_to: Vec<String>,
+}
+
+impl CriterionOption {
+    pub fn applies_to_token(&self, token: &str) -> bool {
+        self.applies_to.is_empty() || self.applies_to.iter().any(|t| t == token)
+    }
+}
+
+impl Sheet {
+    pub(crate) fn new(file: String, parts: Vec<SheetPart>) -> Sheet {
+        let mut index = HashMap::new();
+        for (p, part) in parts.iter().enumerate() {
+            for (s, section) in part.sections.iter().enumerate() {
+                for (c, criterion) in section.criteria.iter().enumerate() {
+                    index.insert(criterion.code.clone(), (p, s, c));
+                }
+            }
+        }
+        Sheet { file, parts, index }
+    }
+
+    pub fn criterion(&self, code: &str) -> Option<&Criterion> {
+        let &(p, s, c) = self.index.get(code)?;
+        Some(&self.parts[p].sections[s].criteria[c])
+    }
+
+    /// Every criterion with the code of its part, in sheet order.
+    pub fn criteria(&self) -> impl Iterator<Item = (&str, &Criterion)> {
+        self.parts.iter().flat_map(|part| {
+            part.sections.iter().flat_map(move |section| {
+                section
+                    .criteria
+                    .iter()
+                    .map(move |c| (part.code.as_str(), c))
+            })
+        })
+    }
+
+    pub fn max_total(&self) -> u32 {
+        self.parts.iter().map(|part| part.max).sum()
+    }
+}
+
+impl Version {
+    pub fn set(&self, code: &str) -> Option<&ProductSet> {
+        self.sets.iter().find(|set| set.code == code)
+    }
+
+    /// The star band `score` falls in.
+    pub fn stars_for(&self, score: Score) -> u8 {
+        let last = self.bands.len() - 1;
+        self.bands
+            .iter()
+            .enumerate()
+            .find(|(index, band)| {
+                band.from <= score && (score < band.to || (*index == last && score <= band.to))
+            })
+            .map(|(_, band)| band.stars)
+            .unwrap_or(0)
+    }
+
+    /// Whether a product with `stars` gets a decision and certificate (3★ and above so far).
+    pub fn certifiable(&self, stars: u8) -> bool {
+        self.recognition.contains_key(&stars)
+    }
+
+    /// The token of the sheets' `applies_to` column for an entity type.
+    pub fn token_for(&self, entity: EntityType) -> &str {
+        self.entity_types
+            .get(&entity)
+            .map(String::as_str)
+            .unwrap_or(entity.as_str())
+    }
+}

@@ -1,0 +1,425 @@
+//! Scoring: one member's scorecard, then the council's result: the exact mean of the members'
+//! totals rounded half-up to two decimals once, banded into stars, with the flags and the
+//! routing the version's rules give.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::explain::{Explanation, explain};
+use super::{Catalog, EntityType, Level, ProductSet, Version};
+
+/// A score in hundredths of a point: exact, compared and banded without floating point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Score(i64);
+
+impl Score {
+    pub const fn from_centi(centi: i64) -> Score {
+        Score(centi)
+    }
+
+    pub const fn from_points(points: u32) -> Score {
+        Score(points as i64 * 100)
+    }
+
+    pub const fn centi(self) -> i64 {
+        self.0
+    }
+
+    /// `numerator / denominator` points, rounded half-up to two decimals (69.995 → 70.00).
+    /// The one place scores are rounded.
+    pub fn round_ratio(numerator: i128, denominator: i128) -> Score {
+        assert!(denominator > 0, "a mean needs at least one value");
+        // floor(n * 100 / d + 1/2) = floor((200 n + d) / 2d), for any sign of n.
+        let doubled = 200 * numerator + denominator;
+        let twice = 2 * denominator;
+        Score(doubled.div_euclid(twice) as i64)
+    }
+}
+
+impl fmt::Display for Score {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
+    }
+}
+
+impl Serialize for Score {
+    /// As a JSON number with at most two decimals (`72.33`): every such value prints exactly.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0 as f64 / 100.0)
+    }
+}
+
+/// One member's choices: criterion code → option number (1-based, in sheet order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub member: String,
+    pub choices: BTreeMap<String, u32>,
+}
+
+/// What a council scored: the input of [`evaluate`] (and of `ocop score FILE`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilInput {
+    pub version: String,
+    pub product_set: String,
+    pub entity_type: EntityType,
+    /// The members assigned to the product; any without a scorecard makes the result incomplete.
+    #[serde(default)]
+    pub council: Vec<String>,
+    pub scorecards: Vec<Scorecard>,
+}
+
+/// Why scoring could not be done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScoringError {
+    #[error("unknown criteria version `{0}`")]
+    UnknownVersion(String),
+    #[error("version {version} has no product set `{set}`")]
+    UnknownSet { version: String, set: String },
+    #[error("no scorecards")]
+    NoScorecards,
+    #[error("{0} has two scorecards")]
+    DuplicateMember(String),
+    #[error("{member}: criterion {criterion} is not on the sheet")]
+    UnknownCriterion { member: String, criterion: String },
+    #[error("{member}: criterion {criterion} has no option {option} (options 1 to {count})")]
+    UnknownOption {
+        member: String,
+        criterion: String,
+        option: u32,
+        count: usize,
+    },
+    #[error("{member}: option {option} of criterion {criterion} does not apply to a {entity}")]
+    NotApplicable {
+        member: String,
+        criterion: String,
+        option: u32,
+        entity: EntityType,
+    },
+    #[error("{member}: criterion {criterion} is not scored")]
+    MissingCriterion { member: String, criterion: String },
+}
+
+/// One member's scorecard, checked and added up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardScore {
+    pub member: String,
+    pub total: u32,
+    /// Part code → points.
+    pub parts: BTreeMap<String, u32>,
+    /// Section name → points.
+    #[serde(skip)]
+    pub sections: BTreeMap<String, u32>,
+    /// Criterion code → (option number, points).
+    #[serde(skip)]
+    pub points: HashMap<String, (u32, u32)>,
+}
+
+/// Checks one scorecard against the set's sheet for an entity type, and adds it up. Every
+/// problem is reported.
+pub fn score_card(
+    version: &Version,
+    set: &ProductSet,
+    entity: EntityType,
+    card: &Scorecard,
+) -> Result<CardScore, Vec<ScoringError>> {
+    let sheet = &set.sheet;
+    let token = version.token_for(entity);
+    let member = || card.member.clone();
+    let mut errors = Vec::new();
+    let mut points = HashMap::with_capacity(card.choices.len());
+    for (code, &option) in &card.choices {
+        let Some(criterion) = sheet.criterion(code) else {
+            errors.push(ScoringError::UnknownCriterion {
+                member: member(),
+                criterion: code.clone(),
+            });
+            continue;
+        };
+        let Some(chosen) = option
+            .checked_sub(1)
+            .and_then(|index| criterion.options.get(index as usize))
+        else {
+            errors.push(ScoringError::UnknownOption {
+                member: member(),
+                criterion: code.clone(),
+                option,
+                count: criterion.options.len(),
+            });
+            continue;
+        };
+        if !chosen.applies_to_token(token) {
+            errors.push(ScoringError::NotApplicable {
+                member: member(),
+                criterion: code.clone(),
+                option,
+                entity,
+            });
+            continue;
+        }
+        points.insert(code.clone(), (option, chosen.points));
+    }
+    let mut parts = BTreeMap::new();
+    let mut sections = BTreeMap::new();
+    let mut total = 0;
+    for part in &sheet.parts {
+        let mut part_total = 0;
+        for section in &part.sections {
+            let mut section_total = 0;
+            for criterion in &section.criteria {
+                match points.get(&criterion.code) {
+                    Some(&(_, earned)) => section_total += earned,
+                    None if card.choices.contains_key(&criterion.code) => {}
+                    None => errors.push(ScoringError::MissingCriterion {
+                        member: member(),
+                        criterion: criterion.code.clone(),
+                    }),
+                }
+            }
+            sections.insert(section.name.clone(), section_total);
+            part_total += section_total;
+        }
+        parts.insert(part.code.clone(), part_total);
+        total += part_total;
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(CardScore {
+        member: card.member.clone(),
+        total,
+        parts,
+        sections,
+        points,
+    })
+}
+
+/// What the council's result means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 3★ or more, complete, within the spread, no mandatory criterion failed.
+    Recognised,
+    /// Below the certifiable bands, or a mandatory criterion failed.
+    NotRecognised,
+    /// Members' totals differ by more than the version allows: discuss and re-score.
+    NeedsDiscussion,
+    /// Fewer scorecards than the quorum, or an assigned member has not scored.
+    Incomplete,
+}
+
+/// Which level recognises the result, and whether it goes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Routing {
+    pub recognised_by: Level,
+    pub recognised_stars: u8,
+    pub proposed_to: Option<Level>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flags {
+    pub needs_discussion: bool,
+    pub incomplete: bool,
+    pub below_quorum: bool,
+    pub missing_members: Vec<String>,
+    /// Mandatory criteria that most members scored at 0.
+    pub mandatory_failed: Vec<String>,
+}
+
+/// A council's result on one product.
+#[derive(Debug, Clone, Serialize)]
+pub struct CouncilResult {
+    pub version: String,
+    pub decree: String,
+    pub product_set: String,
+    pub product_set_name: String,
+    /// The sheet is derived, not the official text: show "provisional sheet" wherever used.
+    pub provisional_sheet: bool,
+    pub entity_type: EntityType,
+    pub members: Vec<CardScore>,
+    pub mean: Score,
+    pub stars: u8,
+    /// Highest minus lowest member total.
+    pub spread: u32,
+    pub spread_limit: u32,
+    pub flags: Flags,
+    pub outcome: Outcome,
+    /// Why the outcome is what it is, in plain words.
+    pub reasons: Vec<String>,
+    pub routing: Option<Routing>,
+    pub explanation: Explanation,
+}
+
+/// Scores a council: every scorecard is checked; the result follows the version's rules.
+pub fn evaluate(
+    catalog: &Catalog,
+    input: &CouncilInput,
+) -> Result<CouncilResult, Vec<ScoringError>> {
+    let version = catalog
+        .version(&input.version)
+        .ok_or_else(|| vec![ScoringError::UnknownVersion(input.version.clone())])?;
+    let set = version.set(&input.product_set).ok_or_else(|| {
+        vec![ScoringError::UnknownSet {
+            version: version.id.clone(),
+            set: input.product_set.clone(),
+        }]
+    })?;
+    evaluate_set(version, set, input)
+}
+
+/// [`evaluate`] once the version and set are known.
+pub fn evaluate_set(
+    version: &Version,
+    set: &ProductSet,
+    input: &CouncilInput,
+) -> Result<CouncilResult, Vec<ScoringError>> {
+    if input.scorecards.is_empty() {
+        return Err(vec![ScoringError::NoScorecards]);
+    }
+    let mut errors = Vec::new();
+    let mut members: Vec<CardScore> = Vec::with_capacity(input.scorecards.len());
+    for card in &input.scorecards {
+        if members.iter().any(|m| m.member == card.member) {
+            errors.push(ScoringError::DuplicateMember(card.member.clone()));
+            continue;
+        }
+        match score_card(version, set, input.entity_type, card) {
+            Ok(score) => members.push(score),
+            Err(mut found) => errors.append(&mut found),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let count = members.len() as i128;
+    let sum: i128 = members.iter().map(|m| i128::from(m.total)).sum();
+    let mean = Score::round_ratio(sum, count);
+    let stars = version.stars_for(mean);
+    let highest = members.iter().map(|m| m.total).max().unwrap_or(0);
+    let lowest = members.iter().map(|m| m.total).min().unwrap_or(0);
+    let spread = highest - lowest;
+
+    let missing_members: Vec<String> = input
+        .council
+        .iter()
+        .filter(|name| !members.iter().any(|m| &m.member == *name))
+        .cloned()
+        .collect();
+    let below_quorum = (members.len() as u32) < version.council.quorum;
+    let mandatory_failed: Vec<String> = set
+        .sheet
+        .criteria()
+        .filter(|(_, criterion)| criterion.mandatory)
+        .filter(|(_, criterion)| {
+            let failing = members
+                .iter()
+                .filter(|m| m.points.get(&criterion.code).is_some_and(|&(_, p)| p == 0))
+                .count();
+            failing * 2 > members.len()
+        })
+        .map(|(_, criterion)| criterion.code.clone())
+        .collect();
+    let flags = Flags {
+        needs_discussion: spread > version.council.spread_limit,
+        incomplete: below_quorum || !missing_members.is_empty(),
+        below_quorum,
+        missing_members,
+        mandatory_failed,
+    };
+
+    let mut reasons = Vec::new();
+    if flags.below_quorum {
+        reasons.push(format!(
+            "{} scorecards, fewer than the quorum of {}",
+            members.len(),
+            version.council.quorum
+        ));
+    }
+    if !flags.missing_members.is_empty() {
+        reasons.push(format!(
+            "not scored yet by {}",
+            flags.missing_members.join(", ")
+        ));
+    }
+    if flags.needs_discussion {
+        reasons.push(format!(
+            "members' totals differ by {spread} points, more than the {} allowed: discuss and re-score",
+            version.council.spread_limit
+        ));
+    }
+    for code in &flags.mandatory_failed {
+        let name = set.sheet.criterion(code).map_or("", |c| c.name_vi.as_str());
+        reasons.push(format!("mandatory criterion {code} ({name}) is not met"));
+    }
+    if !version.certifiable(stars) {
+        reasons.push(format!(
+            "{mean} points is {stars}★: below the certifiable bands"
+        ));
+    }
+    let outcome = if flags.incomplete {
+        Outcome::Incomplete
+    } else if flags.needs_discussion {
+        Outcome::NeedsDiscussion
+    } else if !flags.mandatory_failed.is_empty() || !version.certifiable(stars) {
+        Outcome::NotRecognised
+    } else {
+        Outcome::Recognised
+    };
+    let routing = (outcome == Outcome::Recognised).then(|| route(version, mean, stars));
+    if let Some(routing) = routing {
+        reasons.push(match routing.proposed_to {
+            Some(higher) => format!(
+                "recognised {}★ at the {} level and proposed to the {} level",
+                routing.recognised_stars,
+                routing.recognised_by.as_str(),
+                higher.as_str()
+            ),
+            None => format!(
+                "recognised {}★ at the {} level",
+                routing.recognised_stars,
+                routing.recognised_by.as_str()
+            ),
+        });
+    }
+    let explanation = explain(version, set, input.entity_type, &members, stars);
+    Ok(CouncilResult {
+        version: version.id.clone(),
+        decree: version.decree.clone(),
+        product_set: set.code.clone(),
+        product_set_name: set.name_vi.clone(),
+        provisional_sheet: set.provisional,
+        entity_type: input.entity_type,
+        members,
+        mean,
+        stars,
+        spread,
+        spread_limit: version.council.spread_limit,
+        flags,
+        outcome,
+        reasons,
+        routing,
+        explanation,
+    })
+}
+
+/// Who recognises a certifiable result, and whether it is proposed upwards.
+fn route(version: &Version, mean: Score, stars: u8) -> Routing {
+    if let Some(escalation) = version.escalation
+        && mean >= escalation.min_score
+    {
+        return Routing {
+            recognised_by: escalation.level,
+            recognised_stars: escalation.recognised_as,
+            proposed_to: Some(escalation.proposes_to),
+        };
+    }
+    Routing {
+        recognised_by: version.recognition[&stars],
+        recognised_stars: stars,
+        proposed_to: None,
+    }
+}
