@@ -131,7 +131,7 @@ pub(crate) fn explain(
         })
         .collect();
     // Stable sort: equal spreads keep sheet order.
-    disagreements.sort_by(|a, b| b.spread.cmp(&a.spread));
+    disagreements.sort_by_key(|d| std::cmp::Reverse(d.spread));
     disagreements.truncate(DISAGREEMENTS_SHOWN);
     let upgrade = upgrade(version, set, entity, members, stars);
     Explanation {
@@ -201,7 +201,7 @@ fn upgrade(
             })
         })
         .collect();
-    candidates.sort_by(|a, b| b.gain(b.best(), count).cmp(&a.gain(a.best(), count)));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.gain(c.best(), count)));
 
     let reaches = |sum: i128| Score::round_ratio(sum, count) >= target.from;
     let mut chosen: Vec<(usize, usize)> = Vec::new(); // (candidate, option index)

@@ -5,12 +5,14 @@
 //! rules) is data with a legal version, loaded from files (`data/criteria/<version>/`, format in
 //! `docs/criteria.md`) and validated before use; nothing here hard-codes a decree.
 
+mod bundled;
 mod explain;
 mod load;
 mod score;
 
+pub use bundled::bundled_sources;
 pub use explain::{CriterionResult, Disagreement, Explanation, PartResult, Upgrade, UpgradeStep};
-pub use load::{Catalog, CriteriaError, VersionSource};
+pub use load::{Catalog, CriteriaError, VersionSource, load_version};
 pub use score::{
     CardScore, CouncilInput, CouncilResult, Outcome, Routing, Score, Scorecard, ScoringError,
     evaluate, score_card,
