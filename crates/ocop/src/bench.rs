@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
+use ocop_domain::criteria::{Catalog, CouncilInput, bundled_sources, evaluate};
 use ocop_domain::units::UnitLevel;
 use ocop_store::{Db, units};
 
@@ -22,6 +23,13 @@ pub enum BenchCommand {
         /// How many starts to time.
         #[arg(long, default_value_t = 10)]
         runs: usize,
+    },
+    /// Time loading and validating all shipped criteria, and scoring a council of 9 members on
+    /// the 31-criterion 1048 P01 sheet.
+    Scoring {
+        /// Councils to score.
+        #[arg(long, default_value_t = 20_000)]
+        iterations: usize,
     },
     /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
     UnitsLookup {
@@ -37,6 +45,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Startup { db, runs } => startup(&db.url, runs).await,
         BenchCommand::UnitsLookup { db, iterations } => units_lookup(&db.url, iterations).await,
+        BenchCommand::Scoring { iterations } => scoring(iterations),
     }
 }
 
@@ -126,6 +135,72 @@ async fn units_lookup(url: &str, iterations: usize) -> anyhow::Result<()> {
         )
     );
     db.close().await;
+    Ok(())
+}
+
+/// The documented example (5 members) plus 4 more members, each varying a few criteria.
+fn nine_member_council() -> anyhow::Result<CouncilInput> {
+    let mut input: CouncilInput =
+        serde_json::from_str(include_str!("../../../docs/examples/score-1048-P01.json"))?;
+    let variations = [("6.2", 3), ("4.1", 4), ("11", 3), ("5.1", 6)];
+    for (index, (criterion, option)) in variations.into_iter().enumerate() {
+        let mut card = input.scorecards[index].clone();
+        card.member = format!("Thành viên {}", index + 6);
+        card.choices.insert(criterion.to_string(), option);
+        input.council.push(card.member.clone());
+        input.scorecards.push(card);
+    }
+    Ok(input)
+}
+
+fn scoring(iterations: usize) -> anyhow::Result<()> {
+    let mut loads = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let catalog = Catalog::load(&bundled_sources())
+            .map_err(|errors| anyhow::anyhow!("invalid shipped criteria: {errors:?}"))?;
+        loads.push(start.elapsed());
+        std::hint::black_box(catalog);
+    }
+    loads.sort();
+    let catalog = Catalog::load(&bundled_sources())
+        .map_err(|errors| anyhow::anyhow!("invalid shipped criteria: {errors:?}"))?;
+    let sets: usize = catalog.versions().iter().map(|v| v.sets.len()).sum();
+    println!(
+        "load and validate all shipped criteria ({} versions, {sets} product sets), 20 runs:",
+        catalog.versions().len()
+    );
+    println!(
+        "  min {}  median {}  max {}",
+        ms(loads[0]),
+        ms(percentile(&loads, 50.0)),
+        ms(*loads.last().unwrap_or(&Duration::ZERO))
+    );
+
+    let input = nine_member_council()?;
+    let mut timings = Vec::with_capacity(iterations);
+    let mut stars = 0;
+    for _ in 0..iterations.max(1) {
+        let start = Instant::now();
+        let result = evaluate(&catalog, &input)
+            .map_err(|errors| anyhow::anyhow!("cannot score: {errors:?}"))?;
+        timings.push(start.elapsed());
+        stars = result.stars;
+    }
+    timings.sort();
+    let us = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
+    println!(
+        "score a council of {} members on 1048/P01 (31 criteria, with explanation and upgrade advice), {} runs:",
+        input.scorecards.len(),
+        timings.len()
+    );
+    println!(
+        "  p50 {}  p95 {}  p99 {}  max {}  (result: {stars}★)",
+        us(percentile(&timings, 50.0)),
+        us(percentile(&timings, 95.0)),
+        us(percentile(&timings, 99.0)),
+        us(*timings.last().unwrap_or(&Duration::ZERO))
+    );
     Ok(())
 }
 

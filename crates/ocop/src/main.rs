@@ -2,6 +2,7 @@
 //! command line, opens the database, and hands work to `ocop-store` and `ocop-web`.
 
 mod bench;
+mod criteria_cmd;
 mod demo;
 
 use std::net::SocketAddr;
@@ -50,6 +51,8 @@ enum Command {
         /// Load the demo dataset first if the database has none.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        criteria: criteria_cmd::CriteriaArgs,
     },
     /// Apply database migrations and load the bundled administrative units, then exit.
     Migrate {
@@ -63,6 +66,18 @@ enum Command {
         /// Seed for the generated records: the same seed gives the same dataset.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+    },
+    /// Criteria sets: legal versions, product sets and scoring sheets (format: docs/criteria.md).
+    Criteria {
+        #[command(subcommand)]
+        command: criteria_cmd::CriteriaCommand,
+    },
+    /// Score a council: members' scorecards in a JSON file → the result as JSON (docs/criteria.md).
+    Score {
+        /// The scorecards, e.g. docs/examples/score-1048-P01.json.
+        file: PathBuf,
+        #[command(flatten)]
+        criteria: criteria_cmd::CriteriaArgs,
     },
     /// Administrative units.
     Units {
@@ -150,7 +165,14 @@ fn init_logging() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, addr, demo } => serve(&db.url, addr, demo).await,
+        Command::Serve {
+            db,
+            addr,
+            demo,
+            criteria,
+        } => serve(&db.url, addr, demo, &criteria).await,
+        Command::Criteria { command } => criteria_cmd::run(command),
+        Command::Score { file, criteria } => criteria_cmd::score(&file, &criteria),
         Command::Migrate { db } => {
             let db = open_migrated(&db.url).await?;
             let counts = units::counts(&db).await?;
@@ -234,8 +256,15 @@ async fn import_units(url: &str, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(url: &str, addr: SocketAddr, load_demo: bool) -> anyhow::Result<()> {
+async fn serve(
+    url: &str,
+    addr: SocketAddr,
+    load_demo: bool,
+    criteria: &criteria_cmd::CriteriaArgs,
+) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Criteria are validated before anything else: invalid legal data must not serve.
+    let catalog = criteria.catalog()?;
     let db = open_migrated(url).await?;
     if load_demo && !demo::is_loaded(&db).await? {
         let summary = demo::load(&db, demo::DEFAULT_SEED).await?;
@@ -258,7 +287,7 @@ async fn serve(url: &str, addr: SocketAddr, load_demo: bool) -> anyhow::Result<(
     eprintln!("ocop: serving on http://{addr}/");
     ocop_web::serve(
         listener,
-        ocop_web::AppState::new(db.clone()),
+        ocop_web::AppState::new(db.clone(), catalog),
         shutdown_signal(),
     )
     .await

@@ -27,7 +27,9 @@ fn every_subcommand_has_help() {
     let top = ocop(&["--help"]);
     assert!(top.status.success());
     let text = String::from_utf8_lossy(&top.stdout);
-    for command in ["serve", "migrate", "demo", "units", "bench"] {
+    for command in [
+        "serve", "migrate", "demo", "units", "criteria", "score", "bench",
+    ] {
         assert!(text.contains(command), "{command} missing from --help");
     }
     for args in [
@@ -261,4 +263,196 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         .read_to_string(&mut log)
         .unwrap();
     assert!(log.contains("serving on http://127.0.0.1:"), "{log}");
+}
+
+// --- criteria -------------------------------------------------------------------------------
+
+fn project(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the shipped criteria in a fresh directory, to break or extend.
+fn criteria_copy(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ocop_criteria_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for version in ["1048", "148", "148-1489"] {
+        let from = std::path::PathBuf::from(project(&format!("data/criteria/{version}")));
+        let to = dir.join(version);
+        std::fs::create_dir_all(to.join("sheets")).unwrap();
+        for file in ["version.toml", "sets.csv"] {
+            std::fs::copy(from.join(file), to.join(file)).unwrap();
+        }
+        for entry in std::fs::read_dir(from.join("sheets")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join("sheets").join(entry.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn criteria_list_shows_three_versions_and_26_sets() {
+    let output = ocop(&["criteria", "list"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for version in [
+        "1048  QĐ 1048/QĐ-TTg",
+        "148  QĐ 148/QĐ-TTg",
+        "148-1489  QĐ 148/QĐ-TTg",
+    ] {
+        assert!(text.contains(version), "{version} missing:\n{text}");
+    }
+    assert_eq!(
+        text.matches("[provisional sheet]").count(),
+        52,
+        "26 sets in each of 148 and 148-1489"
+    );
+    assert!(text.contains("P26  Dịch vụ du lịch cộng đồng"));
+    let sheet = ocop(&["criteria", "show", "148-1489", "P09"]);
+    let text = String::from_utf8_lossy(&sheet.stdout);
+    assert!(text.contains("PROVISIONAL SHEET"));
+    assert!(text.contains("A Sản xuất và sức mạnh cộng đồng  [40 points]"));
+    let unknown = ocop(&["criteria", "show", "148", "P99"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("version 148 has no product set `P99`"));
+}
+
+#[test]
+fn criteria_check_passes_on_shipped_data_and_names_the_path_in_a_broken_file() {
+    let shipped = ocop(&["criteria", "check", &project("data/criteria")]);
+    assert!(shipped.status.success(), "{}", stderr(&shipped));
+    assert_eq!(
+        String::from_utf8_lossy(&shipped.stdout)
+            .matches("ok  ")
+            .count(),
+        3
+    );
+
+    let dir = criteria_copy("broken");
+    let sheet = dir.join("148/sheets/derived-1048-P01.csv");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    std::fs::write(
+        &sheet,
+        text.replacen("Phân loại,grading only,0", "Phân loại,grading only,9", 1),
+    )
+    .unwrap();
+    let broken = ocop(&[
+        "criteria",
+        "check",
+        dir.join("148/version.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(broken.status.code(), Some(2));
+    let message = stderr(&broken);
+    assert!(
+        message.contains("148/P01/A/1.2: line 5: option worth 9 points exceeds the criterion's 4"),
+        "{message}"
+    );
+
+    // The server refuses to start on invalid criteria, with the same message.
+    let test_db = std::env::temp_dir().join(format!("ocop_refuse_{}.db", std::process::id()));
+    let serve = ocop(&[
+        "serve",
+        "--criteria",
+        dir.to_str().unwrap(),
+        "--db",
+        test_db.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(serve.status.code(), Some(2));
+    assert!(
+        stderr(&serve).contains("148/P01/A/1.2"),
+        "{}",
+        stderr(&serve)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn score_returns_the_hand_computed_result_as_json() {
+    let output = ocop(&["score", &project("docs/examples/score-1048-P01.json")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["mean"], 64.0);
+    assert_eq!(result["stars"], 3);
+    assert_eq!(result["spread"], 7);
+    assert_eq!(result["outcome"], "recognised");
+    assert_eq!(result["routing"]["recognised_by"], "province");
+    assert_eq!(result["flags"]["needs_discussion"], false);
+    assert_eq!(
+        result["explanation"]["upgrade"]["steps"][0]["criterion"],
+        "11"
+    );
+    assert_eq!(result["explanation"]["upgrade"]["resulting_score"], 70.0);
+
+    let dir = std::env::temp_dir().join(format!("ocop_score_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"version": "1048", "product_set": "P01", "entity_type": "farm", "scorecards": []}"#,
+    )
+    .unwrap();
+    let output = ocop(&["score", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unknown variant `farm`"),
+        "{}",
+        stderr(&output)
+    );
+    let wrong = dir.join("wrong.json");
+    let example = std::fs::read_to_string(project("docs/examples/score-1048-P01.json")).unwrap();
+    std::fs::write(&wrong, example.replacen("\"1.1\": 3", "\"1.1\": 9", 1)).unwrap();
+    let output = ocop(&["score", wrong.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("Nguyễn Văn An: criterion 1.1 has no option 9 (options 1 to 3)"),
+        "{}",
+        stderr(&output)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_new_version_added_as_a_data_directory_is_picked_up_and_used() {
+    let dir = criteria_copy("new");
+    let new = dir.join("26-2026");
+    std::fs::create_dir_all(new.join("sheets")).unwrap();
+    let from = dir.join("148-1489");
+    let manifest = std::fs::read_to_string(from.join("version.toml"))
+        .unwrap()
+        .replace("id = \"148-1489\"", "id = \"26-2026\"")
+        .replace("effective_from = 2025-07-06", "effective_from = 2026-05-22")
+        .replace("provisional = false", "provisional = true");
+    std::fs::write(new.join("version.toml"), manifest).unwrap();
+    std::fs::copy(from.join("sets.csv"), new.join("sets.csv")).unwrap();
+    std::fs::copy(
+        from.join("sheets/derived-1048-P01.csv"),
+        new.join("sheets/derived-1048-P01.csv"),
+    )
+    .unwrap();
+
+    let list = ocop(&["criteria", "list", "--criteria", dir.to_str().unwrap()]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("26-2026"));
+
+    // Score a product under it: the 1048 example's choices fit the derived sheet's shape.
+    let example = std::fs::read_to_string(project("docs/examples/score-1048-P01.json")).unwrap();
+    let input = dir.join("input.json");
+    std::fs::write(
+        &input,
+        example.replacen("\"version\": \"1048\"", "\"version\": \"26-2026\"", 1),
+    )
+    .unwrap();
+    let output = ocop(&[
+        "score",
+        "--criteria",
+        dir.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["version"], "26-2026");
+    assert_eq!(result["provisional_sheet"], true);
+    let _ = std::fs::remove_dir_all(dir);
 }

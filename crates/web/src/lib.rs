@@ -21,6 +21,7 @@ use tracing::Level;
 
 use std::sync::Arc;
 
+use ocop_domain::criteria::Catalog;
 use ocop_store::Db;
 use ocop_store::units::UnitSearch;
 
@@ -29,13 +30,16 @@ use ocop_store::units::UnitSearch;
 pub struct AppState {
     pub db: Db,
     pub unit_search: Arc<UnitSearch>,
+    /// The validated criteria versions.
+    pub criteria: Arc<Catalog>,
 }
 
 impl AppState {
-    pub fn new(db: Db) -> AppState {
+    pub fn new(db: Db, criteria: Catalog) -> AppState {
         AppState {
             db,
             unit_search: Arc::default(),
+            criteria: Arc::new(criteria),
         }
     }
 }

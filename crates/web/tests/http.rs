@@ -7,6 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use tower::ServiceExt;
 
+use ocop_domain::criteria::{Catalog, bundled_sources};
 use ocop_store::testing::TestDb;
 use ocop_web::{AppState, router};
 
@@ -38,7 +39,10 @@ impl Reply {
 async fn app() -> App {
     let test = TestDb::with_units().await;
     App {
-        router: router(AppState::new(test.db.clone())),
+        router: router(AppState::new(
+            test.db.clone(),
+            Catalog::load(&bundled_sources()).unwrap(),
+        )),
         test,
     }
 }
