@@ -97,25 +97,26 @@ pub(crate) fn explain(
             max: part.max,
         })
         .collect();
-    let points_of = |code: &str| -> Vec<u32> {
-        members
-            .iter()
-            .map(|m| m.points.get(code).map_or(0, |&(_, p)| p))
-            .collect()
-    };
     let criteria: Vec<CriterionResult> = set
         .sheet
         .criteria()
-        .map(|(part, criterion)| {
-            let points = points_of(&criterion.code);
+        .enumerate()
+        .map(|(position, (part, criterion))| {
+            let (mut sum, mut lowest, mut highest) = (0i128, u32::MAX, 0);
+            for member in members {
+                let points = member.points_at(position);
+                sum += i128::from(points);
+                lowest = lowest.min(points);
+                highest = highest.max(points);
+            }
             CriterionResult {
                 code: criterion.code.clone(),
                 part: part.to_string(),
                 name_vi: criterion.name_vi.clone(),
-                earned: Score::round_ratio(points.iter().copied().map(i128::from).sum(), count),
+                earned: Score::round_ratio(sum, count),
                 max: criterion.max,
-                lowest: points.iter().copied().min().unwrap_or(0),
-                highest: points.iter().copied().max().unwrap_or(0),
+                lowest,
+                highest,
             }
         })
         .collect();
@@ -142,14 +143,13 @@ pub(crate) fn explain(
     }
 }
 
-/// One way to raise a criterion: every member choosing `option`, worth `points`.
+/// One way to raise a criterion: every member choosing one of its better options.
 struct Candidate {
-    code: String,
-    name_vi: String,
+    position: usize,
     /// Sum of members' points on the criterion now.
     current_sum: i128,
-    /// Applicable options better than now, ascending by points: (number, name, points).
-    options: Vec<(u32, String, u32)>,
+    /// Applicable options better than now, ascending by points: (number, points).
+    options: Vec<(u32, u32)>,
 }
 
 impl Candidate {
@@ -158,7 +158,7 @@ impl Candidate {
     }
 
     fn best(&self) -> u32 {
-        self.options.last().map_or(0, |o| o.2)
+        self.options.last().map_or(0, |o| o.1)
     }
 }
 
@@ -179,23 +179,23 @@ fn upgrade(
     let mut candidates: Vec<Candidate> = set
         .sheet
         .criteria()
-        .filter_map(|(_, criterion)| {
+        .enumerate()
+        .filter_map(|(position, (_, criterion))| {
             let current_sum: i128 = members
                 .iter()
-                .map(|m| i128::from(m.points.get(&criterion.code).map_or(0, |&(_, p)| p)))
+                .map(|m| i128::from(m.points_at(position)))
                 .sum();
-            let mut options: Vec<(u32, String, u32)> = criterion
+            let mut options: Vec<(u32, u32)> = criterion
                 .options
                 .iter()
                 .filter(|o| o.applies_to_token(token))
                 .filter(|o| i128::from(o.points) * count > current_sum)
-                .map(|o| (o.number, o.name_vi.clone(), o.points))
+                .map(|o| (o.number, o.points))
                 .collect();
-            options.sort_by_key(|o| (o.2, o.0));
-            options.dedup_by_key(|o| o.2);
-            (!options.is_empty()).then(|| Candidate {
-                code: criterion.code.clone(),
-                name_vi: criterion.name_vi.clone(),
+            options.sort_by_key(|&(number, points)| (points, number));
+            options.dedup_by_key(|o| o.1);
+            (!options.is_empty()).then_some(Candidate {
+                position,
                 current_sum,
                 options,
             })
@@ -219,11 +219,11 @@ fn upgrade(
         for slot in (0..chosen.len()).rev() {
             let (candidate_index, best_index) = chosen[slot];
             let candidate = &candidates[candidate_index];
-            let without = sum - candidate.gain(candidate.options[best_index].2, count);
+            let without = sum - candidate.gain(candidate.options[best_index].1, count);
             if let Some(lowest) = (0..best_index).find(|&option| {
-                reaches(without + candidate.gain(candidate.options[option].2, count))
+                reaches(without + candidate.gain(candidate.options[option].1, count))
             }) {
-                sum = without + candidate.gain(candidate.options[lowest].2, count);
+                sum = without + candidate.gain(candidate.options[lowest].1, count);
                 chosen[slot].1 = lowest;
             }
         }
@@ -232,15 +232,16 @@ fn upgrade(
         .iter()
         .map(|&(candidate_index, option_index)| {
             let candidate = &candidates[candidate_index];
-            let (number, name, points) = &candidate.options[option_index];
+            let (number, points) = candidate.options[option_index];
+            let criterion = set.sheet.at(candidate.position);
             UpgradeStep {
-                criterion: candidate.code.clone(),
-                name_vi: candidate.name_vi.clone(),
+                criterion: criterion.code.clone(),
+                name_vi: criterion.name_vi.clone(),
                 current: Score::round_ratio(candidate.current_sum, count),
-                option: *number,
-                option_vi: name.clone(),
-                points: *points,
-                gain: Score::round_ratio(candidate.gain(*points, count), count),
+                option: number,
+                option_vi: criterion.options[number as usize - 1].name_vi.clone(),
+                points,
+                gain: Score::round_ratio(candidate.gain(points, count), count),
             }
         })
         .collect();

@@ -173,7 +173,10 @@ pub struct ProductSet {
 pub struct Sheet {
     pub file: String,
     pub parts: Vec<SheetPart>,
-    index: HashMap<String, (usize, usize, usize)>,
+    /// Criterion code → its position in sheet order (what [`Sheet::criteria`] yields).
+    index: HashMap<String, usize>,
+    /// Position → (part, section, criterion) indices.
+    places: Vec<(usize, usize, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,19 +223,40 @@ impl CriterionOption {
 impl Sheet {
     pub(crate) fn new(file: String, parts: Vec<SheetPart>) -> Sheet {
         let mut index = HashMap::new();
+        let mut places = Vec::new();
         for (p, part) in parts.iter().enumerate() {
             for (s, section) in part.sections.iter().enumerate() {
                 for (c, criterion) in section.criteria.iter().enumerate() {
-                    index.insert(criterion.code.clone(), (p, s, c));
+                    index.insert(criterion.code.clone(), places.len());
+                    places.push((p, s, c));
                 }
             }
         }
-        Sheet { file, parts, index }
+        Sheet {
+            file,
+            parts,
+            index,
+            places,
+        }
     }
 
     pub fn criterion(&self, code: &str) -> Option<&Criterion> {
-        let &(p, s, c) = self.index.get(code)?;
-        Some(&self.parts[p].sections[s].criteria[c])
+        self.position(code).map(|position| self.at(position))
+    }
+
+    /// The position of a criterion in sheet order.
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+
+    /// The criterion at a position in sheet order.
+    pub fn at(&self, position: usize) -> &Criterion {
+        let (p, s, c) = self.places[position];
+        &self.parts[p].sections[s].criteria[c]
+    }
+
+    pub fn criteria_count(&self) -> usize {
+        self.places.len()
     }
 
     /// Every criterion with the code of its part, in sheet order.

@@ -2,7 +2,7 @@
 //! totals rounded half-up to two decimals once, banded into stars, with the flags and the
 //! routing the version's rules give.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -110,12 +110,16 @@ pub struct CardScore {
     pub total: u32,
     /// Part code → points.
     pub parts: BTreeMap<String, u32>,
-    /// Section name → points.
+    /// (option number, points) per criterion, in sheet order ([`super::Sheet::position`]).
     #[serde(skip)]
-    pub sections: BTreeMap<String, u32>,
-    /// Criterion code → (option number, points).
-    #[serde(skip)]
-    pub points: HashMap<String, (u32, u32)>,
+    pub choices: Vec<(u32, u32)>,
+}
+
+impl CardScore {
+    /// Points given to the criterion at `position` (sheet order).
+    pub fn points_at(&self, position: usize) -> u32 {
+        self.choices[position].1
+    }
 }
 
 /// Checks one scorecard against the set's sheet for an entity type, and adds it up. Every
@@ -130,16 +134,17 @@ pub fn score_card(
     let token = version.token_for(entity);
     let member = || card.member.clone();
     let mut errors = Vec::new();
-    let mut points = HashMap::with_capacity(card.choices.len());
+    let mut chosen: Vec<Option<(u32, u32)>> = vec![None; sheet.criteria_count()];
     for (code, &option) in &card.choices {
-        let Some(criterion) = sheet.criterion(code) else {
+        let Some(position) = sheet.position(code) else {
             errors.push(ScoringError::UnknownCriterion {
                 member: member(),
                 criterion: code.clone(),
             });
             continue;
         };
-        let Some(chosen) = option
+        let criterion = sheet.at(position);
+        let Some(picked) = option
             .checked_sub(1)
             .and_then(|index| criterion.options.get(index as usize))
         else {
@@ -151,7 +156,7 @@ pub fn score_card(
             });
             continue;
         };
-        if !chosen.applies_to_token(token) {
+        if !picked.applies_to_token(token) {
             errors.push(ScoringError::NotApplicable {
                 member: member(),
                 criterion: code.clone(),
@@ -160,27 +165,25 @@ pub fn score_card(
             });
             continue;
         }
-        points.insert(code.clone(), (option, chosen.points));
+        chosen[position] = Some((option, picked.points));
     }
     let mut parts = BTreeMap::new();
-    let mut sections = BTreeMap::new();
     let mut total = 0;
+    let mut position = 0;
     for part in &sheet.parts {
         let mut part_total = 0;
         for section in &part.sections {
-            let mut section_total = 0;
             for criterion in &section.criteria {
-                match points.get(&criterion.code) {
-                    Some(&(_, earned)) => section_total += earned,
+                match chosen[position] {
+                    Some((_, earned)) => part_total += earned,
                     None if card.choices.contains_key(&criterion.code) => {}
                     None => errors.push(ScoringError::MissingCriterion {
                         member: member(),
                         criterion: criterion.code.clone(),
                     }),
                 }
+                position += 1;
             }
-            sections.insert(section.name.clone(), section_total);
-            part_total += section_total;
         }
         parts.insert(part.code.clone(), part_total);
         total += part_total;
@@ -192,8 +195,7 @@ pub fn score_card(
         member: card.member.clone(),
         total,
         parts,
-        sections,
-        points,
+        choices: chosen.into_iter().flatten().collect(),
     })
 }
 
@@ -313,15 +315,16 @@ pub fn evaluate_set(
     let mandatory_failed: Vec<String> = set
         .sheet
         .criteria()
-        .filter(|(_, criterion)| criterion.mandatory)
-        .filter(|(_, criterion)| {
+        .enumerate()
+        .filter(|(_, (_, criterion))| criterion.mandatory)
+        .filter(|(position, _)| {
             let failing = members
                 .iter()
-                .filter(|m| m.points.get(&criterion.code).is_some_and(|&(_, p)| p == 0))
+                .filter(|m| m.points_at(*position) == 0)
                 .count();
             failing * 2 > members.len()
         })
-        .map(|(_, criterion)| criterion.code.clone())
+        .map(|(_, (_, criterion))| criterion.code.clone())
         .collect();
     let flags = Flags {
         needs_discussion: spread > version.council.spread_limit,
