@@ -23,6 +23,13 @@ pub enum AppError {
     },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// Well-formed input that breaks the rules; `details` lists every problem.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: Vec<String>,
+    },
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error")]
@@ -34,6 +41,7 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -42,7 +50,9 @@ impl AppError {
     /// The stable code clients can rely on.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::NotFound { code, .. } | AppError::BadRequest { code, .. } => code,
+            AppError::NotFound { code, .. }
+            | AppError::BadRequest { code, .. }
+            | AppError::Unprocessable { code, .. } => code,
             AppError::DatabaseUnavailable => "database_unavailable",
             AppError::Internal => "internal",
         }
@@ -76,14 +86,21 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    details: &'a [String],
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let details = match &self {
+            AppError::Unprocessable { details, .. } => details.as_slice(),
+            _ => &[],
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.to_string(),
+                details,
             },
         };
         (self.status(), Json(body)).into_response()

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -49,11 +49,16 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/units", get(api::search))
         .route("/units/provinces", get(api::provinces))
-        .route("/units/{code}", get(api::unit));
+        .route("/units/{code}", get(api::unit))
+        .route("/criteria", get(api::criteria::versions))
+        .route("/criteria/{version}/{set}", get(api::criteria::sheet))
+        .route("/score", post(api::criteria::score));
     Router::new()
         .route("/", get(pages::home))
         .route("/units", get(pages::units_index))
         .route("/units/{code}", get(pages::unit_page))
+        .route("/criteria", get(pages::criteria::criteria_index))
+        .route("/criteria/{version}/{set}", get(pages::criteria::sheet_page))
         .route("/lang/{code}", get(pages::set_lang))
         .route("/assets/{file}", get(assets::serve_asset))
         .route("/healthz", get(healthz))

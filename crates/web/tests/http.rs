@@ -53,12 +53,23 @@ impl App {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::empty()).unwrap())
-            .await
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.get_with(uri, None).await
+    }
+
+    async fn post_json(&self, uri: &str, body: &str) -> Reply {
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
             .unwrap();
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
@@ -69,10 +80,6 @@ impl App {
             headers,
             body: String::from_utf8(bytes.to_vec()).unwrap(),
         }
-    }
-
-    async fn get(&self, uri: &str) -> Reply {
-        self.get_with(uri, None).await
     }
 }
 
@@ -353,4 +360,91 @@ async fn health_and_readiness() {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+const EXAMPLE: &str = include_str!("../../../docs/examples/score-1048-P01.json");
+
+#[tokio::test]
+async fn criteria_pages_mark_provisional_sheets() {
+    let app = app().await;
+    let index = app.get("/criteria").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(index.body.matches(r#"<a href="/criteria/"#).count(), 53);
+    assert_eq!(index.body.matches("Phiếu chấm tạm thời").count(), 52);
+    assert!(index.body.contains("QĐ 1048/QĐ-TTg"));
+
+    let provisional = app.get("/criteria/148-1489/P09").await;
+    assert_eq!(provisional.status, StatusCode::OK);
+    assert!(
+        provisional
+            .body
+            .contains(r#"<p class="notice" role="note"><strong>Phiếu chấm tạm thời.</strong>"#)
+    );
+    assert!(provisional.body.contains("Tương, nước mắm"));
+    let official = app.get("/criteria/1048/P01").await;
+    assert!(!official.body.contains("Phiếu chấm tạm thời"));
+    assert_eq!(official.body.matches("<caption>").count(), 31);
+    assert!(official.body.contains("Nguồn nguyên liệu"));
+    let english = app.get_with("/criteria/1048/P01", Some("lang=en")).await;
+    assert!(english.body.contains("in-province raw material below 50%"));
+
+    assert_eq!(
+        app.get("/criteria/1048/P02").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/criteria/9999/P01").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn criteria_api_lists_versions_and_sheets() {
+    let app = app().await;
+    let versions = app.get("/api/v1/criteria").await.json();
+    let ids: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["1048", "148", "148-1489"]);
+    assert_eq!(versions[2]["sets"].as_array().unwrap().len(), 26);
+    assert_eq!(versions[2]["bands"][2]["from"], 50.0);
+    assert_eq!(versions[2]["bands"][2]["certifiable"], true);
+    let sheet = app.get("/api/v1/criteria/1048/P01").await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    let body = sheet.json();
+    assert_eq!(body["criteria"].as_array().unwrap().len(), 31);
+    insta::assert_json_snapshot!("sheet_1048_P01", body);
+    let missing = app.get("/api/v1/criteria/148/P99").await;
+    assert_eq!(
+        (missing.status, error_code(&missing).as_str()),
+        (StatusCode::NOT_FOUND, "criteria_not_found")
+    );
+}
+
+#[tokio::test]
+async fn score_api_computes_and_rejects_with_reasons() {
+    let app = app().await;
+    let reply = app.post_json("/api/v1/score", EXAMPLE).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let result = reply.json();
+    assert_eq!(result["mean"], 64.0);
+    assert_eq!(result["stars"], 3);
+    assert_eq!(result["outcome"], "recognised");
+
+    let wrong = EXAMPLE.replacen("\"1.1\": 3", "\"1.1\": 9", 1);
+    let reply = app.post_json("/api/v1/score", &wrong).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&reply), "invalid_scorecards");
+    assert_eq!(
+        reply.json()["error"]["details"][0],
+        "Nguyễn Văn An: criterion 1.1 has no option 9 (options 1 to 3)"
+    );
+    let malformed = app.post_json("/api/v1/score", "{\"version\": 1048").await;
+    assert_eq!(
+        (malformed.status, error_code(&malformed).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
 }

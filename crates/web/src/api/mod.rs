@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`.
 
+pub mod criteria;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;

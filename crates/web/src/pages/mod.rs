@@ -1,5 +1,7 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
+pub mod criteria;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
@@ -379,7 +381,7 @@ struct ErrorPage<'a> {
 pub fn error_page(lang: Lang, status: StatusCode, error: &AppError) -> askama::Result<String> {
     let key = match error {
         AppError::NotFound { .. } => "error-not-found",
-        AppError::BadRequest { .. } => "error-bad-request",
+        AppError::BadRequest { .. } | AppError::Unprocessable { .. } => "error-bad-request",
         AppError::DatabaseUnavailable => "error-unavailable",
         AppError::Internal => "error-internal",
     };

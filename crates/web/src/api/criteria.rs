@@ -1,0 +1,203 @@
+//! Criteria in the JSON API: versions, sheets, and scoring a council.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use ocop_domain::criteria::{CouncilInput, CouncilResult, Score, Version, evaluate};
+
+use crate::AppState;
+use crate::error::AppError;
+
+#[derive(Serialize)]
+pub struct VersionJson {
+    pub id: String,
+    pub decree: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub effective_from: NaiveDate,
+    pub provisional: bool,
+    pub certificate_validity_months: u32,
+    pub parts: Vec<PartJson>,
+    pub bands: Vec<BandJson>,
+    pub spread_limit: u32,
+    pub quorum: u32,
+    pub sets: Vec<SetJson>,
+}
+
+#[derive(Serialize)]
+pub struct PartJson {
+    pub code: String,
+    pub max: u32,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+#[derive(Serialize)]
+pub struct BandJson {
+    pub stars: u8,
+    pub from: Score,
+    pub to: Score,
+    pub certifiable: bool,
+}
+
+#[derive(Serialize)]
+pub struct SetJson {
+    pub code: String,
+    pub group: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub provisional_sheet: bool,
+}
+
+fn version_json(version: &Version) -> VersionJson {
+    VersionJson {
+        id: version.id.clone(),
+        decree: version.decree.clone(),
+        title_vi: version.title_vi.clone(),
+        title_en: version.title_en.clone(),
+        effective_from: version.effective_from,
+        provisional: version.provisional,
+        certificate_validity_months: version.certificate_validity_months,
+        parts: version
+            .parts
+            .iter()
+            .map(|p| PartJson {
+                code: p.code.clone(),
+                max: p.max,
+                name_vi: p.name_vi.clone(),
+                name_en: p.name_en.clone(),
+            })
+            .collect(),
+        bands: version
+            .bands
+            .iter()
+            .map(|b| BandJson {
+                stars: b.stars,
+                from: b.from,
+                to: b.to,
+                certifiable: version.certifiable(b.stars),
+            })
+            .collect(),
+        spread_limit: version.council.spread_limit,
+        quorum: version.council.quorum,
+        sets: version
+            .sets
+            .iter()
+            .map(|s| SetJson {
+                code: s.code.clone(),
+                group: s.group.clone(),
+                name_vi: s.name_vi.clone(),
+                name_en: s.name_en.clone(),
+                provisional_sheet: s.provisional,
+            })
+            .collect(),
+    }
+}
+
+/// `GET /api/v1/criteria`: every version, oldest first.
+pub async fn versions(State(state): State<AppState>) -> Json<Vec<VersionJson>> {
+    Json(state.criteria.versions().iter().map(version_json).collect())
+}
+
+#[derive(Serialize)]
+pub struct SheetJson {
+    pub version: String,
+    pub product_set: String,
+    pub name_vi: String,
+    pub provisional_sheet: bool,
+    pub note: String,
+    pub criteria: Vec<CriterionJson>,
+}
+
+#[derive(Serialize)]
+pub struct CriterionJson {
+    pub code: String,
+    pub part: String,
+    pub section: String,
+    pub name_vi: String,
+    pub max: u32,
+    pub mandatory: bool,
+    pub options: Vec<OptionJson>,
+}
+
+#[derive(Serialize)]
+pub struct OptionJson {
+    pub number: u32,
+    pub name_vi: String,
+    pub name_en: String,
+    pub points: u32,
+    pub applies_to: Vec<String>,
+}
+
+/// `GET /api/v1/criteria/{version}/{set}`: a product set's sheet, criteria in order.
+pub async fn sheet(
+    State(state): State<AppState>,
+    Path((version_id, set_code)): Path<(String, String)>,
+) -> Result<Json<SheetJson>, AppError> {
+    let version = state
+        .criteria
+        .version(&version_id)
+        .ok_or(AppError::NotFound {
+            code: "criteria_not_found",
+            what: "criteria version",
+            key: version_id.clone(),
+        })?;
+    let set = version.set(&set_code).ok_or(AppError::NotFound {
+        code: "criteria_not_found",
+        what: "product set",
+        key: format!("{version_id}/{set_code}"),
+    })?;
+    let mut criteria = Vec::new();
+    for part in &set.sheet.parts {
+        for section in &part.sections {
+            for criterion in &section.criteria {
+                criteria.push(CriterionJson {
+                    code: criterion.code.clone(),
+                    part: part.code.clone(),
+                    section: section.name.clone(),
+                    name_vi: criterion.name_vi.clone(),
+                    max: criterion.max,
+                    mandatory: criterion.mandatory,
+                    options: criterion
+                        .options
+                        .iter()
+                        .map(|o| OptionJson {
+                            number: o.number,
+                            name_vi: o.name_vi.clone(),
+                            name_en: o.name_en.clone(),
+                            points: o.points,
+                            applies_to: o.applies_to.clone(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
+    Ok(Json(SheetJson {
+        version: version.id.clone(),
+        product_set: set.code.clone(),
+        name_vi: set.name_vi.clone(),
+        provisional_sheet: set.provisional,
+        note: set.note.clone(),
+        criteria,
+    }))
+}
+
+/// `POST /api/v1/score`: members' scorecards in, the council's result out. Nothing is stored.
+pub async fn score(
+    State(state): State<AppState>,
+    input: Result<Json<CouncilInput>, JsonRejection>,
+) -> Result<Json<CouncilResult>, AppError> {
+    let Json(input) =
+        input.map_err(|rejection| AppError::bad_request("invalid_json", rejection.body_text()))?;
+    evaluate(&state.criteria, &input)
+        .map(Json)
+        .map_err(|errors| AppError::Unprocessable {
+            code: "invalid_scorecards",
+            message: "the scorecards cannot be scored".into(),
+            details: errors.iter().map(|e| e.to_string()).collect(),
+        })
+}
