@@ -113,6 +113,9 @@ mod tests {
         let args = [
             ("query", FluentValue::from("q")),
             ("count", FluentValue::from(1)),
+            ("spread", FluentValue::from(10)),
+            ("quorum", FluentValue::from(5)),
+            ("max", FluentValue::from(40)),
         ];
         for key in &vi {
             assert!(en.contains(key), "English lacks {key}");
