@@ -3,6 +3,8 @@
 //! Everything here is pure: parsing, validation and rules that both the storage and the web
 //! layers rely on. Errors are `thiserror` types of this crate; IO and HTTP errors live upstream.
 
+pub mod access;
+pub mod audit;
 pub mod criteria;
 pub mod text;
 pub mod units;
