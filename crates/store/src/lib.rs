@@ -4,6 +4,9 @@
 //! accepts); a repository method is written once and expanded for each pool by [`on_db!`].
 //! Errors are [`StoreError`]; the web layer maps them to HTTP, the binary to exit codes.
 
+pub mod accounts;
+pub mod audit;
+pub mod clock;
 mod db;
 pub mod meta;
 pub mod testing;
