@@ -79,6 +79,16 @@ enum Command {
         #[command(flatten)]
         criteria: criteria_cmd::CriteriaArgs,
     },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Administrative units.
     Units {
         #[command(subcommand)]
@@ -88,6 +98,36 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, e.g. the first administrator. The password is read from standard input
+    /// (one line), or from OCOP_PASSWORD.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// producer, commune_officer, provincial_officer, council_member, central_officer or administrator.
+        #[arg(long)]
+        role: String,
+        /// The commune (commune officers) or province (provincial officers, council members) code.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        email: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; names the first edited or missing record.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -115,6 +155,73 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// The audit chain is broken: exit code 3, so that scripts can tell it from other failures.
+#[derive(Debug)]
+struct AuditBroken(String);
+
+impl std::fmt::Display for AuditBroken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the audit trail is broken: {}", self.0)
+    }
+}
+
+impl std::error::Error for AuditBroken {}
+
+async fn add_user(
+    url: &str,
+    role: &str,
+    unit: Option<String>,
+    email: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let role = ocop_domain::access::Role::parse(role).ok_or_else(|| {
+        let roles: Vec<&str> = ocop_domain::access::Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        UsageError(format!(
+            "unknown role `{role}` (one of {})",
+            roles.join(", ")
+        ))
+    })?;
+    let password = match std::env::var("OCOP_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|error| UsageError(format!("cannot read the password: {error}")))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let db = open_migrated(url).await?;
+    let created = ocop_store::accounts::create_user(
+        &db,
+        ocop_store::accounts::NewUser {
+            email: email.to_string(),
+            name: name.to_string(),
+            role,
+            unit_code: unit,
+            entity_id: None,
+            password,
+        },
+        "cli:user-add",
+    )
+    .await;
+    db.close().await;
+    match created {
+        Ok(user) => {
+            println!(
+                "Created {} ({}) with id {}.",
+                user.email, user.role, user.id
+            );
+            Ok(())
+        }
+        Err(ocop_store::accounts::AccountError::Store(error)) => Err(error.into()),
+        Err(error) => Err(UsageError(error.to_string()).into()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
@@ -132,6 +239,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ocop: {error:#}");
+            if error.downcast_ref::<AuditBroken>().is_some() {
+                return ExitCode::from(3);
+            }
             if error.downcast_ref::<UsageError>().is_some()
                 || error.downcast_ref::<StoreError>().is_some_and(|e| {
                     matches!(
@@ -196,6 +306,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UnitsCommand::Import { db, file },
         } => import_units(&db.url, &file).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    role,
+                    unit,
+                    email,
+                    name,
+                },
+        } => add_user(&db.url, &role, unit, &email, &name).await,
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let db = open_migrated(&db.url).await?;
+            let result = ocop_store::audit::verify(&db).await?;
+            db.close().await;
+            match result {
+                Ok(count) => {
+                    println!(
+                        "Audit trail intact: {count} records, every hash and link checks out."
+                    );
+                    Ok(())
+                }
+                Err(broken) => Err(AuditBroken(broken.to_string()).into()),
+            }
+        }
     }
 }
 

@@ -456,3 +456,91 @@ fn a_new_version_added_as_a_data_directory_is_picked_up_and_used() {
     assert_eq!(result["provisional_sheet"], true);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// --- accounts and audit -----------------------------------------------------------------------
+
+fn ocop_with_input(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args(args)
+        .env("OCOP_LOG", "warn")
+        .env_remove("OCOP_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn user_add_bootstraps_an_administrator_and_audit_verify_names_a_tampered_record() {
+    let test = TestDb::with_units().await;
+    let add = |email: &str, role: &str, unit: Option<&str>| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--db",
+            test.url(),
+            "--role",
+            role,
+            "--email",
+            email,
+            "--name",
+            "Trần Văn Quản",
+        ];
+        if let Some(unit) = unit {
+            args.extend(["--unit", unit]);
+        }
+        ocop_with_input(&args, "một mật khẩu đủ dài\n")
+    };
+    let created = add("admin@ocop.gov.vn", "administrator", None);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(
+        String::from_utf8_lossy(&created.stdout)
+            .contains("Created admin@ocop.gov.vn (administrator)")
+    );
+    let officer = add("xa@ocop.gov.vn", "commune_officer", Some("26882"));
+    assert!(officer.status.success(), "{}", stderr(&officer));
+
+    let wrong_unit = add("x@ocop.gov.vn", "commune_officer", Some("79"));
+    assert_eq!(wrong_unit.status.code(), Some(2));
+    assert!(
+        stderr(&wrong_unit).contains("unit: 79 is a province, not a commune"),
+        "{}",
+        stderr(&wrong_unit)
+    );
+    let unknown_role = add("y@ocop.gov.vn", "king", None);
+    assert_eq!(unknown_role.status.code(), Some(2));
+    assert!(stderr(&unknown_role).contains("unknown role `king`"));
+    let login =
+        ocop_store::accounts::authenticate(&test.db, "admin@ocop.gov.vn", "một mật khẩu đủ dài")
+            .await
+            .unwrap();
+    assert!(matches!(login, ocop_store::accounts::Login::Success(_)));
+
+    let verify = ocop(&["audit", "verify", "--db", test.url()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("Audit trail intact: 2 records"));
+
+    ocop_store::on_db!(&test.db, |pool| sqlx::query(
+        "UPDATE audit_log SET changes = '{}' WHERE seq = 2"
+    )
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
+    let verify = ocop(&["audit", "verify", "--db", test.url()]);
+    assert_eq!(verify.status.code(), Some(3));
+    assert!(
+        stderr(&verify)
+            .contains("the audit trail is broken: record 2 was changed after it was written"),
+        "{}",
+        stderr(&verify)
+    );
+}
