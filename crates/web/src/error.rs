@@ -30,6 +30,10 @@ pub enum AppError {
         message: String,
         details: Vec<String>,
     },
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error")]
@@ -42,6 +46,8 @@ impl AppError {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,7 +58,9 @@ impl AppError {
         match self {
             AppError::NotFound { code, .. }
             | AppError::BadRequest { code, .. }
-            | AppError::Unprocessable { code, .. } => code,
+            | AppError::Unprocessable { code, .. }
+            | AppError::Forbidden { code, .. } => code,
+            AppError::Unauthenticated => "unauthenticated",
             AppError::DatabaseUnavailable => "database_unavailable",
             AppError::Internal => "internal",
         }
@@ -114,8 +122,18 @@ pub struct PageError {
     pub lang: Lang,
 }
 
+impl PageError {
+    pub fn new(error: AppError, lang: Lang) -> PageError {
+        PageError { error, lang }
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        // A page that needs a session sends people to sign in, then back.
+        if let AppError::Unauthenticated = self.error {
+            return axum::response::Redirect::to("/login").into_response();
+        }
         let status = self.error.status();
         match crate::pages::error_page(self.lang, status, &self.error) {
             Ok(html) => (status, Html(html)).into_response(),

@@ -99,32 +99,43 @@ mod tests {
 
     #[test]
     fn both_languages_have_every_key() {
-        let keys = |text: &str| -> Vec<String> {
+        // key → the names of its `{ $placeholders }`.
+        let messages = |text: &str| -> Vec<(String, Vec<String>)> {
             text.lines()
-                .filter_map(|line| line.split_once(" ="))
-                .map(|(key, _)| key.trim().to_string())
-                .filter(|key| !key.starts_with('#') && !key.starts_with('.'))
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| line.split_once(" = "))
+                .map(|(key, value)| {
+                    let names = value
+                        .split("{ $")
+                        .skip(1)
+                        .filter_map(|rest| rest.split(' ').next())
+                        .map(str::to_string)
+                        .collect();
+                    (key.trim().to_string(), names)
+                })
                 .collect()
         };
-        let vi = keys(include_str!("../locales/vi/main.ftl"));
-        let en = keys(include_str!("../locales/en/main.ftl"));
+        let vi = messages(include_str!("../locales/vi/main.ftl"));
+        let en = messages(include_str!("../locales/en/main.ftl"));
         assert!(!vi.is_empty());
-        // The placeholders messages use, so that messages with arguments resolve too.
-        let args = [
-            ("query", FluentValue::from("q")),
-            ("count", FluentValue::from(1)),
-            ("spread", FluentValue::from(10)),
-            ("quorum", FluentValue::from(5)),
-            ("max", FluentValue::from(40)),
-        ];
-        for key in &vi {
-            assert!(en.contains(key), "English lacks {key}");
+        let keys = |list: &[(String, Vec<String>)]| -> Vec<String> {
+            list.iter().map(|(key, _)| key.clone()).collect()
+        };
+        let (vi_keys, en_keys) = (keys(&vi), keys(&en));
+        for (key, names) in vi.iter().chain(en.iter()) {
+            assert!(vi_keys.contains(key), "Vietnamese lacks {key}");
+            assert!(en_keys.contains(key), "English lacks {key}");
+            let names: Vec<&'static str> = names
+                .iter()
+                .map(|name| &*Box::leak(name.clone().into_boxed_str()))
+                .collect();
+            let args: Vec<(&'static str, FluentValue<'static>)> = names
+                .iter()
+                .map(|name| (*name, FluentValue::from("x")))
+                .collect();
             for lang in [Lang::Vi, Lang::En] {
                 assert_ne!(lang.t_with(key, &args), *key, "{key} does not load");
             }
-        }
-        for key in &en {
-            assert!(vi.contains(key), "Vietnamese lacks {key}");
         }
     }
 

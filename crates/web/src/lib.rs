@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod error;
 pub mod format;
 pub mod i18n;
@@ -60,6 +61,14 @@ pub fn router(state: AppState) -> Router {
         .route("/criteria", get(pages::criteria::criteria_index))
         .route("/criteria/{version}/{set}", get(pages::criteria::sheet_page))
         .route("/lang/{code}", get(pages::set_lang))
+        .route("/login", get(pages::account::login_page).post(pages::account::login))
+        .route("/logout", post(pages::account::logout))
+        .route("/account", get(pages::account::account_page))
+        .route("/account/password", post(pages::account::change_password))
+        .route(
+            "/admin/users",
+            get(pages::account::users_page).post(pages::account::create_user),
+        )
         .route("/assets/{file}", get(assets::serve_asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::Uri;
 use axum::response::Html;
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -11,6 +10,7 @@ use ocop_domain::criteria::{PartSpec, Version};
 
 use super::{Chrome, render};
 use crate::AppState;
+use crate::auth::Viewer;
 use crate::error::{AppError, PageError};
 use crate::format;
 use crate::i18n::Lang;
@@ -95,9 +95,9 @@ struct CriteriaPage {
 
 pub async fn criteria_index(
     State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
+    viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
     let versions = state
         .criteria
         .versions()
@@ -107,7 +107,7 @@ pub async fn criteria_index(
         .collect();
     render(
         &CriteriaPage {
-            chrome: Chrome::new(lang, &uri, "criteria"),
+            chrome: Chrome::new(&viewer, "criteria"),
             versions,
         },
         lang,
@@ -157,10 +157,10 @@ struct SheetPage {
 
 pub async fn sheet_page(
     State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
+    viewer: Viewer,
     Path((version_id, set_code)): Path<(String, String)>,
 ) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
     let not_found = |what: &'static str, key: String| PageError {
         error: AppError::NotFound {
             code: "criteria_not_found",
@@ -233,7 +233,7 @@ pub async fn sheet_page(
         .collect();
     render(
         &SheetPage {
-            chrome: Chrome::new(lang, &uri, "criteria"),
+            chrome: Chrome::new(&viewer, "criteria"),
             version_id: version.id.clone(),
             version_title: match lang {
                 Lang::Vi => version.title_vi.clone(),

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
+pub mod account;
 pub mod criteria;
 
 use askama::Template;
@@ -15,6 +16,7 @@ use ocop_store::units::{self, Unit};
 
 use crate::AppState;
 use crate::assets::asset_url;
+use crate::auth::Viewer;
 use crate::error::{AppError, PageError, page_error};
 use crate::format;
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -22,6 +24,9 @@ use crate::i18n::{LANG_COOKIE, Lang};
 /// What every page's layout needs.
 pub struct Chrome {
     pub lang: Lang,
+    /// The signed-in person's name and the CSRF token for the sign-out form.
+    pub signed_in: Option<(String, String)>,
+    pub is_admin: bool,
     /// The current path and query, for the language switch to come back to.
     pub path: String,
     /// Which navigation entry is current.
@@ -31,9 +36,20 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    fn new(lang: Lang, uri: &Uri, section: &'static str) -> Chrome {
+    fn new(viewer: &Viewer, section: &'static str) -> Chrome {
+        let mut chrome = Chrome::anonymous(viewer.lang, &viewer.uri, section);
+        if let Some(session) = &viewer.session {
+            chrome.signed_in = Some((session.user.name.clone(), session.csrf.clone()));
+            chrome.is_admin = session.user.role == ocop_domain::access::Role::Administrator;
+        }
+        chrome
+    }
+
+    fn anonymous(lang: Lang, uri: &Uri, section: &'static str) -> Chrome {
         Chrome {
             lang,
+            signed_in: None,
+            is_admin: false,
             path: uri
                 .path_and_query()
                 .map(|pq| pq.as_str().to_string())
@@ -122,9 +138,9 @@ struct HomePage {
 
 pub async fn home(
     State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
+    viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
     let counts = units::counts(&state.db).await.map_err(page_error(lang))?;
     let per_province = units::communes_per_province(&state.db)
         .await
@@ -157,7 +173,7 @@ pub async fn home(
     );
     render(
         &HomePage {
-            chrome: Chrome::new(lang, &uri, "home"),
+            chrome: Chrome::new(&viewer, "home"),
             figures,
             chart,
         },
@@ -182,13 +198,13 @@ pub struct SearchParams {
 
 pub async fn units_index(
     State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
+    viewer: Viewer,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
     let query = params.q.unwrap_or_default().trim().to_string();
     let mut page = UnitsPage {
-        chrome: Chrome::new(lang, &uri, "units"),
+        chrome: Chrome::new(&viewer, "units"),
         query: query.clone(),
         results_heading: None,
         results: Vec::new(),
@@ -254,11 +270,11 @@ pub fn parse_on(on: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
 
 pub async fn unit_page(
     State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
+    viewer: Viewer,
     Path(code): Path<String>,
     Query(params): Query<OnParams>,
 ) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
     let on = parse_on(params.on.as_deref()).map_err(page_error(lang))?;
     let db = &state.db;
     let unit = units::find_by_code(db, &code, on)
@@ -316,7 +332,7 @@ pub async fn unit_page(
     };
     render(
         &UnitPage {
-            chrome: Chrome::new(lang, &uri, "units"),
+            chrome: Chrome::new(&viewer, "units"),
             decree: unit.decree.clone(),
             unit: view(&unit),
             parent: parent.as_ref().map(view),
@@ -382,15 +398,18 @@ pub fn error_page(lang: Lang, status: StatusCode, error: &AppError) -> askama::R
     let key = match error {
         AppError::NotFound { .. } => "error-not-found",
         AppError::BadRequest { .. } | AppError::Unprocessable { .. } => "error-bad-request",
+        AppError::Unauthenticated | AppError::Forbidden { .. } => "error-forbidden",
         AppError::DatabaseUnavailable => "error-unavailable",
         AppError::Internal => "error-internal",
     };
     let message = match error {
-        AppError::BadRequest { message, .. } => format!("{} {message}", lang.t(key)),
+        AppError::BadRequest { message, .. } | AppError::Forbidden { message, .. } => {
+            format!("{} {message}", lang.t(key))
+        }
         _ => lang.t(key),
     };
     ErrorPage {
-        chrome: Chrome::new(lang, &Uri::from_static("/"), ""),
+        chrome: Chrome::anonymous(lang, &Uri::from_static("/"), ""),
         message,
         status: status.as_u16(),
         code: error.code(),
