@@ -161,7 +161,15 @@ async fn migrate_reports_skipped_source_rows() {
 
     let demo = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
     assert!(demo.status.success(), "{}", stderr(&demo));
-    assert!(String::from_utf8_lossy(&demo.stdout).contains("Demo dataset (seed 7)"));
+    let text = String::from_utf8_lossy(&demo.stdout);
+    assert!(text.contains("Demo dataset (seed 7)"));
+    assert!(text.contains("5 demo accounts added"), "{text}");
+    let again = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
+    for email in ["admin@demo.ocop.vn", "tinh@demo.ocop.vn", "xa@demo.ocop.vn"] {
+        let login = ocop_store::accounts::authenticate(&test.db, email, "ocop-demo-2025").await.unwrap();
+        assert!(matches!(login, ocop_store::accounts::Login::Success(_)), "{email}");
+    }
 }
 
 fn http_get(port: u16, path: &str) -> Option<String> {

@@ -20,6 +20,9 @@ pub enum StoreError {
     Migrate(sqlx::migrate::MigrateError),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// Data that breaks a rule where no person typed it (shipped or generated data).
+    #[error("invalid data: {0}")]
+    Data(String),
     #[error("{origin}: {cause}")]
     UnitsFile {
         origin: String,
