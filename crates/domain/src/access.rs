@@ -97,6 +97,19 @@ pub enum Scope {
     Entity(String),
 }
 
+impl Scope {
+    /// The scope of an account: its entity, commune or province, or the whole country. An
+    /// account missing the unit its role needs sees nothing (an empty entity id matches no row).
+    pub fn of(role: Role, unit_code: Option<&str>, entity_id: Option<&str>) -> Scope {
+        match role.unit_level() {
+            UnitBinding::National => Scope::National,
+            UnitBinding::Province => Scope::Province(unit_code.unwrap_or_default().to_string()),
+            UnitBinding::Commune => Scope::Commune(unit_code.unwrap_or_default().to_string()),
+            UnitBinding::Entity => Scope::Entity(entity_id.unwrap_or_default().to_string()),
+        }
+    }
+}
+
 /// Password rules: long enough to resist guessing, short enough to type.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 200;

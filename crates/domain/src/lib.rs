@@ -6,5 +6,6 @@
 pub mod access;
 pub mod audit;
 pub mod criteria;
+pub mod registry;
 pub mod text;
 pub mod units;

@@ -167,8 +167,13 @@ async fn migrate_reports_skipped_source_rows() {
     let again = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
     for email in ["admin@demo.ocop.vn", "tinh@demo.ocop.vn", "xa@demo.ocop.vn"] {
-        let login = ocop_store::accounts::authenticate(&test.db, email, "ocop-demo-2025").await.unwrap();
-        assert!(matches!(login, ocop_store::accounts::Login::Success(_)), "{email}");
+        let login = ocop_store::accounts::authenticate(&test.db, email, "ocop-demo-2025")
+            .await
+            .unwrap();
+        assert!(
+            matches!(login, ocop_store::accounts::Login::Success(_)),
+            "{email}"
+        );
     }
 }
 

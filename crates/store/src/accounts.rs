@@ -11,7 +11,7 @@ use ocop_domain::access::{Role, UnitBinding, check_password, normalize_email};
 use ocop_domain::audit::Changes;
 
 use crate::clock::{new_id, new_token, now_ms, token_hash};
-use crate::{Db, StoreError, audit, on_db, on_tx, units};
+use crate::{Db, StoreError, Tx, audit, on_db, on_tx, units};
 
 /// Failed logins before an e-mail is locked, and for how long.
 pub const MAX_FAILURES: i64 = 5;
@@ -202,8 +202,15 @@ async fn check_binding(db: &Db, role: Role, unit_code: Option<&str>) -> Result<(
     }
 }
 
-/// Creates an account; `actor` is who does it (a user id, or `cli:user-add`).
-pub async fn create_user(db: &Db, new: NewUser, actor: &str) -> Result<User, AccountError> {
+/// An account checked against the rules and the database, ready to insert.
+pub struct PreparedUser {
+    user: User,
+    password_hash: String,
+}
+
+/// Checks a new account (e-mail, name, password, unit binding, uniqueness) and hashes its
+/// password, without writing anything.
+pub async fn prepare_user(db: &Db, new: NewUser) -> Result<PreparedUser, AccountError> {
     let email =
         normalize_email(&new.email).ok_or_else(|| AccountError::InvalidEmail(new.email.clone()))?;
     let name = new.name.trim().to_string();
@@ -215,19 +222,40 @@ pub async fn create_user(db: &Db, new: NewUser, actor: &str) -> Result<User, Acc
     if find_by_email(db, &email).await?.is_some() {
         return Err(AccountError::DuplicateEmail(email));
     }
-    let user = User {
-        id: new_id(),
-        email,
-        name,
-        role: new.role,
-        unit_code: new.unit_code,
-        entity_id: new.entity_id,
-        active: true,
-    };
-    let password_hash = hash_password(&new.password);
+    Ok(PreparedUser {
+        user: User {
+            id: new_id(),
+            email,
+            name,
+            role: new.role,
+            unit_code: new.unit_code,
+            entity_id: new.entity_id,
+            active: true,
+        },
+        password_hash: hash_password(&new.password),
+    })
+}
+
+impl PreparedUser {
+    /// Binds the account to an entity made in the same transaction.
+    pub fn with_entity(mut self, entity_id: &str) -> PreparedUser {
+        self.user.entity_id = Some(entity_id.to_string());
+        self
+    }
+}
+
+/// Writes a prepared account inside the caller's transaction, with its audit record.
+pub async fn insert_user(
+    tx: &mut Tx,
+    prepared: PreparedUser,
+    actor: &str,
+) -> Result<User, AccountError> {
+    let PreparedUser {
+        user,
+        password_hash,
+    } = prepared;
     let now = now_ms();
-    let mut tx = db.begin().await?;
-    let inserted = on_tx!(&mut tx, |conn| {
+    let inserted = on_tx!(tx, |conn| {
         sqlx::query(
         "INSERT INTO users (id, email, name, role, unit_code, entity_id, password_hash, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
@@ -261,7 +289,15 @@ pub async fn create_user(db: &Db, new: NewUser, actor: &str) -> Result<User, Acc
         .created("role", user.role.as_str())
         .created("unit_code", &user.unit_code)
         .created("entity_id", &user.entity_id);
-    audit::append(&mut tx, actor, "user.create", "user", &user.id, &changes).await?;
+    audit::append(tx, actor, "user.create", "user", &user.id, &changes).await?;
+    Ok(user)
+}
+
+/// Creates an account; `actor` is who does it (a user id, or `cli:user-add`).
+pub async fn create_user(db: &Db, new: NewUser, actor: &str) -> Result<User, AccountError> {
+    let prepared = prepare_user(db, new).await?;
+    let mut tx = db.begin().await?;
+    let user = insert_user(&mut tx, prepared, actor).await?;
     tx.commit().await?;
     Ok(user)
 }

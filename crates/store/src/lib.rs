@@ -9,6 +9,7 @@ pub mod audit;
 pub mod clock;
 mod db;
 pub mod meta;
+pub mod registry;
 pub mod testing;
 pub mod units;
 

@@ -1,0 +1,285 @@
+//! The registry of OCOP entities (chủ thể): what a registration must contain, checked field by
+//! field so that a form can show each problem beside its field.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::access::normalize_email;
+use crate::criteria::EntityType;
+use crate::text::normalize;
+
+/// Where an entity stands: producers register themselves; a commune officer confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityStatus {
+    Pending,
+    Confirmed,
+}
+
+impl EntityStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityStatus::Pending => "pending",
+            EntityStatus::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EntityStatus> {
+        match text {
+            "pending" => Some(EntityStatus::Pending),
+            "confirmed" => Some(EntityStatus::Confirmed),
+            _ => None,
+        }
+    }
+}
+
+/// Legal forms of enterprises.
+pub const LEGAL_FORMS: [&str; 4] = [
+    "private",
+    "llc_one_member",
+    "llc_multi_member",
+    "joint_stock",
+];
+
+/// An entity as a form submits it (all text, as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct EntityForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub legal_form: String,
+    #[serde(default)]
+    pub registration_code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub representative: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub commune_code: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub women_led: Option<String>,
+    #[serde(default)]
+    pub ethnic_minority_led: Option<String>,
+    #[serde(default)]
+    pub members: String,
+    #[serde(default)]
+    pub workers: String,
+    #[serde(default)]
+    pub founded_on: String,
+}
+
+/// A checked entity registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityDraft {
+    pub kind: EntityType,
+    pub legal_form: Option<String>,
+    pub registration_code: String,
+    pub name: String,
+    pub representative: String,
+    pub address: String,
+    pub commune_code: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub women_led: bool,
+    pub ethnic_minority_led: bool,
+    pub members: Option<u32>,
+    pub workers: Option<u32>,
+    pub founded_on: Option<NaiveDate>,
+}
+
+/// Problems by field: field name → message key (`registry-error-…` in the UI's messages).
+pub type FieldErrors = BTreeMap<&'static str, &'static str>;
+
+fn checkbox(value: &Option<String>) -> bool {
+    matches!(value.as_deref(), Some("on" | "true" | "yes" | "1"))
+}
+
+/// Checks a registration; every problem is reported against its field.
+pub fn check_entity(form: &EntityForm, today: NaiveDate) -> Result<EntityDraft, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let kind = EntityType::parse(form.kind.trim());
+    if kind.is_none() {
+        errors.insert("kind", "registry-error-kind");
+    }
+    let legal_form = match (kind, form.legal_form.trim()) {
+        (Some(EntityType::Company), form) if LEGAL_FORMS.contains(&form) => Some(form.to_string()),
+        (Some(EntityType::Company), _) => {
+            errors.insert("legal_form", "registry-error-legal-form");
+            None
+        }
+        _ => None,
+    };
+    let registration_code = form.registration_code.trim().to_uppercase();
+    let code_ok = (6..=20).contains(&registration_code.len())
+        && registration_code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.'))
+        && registration_code.chars().any(|c| c.is_ascii_digit());
+    if !code_ok {
+        errors.insert("registration_code", "registry-error-registration-code");
+    }
+    let required = |value: &str, field: &'static str, errors: &mut FieldErrors| {
+        let value = normalize(value);
+        if value.is_empty() || value.chars().count() > 300 {
+            errors.insert(field, "registry-error-required");
+        }
+        value
+    };
+    let name = required(&form.name, "name", &mut errors);
+    let representative = required(&form.representative, "representative", &mut errors);
+    let address = required(&form.address, "address", &mut errors);
+    let commune_code = form.commune_code.trim().to_string();
+    if !crate::units::is_plausible_code(&commune_code) {
+        errors.insert("commune_code", "registry-error-commune");
+    }
+    let phone = normalize(&form.phone);
+    let phone = if phone.is_empty() {
+        None
+    } else if phone.chars().filter(char::is_ascii_digit).count() >= 9
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '.' | '-'))
+    {
+        Some(phone)
+    } else {
+        errors.insert("phone", "registry-error-phone");
+        None
+    };
+    let email = match form.email.trim() {
+        "" => None,
+        text => match normalize_email(text) {
+            Some(email) => Some(email),
+            None => {
+                errors.insert("email", "registry-error-email");
+                None
+            }
+        },
+    };
+    let count = |text: &str, field: &'static str, errors: &mut FieldErrors| match text.trim() {
+        "" => None,
+        text => match text.parse::<u32>() {
+            Ok(n) if n <= 1_000_000 => Some(n),
+            _ => {
+                errors.insert(field, "registry-error-count");
+                None
+            }
+        },
+    };
+    let members = count(&form.members, "members", &mut errors);
+    let workers = count(&form.workers, "workers", &mut errors);
+    let founded_on = match form.founded_on.trim() {
+        "" => None,
+        text => match NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        {
+            Ok(date) if date <= today && date.year_ce().1 >= 1900 => Some(date),
+            _ => {
+                errors.insert("founded_on", "registry-error-date");
+                None
+            }
+        },
+    };
+    match (errors.is_empty(), kind) {
+        (true, Some(kind)) => Ok(EntityDraft {
+            kind,
+            legal_form,
+            registration_code,
+            name,
+            representative,
+            address,
+            commune_code,
+            phone,
+            email,
+            women_led: checkbox(&form.women_led),
+            ethnic_minority_led: checkbox(&form.ethnic_minority_led),
+            members,
+            workers,
+            founded_on,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn good() -> EntityForm {
+        EntityForm {
+            kind: "cooperative".into(),
+            registration_code: "3600123456".into(),
+            name: "  Hợp tác xã   Nông nghiệp Xuân Lộc ".into(),
+            representative: "Nguyễn Văn Bình".into(),
+            address: "Ấp 3, xã Xuân Lộc".into(),
+            commune_code: "26041".into(),
+            phone: "0912 345 678".into(),
+            email: "HTX@example.vn".into(),
+            women_led: Some("on".into()),
+            members: "25".into(),
+            founded_on: "15/03/2015".into(),
+            ..EntityForm::default()
+        }
+    }
+
+    #[test]
+    fn a_good_registration_is_normalized() {
+        let draft = check_entity(&good(), today()).unwrap();
+        assert_eq!(draft.name, "Hợp tác xã Nông nghiệp Xuân Lộc");
+        assert_eq!(draft.kind, EntityType::Cooperative);
+        assert_eq!(draft.email.as_deref(), Some("htx@example.vn"));
+        assert!(draft.women_led && !draft.ethnic_minority_led);
+        assert_eq!(draft.members, Some(25));
+        assert_eq!(draft.founded_on, NaiveDate::from_ymd_opt(2015, 3, 15));
+    }
+
+    #[test]
+    fn each_problem_is_reported_at_its_field() {
+        let form = EntityForm {
+            kind: "company".into(),
+            legal_form: "partnership".into(),
+            registration_code: "12".into(),
+            name: " ".into(),
+            commune_code: "../x".into(),
+            phone: "gọi tôi".into(),
+            email: "no".into(),
+            members: "-3".into(),
+            founded_on: "2030-01-01".into(),
+            ..good()
+        };
+        let errors = check_entity(&form, today()).unwrap_err();
+        let fields: Vec<&str> = errors.keys().copied().collect();
+        assert_eq!(
+            fields,
+            vec![
+                "commune_code",
+                "email",
+                "founded_on",
+                "legal_form",
+                "members",
+                "name",
+                "phone",
+                "registration_code"
+            ]
+        );
+        let unknown = EntityForm {
+            kind: "farm".into(),
+            ..good()
+        };
+        assert_eq!(
+            check_entity(&unknown, today()).unwrap_err().get("kind"),
+            Some(&"registry-error-kind")
+        );
+    }
+}

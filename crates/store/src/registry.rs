@@ -1,0 +1,336 @@
+//! The registry of entities. Every read takes a [`Scope`] and filters in SQL, so no list, count
+//! or lookup can return another unit's records.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use ocop_domain::access::Scope;
+use ocop_domain::audit::Changes;
+use ocop_domain::criteria::EntityType;
+use ocop_domain::registry::{EntityDraft, EntityStatus, FieldErrors};
+use ocop_domain::text::fold;
+use ocop_domain::units::UnitLevel;
+
+use crate::accounts::{self, AccountError, NewUser, User};
+use crate::clock::{new_id, now_ms};
+use crate::{Db, StoreError, Tx, audit, on_db, on_tx, units};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: String,
+    pub kind: EntityType,
+    pub legal_form: Option<String>,
+    pub registration_code: String,
+    pub name: String,
+    pub representative: String,
+    pub address: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub women_led: bool,
+    pub ethnic_minority_led: bool,
+    pub members: Option<i64>,
+    pub workers: Option<i64>,
+    pub founded_on: Option<NaiveDate>,
+    pub status: EntityStatus,
+}
+
+/// Why a registration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("the registration has problems: {0:?}")]
+    Fields(FieldErrors),
+    #[error("account: {0}")]
+    Account(AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RegistryError {
+    fn from(error: sqlx::Error) -> RegistryError {
+        RegistryError::Store(error.into())
+    }
+}
+
+const ENTITY_COLUMNS: &str = "id, kind, legal_form, registration_code, name, representative, address, \
+    commune_code, province_code, phone, email, women_led, ethnic_minority_led, members, workers, \
+    founded_on, status";
+
+fn entity_from_row<R: Row>(row: &R) -> Result<Entity, sqlx::Error>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let decode = |column: &str, text: String| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: format!("unknown value {text}").into(),
+    };
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    Ok(Entity {
+        id: row.try_get("id")?,
+        kind: EntityType::parse(&kind).ok_or_else(|| decode("kind", kind.clone()))?,
+        legal_form: row.try_get("legal_form")?,
+        registration_code: row.try_get("registration_code")?,
+        name: row.try_get("name")?,
+        representative: row.try_get("representative")?,
+        address: row.try_get("address")?,
+        commune_code: row.try_get("commune_code")?,
+        province_code: row.try_get("province_code")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        women_led: row.try_get("women_led")?,
+        ethnic_minority_led: row.try_get("ethnic_minority_led")?,
+        members: row.try_get("members")?,
+        workers: row.try_get("workers")?,
+        founded_on: row.try_get("founded_on")?,
+        status: EntityStatus::parse(&status).ok_or_else(|| decode("status", status.clone()))?,
+    })
+}
+
+/// The scope as two bind values for [`SCOPE_FILTER`].
+fn scope_binds(scope: &Scope) -> (&'static str, String) {
+    match scope {
+        Scope::National => ("national", String::new()),
+        Scope::Province(code) => ("province", code.clone()),
+        Scope::Commune(code) => ("commune", code.clone()),
+        Scope::Entity(id) => ("entity", id.clone()),
+    }
+}
+
+/// The one filter every entity read goes through ($1: scope kind, $2: its key).
+const SCOPE_FILTER: &str = "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
+    OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND id = $2))";
+
+/// Entities within `scope`, optionally of one status, by name.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    status: Option<EntityStatus>,
+) -> Result<Vec<Entity>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!(
+        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {SCOPE_FILTER} AND ($3 = '' OR status = $3) \
+         ORDER BY name_folded, id"
+    );
+    let entities = on_db!(db, |pool| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(status.map_or("", EntityStatus::as_str))
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(entity_from_row)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(entities)
+}
+
+/// One entity, if it exists within `scope` (out of scope reads as absent).
+pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!("SELECT {ENTITY_COLUMNS} FROM entities WHERE {SCOPE_FILTER} AND id = $3");
+    let entity = on_db!(db, |pool| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(entity_from_row).transpose()
+    })?;
+    Ok(entity)
+}
+
+/// The province of a commune in force, or the field error.
+async fn locate(db: &Db, commune_code: &str) -> Result<String, RegistryError> {
+    let commune = units::find_by_code(db, commune_code, None).await?;
+    let province = match &commune {
+        Some(unit) if unit.is_current() && unit.level() == UnitLevel::Commune => {
+            match unit.parent_id {
+                Some(parent) => units::find_by_id(db, parent).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    province.map(|p| p.code).ok_or_else(|| {
+        RegistryError::Fields(FieldErrors::from([(
+            "commune_code",
+            "registry-error-commune",
+        )]))
+    })
+}
+
+async fn insert(
+    tx: &mut Tx,
+    draft: &EntityDraft,
+    province_code: &str,
+    status: EntityStatus,
+    actor: &str,
+) -> Result<Entity, RegistryError> {
+    let entity = Entity {
+        id: new_id(),
+        kind: draft.kind,
+        legal_form: draft.legal_form.clone(),
+        registration_code: draft.registration_code.clone(),
+        name: draft.name.clone(),
+        representative: draft.representative.clone(),
+        address: draft.address.clone(),
+        commune_code: draft.commune_code.clone(),
+        province_code: province_code.to_string(),
+        phone: draft.phone.clone(),
+        email: draft.email.clone(),
+        women_led: draft.women_led,
+        ethnic_minority_led: draft.ethnic_minority_led,
+        members: draft.members.map(i64::from),
+        workers: draft.workers.map(i64::from),
+        founded_on: draft.founded_on,
+        status,
+    };
+    let now = now_ms();
+    let inserted = on_tx!(tx, |conn| {
+        sqlx::query(
+        "INSERT INTO entities (id, kind, legal_form, registration_code, name, name_folded, representative, \
+         address, commune_code, province_code, phone, email, women_led, ethnic_minority_led, members, \
+         workers, founded_on, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)"
+    )
+    .bind(&entity.id)
+    .bind(entity.kind.as_str())
+    .bind(&entity.legal_form)
+    .bind(&entity.registration_code)
+    .bind(&entity.name)
+    .bind(fold(&entity.name))
+    .bind(&entity.representative)
+    .bind(&entity.address)
+    .bind(&entity.commune_code)
+    .bind(&entity.province_code)
+    .bind(&entity.phone)
+    .bind(&entity.email)
+    .bind(entity.women_led)
+    .bind(entity.ethnic_minority_led)
+    .bind(entity.members)
+    .bind(entity.workers)
+    .bind(entity.founded_on)
+    .bind(status.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    });
+    if let Err(error) = inserted {
+        if error
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation())
+        {
+            return Err(RegistryError::Fields(FieldErrors::from([(
+                "registration_code",
+                "registry-error-registration-taken",
+            )])));
+        }
+        return Err(error.into());
+    }
+    let changes = Changes::new()
+        .created("kind", entity.kind.as_str())
+        .created("legal_form", &entity.legal_form)
+        .created("registration_code", &entity.registration_code)
+        .created("name", &entity.name)
+        .created("representative", &entity.representative)
+        .created("address", &entity.address)
+        .created("commune_code", &entity.commune_code)
+        .created("phone", &entity.phone)
+        .created("email", &entity.email)
+        .created("women_led", entity.women_led)
+        .created("ethnic_minority_led", entity.ethnic_minority_led)
+        .created("members", entity.members)
+        .created("workers", entity.workers)
+        .created("founded_on", entity.founded_on)
+        .created("status", status.as_str());
+    audit::append(tx, actor, "entity.create", "entity", &entity.id, &changes).await?;
+    Ok(entity)
+}
+
+/// Registers an entity (e.g. by an officer), in one transaction.
+pub async fn create(
+    db: &Db,
+    draft: &EntityDraft,
+    status: EntityStatus,
+    actor: &str,
+) -> Result<Entity, RegistryError> {
+    let province = locate(db, &draft.commune_code).await?;
+    let mut tx = db.begin().await?;
+    let entity = insert(&mut tx, draft, &province, status, actor).await?;
+    tx.commit().await?;
+    Ok(entity)
+}
+
+/// A producer registers itself: the entity (pending until the commune confirms it) and its
+/// producer account, both or neither.
+pub async fn register_producer(
+    db: &Db,
+    draft: &EntityDraft,
+    account: NewUser,
+) -> Result<(Entity, User), RegistryError> {
+    let province = locate(db, &draft.commune_code).await?;
+    let prepared = accounts::prepare_user(db, account)
+        .await
+        .map_err(RegistryError::Account)?;
+    let mut tx = db.begin().await?;
+    let entity = insert(
+        &mut tx,
+        draft,
+        &province,
+        EntityStatus::Pending,
+        "self-registration",
+    )
+    .await?;
+    let prepared = prepared.with_entity(&entity.id);
+    let user = accounts::insert_user(&mut tx, prepared, "self-registration")
+        .await
+        .map_err(RegistryError::Account)?;
+    tx.commit().await?;
+    Ok((entity, user))
+}
+
+/// A commune or provincial officer confirms a pending entity within its scope. `None`: no such
+/// pending entity in scope.
+pub async fn confirm(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    actor: &str,
+) -> Result<Option<Entity>, StoreError> {
+    let Some(entity) = find(db, scope, id).await? else {
+        return Ok(None);
+    };
+    if entity.status != EntityStatus::Pending {
+        return Ok(None);
+    }
+    let mut tx = db.begin().await?;
+    let updated = on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "UPDATE entities SET status = 'confirmed', updated_at = $1 WHERE id = $2 AND status = 'pending'"
+    )
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    let changes = Changes::new().field("status", "pending", "confirmed");
+    audit::append(&mut tx, actor, "entity.confirm", "entity", id, &changes).await?;
+    tx.commit().await?;
+    Ok(Some(Entity {
+        status: EntityStatus::Confirmed,
+        ..entity
+    }))
+}
