@@ -53,7 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}", get(api::unit))
         .route("/criteria", get(api::criteria::versions))
         .route("/criteria/{version}/{set}", get(api::criteria::sheet))
-        .route("/score", post(api::criteria::score));
+        .route("/score", post(api::criteria::score))
+        .route("/entities", get(api::registry::list))
+        .route("/entities/{id}", get(api::registry::get));
     Router::new()
         .route("/", get(pages::home))
         .route("/units", get(pages::units_index))
@@ -65,6 +67,13 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::account::logout))
         .route("/account", get(pages::account::account_page))
         .route("/account/password", post(pages::account::change_password))
+        .route(
+            "/register",
+            get(pages::registry::register_page).post(pages::registry::register),
+        )
+        .route("/entities", get(pages::registry::entities_page))
+        .route("/entities/{id}", get(pages::registry::entity_page))
+        .route("/entities/{id}/confirm", post(pages::registry::confirm_entity))
         .route(
             "/admin/users",
             get(pages::account::users_page).post(pages::account::create_user),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod criteria;
+pub mod registry;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};

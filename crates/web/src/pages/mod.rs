@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod criteria;
+pub mod registry;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -1,0 +1,88 @@
+//! The registry in the JSON API, scoped to the caller (session or bearer token).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use ocop_domain::access::Scope;
+use ocop_store::registry::{self, Entity};
+
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::AppError;
+
+#[derive(Serialize)]
+pub struct EntityJson {
+    pub id: String,
+    pub kind: &'static str,
+    pub legal_form: Option<String>,
+    pub registration_code: String,
+    pub name: String,
+    pub representative: String,
+    pub address: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub women_led: bool,
+    pub ethnic_minority_led: bool,
+    pub members: Option<i64>,
+    pub workers: Option<i64>,
+    pub founded_on: Option<NaiveDate>,
+    pub status: &'static str,
+}
+
+impl From<Entity> for EntityJson {
+    fn from(e: Entity) -> EntityJson {
+        EntityJson {
+            id: e.id,
+            kind: e.kind.as_str(),
+            legal_form: e.legal_form,
+            registration_code: e.registration_code,
+            name: e.name,
+            representative: e.representative,
+            address: e.address,
+            commune_code: e.commune_code,
+            province_code: e.province_code,
+            women_led: e.women_led,
+            ethnic_minority_led: e.ethnic_minority_led,
+            members: e.members,
+            workers: e.workers,
+            founded_on: e.founded_on,
+            status: e.status.as_str(),
+        }
+    }
+}
+
+fn scope(caller: &ApiCaller) -> Scope {
+    let user = &caller.0;
+    Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    )
+}
+
+/// `GET /api/v1/entities`: the entities in the caller's scope.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<EntityJson>>, AppError> {
+    let entities = registry::list(&state.db, &scope(&caller), None).await?;
+    Ok(Json(entities.into_iter().map(EntityJson::from).collect()))
+}
+
+/// `GET /api/v1/entities/{id}`: one entity; outside the caller's scope it does not exist.
+pub async fn get(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<EntityJson>, AppError> {
+    registry::find(&state.db, &scope(&caller), &id)
+        .await?
+        .map(|e| Json(EntityJson::from(e)))
+        .ok_or(AppError::NotFound {
+            code: "entity_not_found",
+            what: "entity",
+            key: id,
+        })
+}

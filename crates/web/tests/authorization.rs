@@ -1,0 +1,407 @@
+//! The authorization matrix: every scoped route × every role × an in-scope and an out-of-scope
+//! object. Each cell checks the status, and that nothing out of scope appears in the body.
+//! Removing a scope check anywhere (SQL filter, role check, CSRF) fails a cell.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+use ocop_domain::access::Role;
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_domain::registry::{EntityForm, EntityStatus, check_entity};
+use ocop_store::accounts::{self, NewUser};
+use ocop_store::registry;
+use ocop_store::testing::TestDb;
+use ocop_store::units;
+use ocop_web::{AppState, router};
+
+const PASSWORD: &str = "mật khẩu thật dài";
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Anonymous,
+    Producer,
+    CommuneOfficer,
+    OtherCommuneOfficer,
+    ProvincialOfficer,
+    OtherProvincialOfficer,
+    CouncilMember,
+    CentralOfficer,
+    Administrator,
+}
+
+const ACTORS: [Actor; 9] = [
+    Actor::Anonymous,
+    Actor::Producer,
+    Actor::CommuneOfficer,
+    Actor::OtherCommuneOfficer,
+    Actor::ProvincialOfficer,
+    Actor::OtherProvincialOfficer,
+    Actor::CouncilMember,
+    Actor::CentralOfficer,
+    Actor::Administrator,
+];
+
+/// Which of the two entities an actor may see: `Home` lies in commune A of province 79 (the
+/// producer's own entity); `Away` lies in province 75.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Object {
+    Home,
+    Away,
+}
+
+fn sees(actor: Actor, object: Object) -> bool {
+    match actor {
+        Actor::Anonymous => false,
+        Actor::Producer
+        | Actor::CommuneOfficer
+        | Actor::ProvincialOfficer
+        | Actor::CouncilMember => object == Object::Home,
+        Actor::OtherCommuneOfficer | Actor::OtherProvincialOfficer => object == Object::Away,
+        Actor::CentralOfficer | Actor::Administrator => true,
+    }
+}
+
+fn may_confirm(actor: Actor) -> bool {
+    matches!(
+        actor,
+        Actor::CommuneOfficer
+            | Actor::OtherCommuneOfficer
+            | Actor::ProvincialOfficer
+            | Actor::OtherProvincialOfficer
+    )
+}
+
+struct World {
+    router: Router,
+    test: TestDb,
+    home_commune: String,
+    away_commune: String,
+    home: (String, String),
+    away: (String, String),
+    cookies: Vec<(Actor, String, String)>,
+}
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        location,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+fn entity_form(code: &str, commune: &str, name: &str) -> EntityForm {
+    EntityForm {
+        kind: "cooperative".into(),
+        registration_code: code.into(),
+        name: name.into(),
+        representative: "Người Đại Diện".into(),
+        address: "Ấp 1".into(),
+        commune_code: commune.into(),
+        ..EntityForm::default()
+    }
+}
+
+impl World {
+    async fn new() -> World {
+        let test = TestDb::with_units().await;
+        let db = &test.db;
+        let first_commune = |code: &'static str| async move {
+            let province = units::find_by_code(db, code, None).await.unwrap().unwrap();
+            let mut communes = units::children(db, province.id).await.unwrap();
+            communes.sort_by(|a, b| a.code.cmp(&b.code));
+            (communes[0].code.clone(), communes[1].code.clone())
+        };
+        let (home_commune, _) = first_commune("79").await;
+        let (away_commune, _) = first_commune("75").await;
+        let today = chrono::Utc::now().date_naive();
+        let home = registry::create(
+            db,
+            &check_entity(
+                &entity_form("HTX-HOME-1", &home_commune, "HTX Nhà Mình"),
+                today,
+            )
+            .unwrap(),
+            EntityStatus::Confirmed,
+            "test",
+        )
+        .await
+        .unwrap();
+        let away = registry::create(
+            db,
+            &check_entity(
+                &entity_form("HTX-AWAY-1", &away_commune, "HTX Nơi Khác"),
+                today,
+            )
+            .unwrap(),
+            EntityStatus::Confirmed,
+            "test",
+        )
+        .await
+        .unwrap();
+        let accounts_to_make = [
+            (Actor::Producer, Role::Producer, None, Some(home.id.clone())),
+            (
+                Actor::CommuneOfficer,
+                Role::CommuneOfficer,
+                Some(home_commune.clone()),
+                None,
+            ),
+            (
+                Actor::OtherCommuneOfficer,
+                Role::CommuneOfficer,
+                Some(away_commune.clone()),
+                None,
+            ),
+            (
+                Actor::ProvincialOfficer,
+                Role::ProvincialOfficer,
+                Some("79".to_string()),
+                None,
+            ),
+            (
+                Actor::OtherProvincialOfficer,
+                Role::ProvincialOfficer,
+                Some("75".to_string()),
+                None,
+            ),
+            (
+                Actor::CouncilMember,
+                Role::CouncilMember,
+                Some("79".to_string()),
+                None,
+            ),
+            (Actor::CentralOfficer, Role::CentralOfficer, None, None),
+            (Actor::Administrator, Role::Administrator, None, None),
+        ];
+        let mut cookies = vec![(Actor::Anonymous, String::new(), String::new())];
+        for (index, (actor, role, unit, entity)) in accounts_to_make.into_iter().enumerate() {
+            let user = accounts::create_user(
+                db,
+                NewUser {
+                    email: format!("u{index}@ocop.vn"),
+                    name: format!("{actor:?}"),
+                    role,
+                    unit_code: unit,
+                    entity_id: entity,
+                    password: PASSWORD.into(),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+            let (token, csrf) = accounts::create_session(db, &user).await.unwrap();
+            cookies.push((actor, format!("ocop_session={token}"), csrf));
+        }
+        World {
+            router: router(AppState::new(
+                test.db.clone(),
+                Catalog::load(&bundled_sources()).unwrap(),
+            )),
+            home_commune,
+            away_commune,
+            home: (home.id, home.name),
+            away: (away.id, away.name),
+            cookies,
+            test,
+        }
+    }
+
+    fn session(&self, actor: Actor) -> (&str, &str) {
+        let (_, cookie, csrf) = self.cookies.iter().find(|(a, ..)| *a == actor).unwrap();
+        (cookie, csrf)
+    }
+
+    async fn get(&self, actor: Actor, uri: &str) -> Reply {
+        let (cookie, _) = self.session(actor);
+        let mut request = Request::get(uri);
+        if !cookie.is_empty() {
+            request = request.header(header::COOKIE, cookie);
+        }
+        send(&self.router, request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, actor: Actor, uri: &str, csrf: &str) -> Reply {
+        let (cookie, _) = self.session(actor);
+        let mut request =
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !cookie.is_empty() {
+            request = request.header(header::COOKIE, cookie);
+        }
+        send(
+            &self.router,
+            request.body(Body::from(format!("csrf={csrf}"))).unwrap(),
+        )
+        .await
+    }
+
+    fn object(&self, object: Object) -> &(String, String) {
+        match object {
+            Object::Home => &self.home,
+            Object::Away => &self.away,
+        }
+    }
+
+    /// A fresh pending entity where `object` lives, for a confirmation attempt.
+    async fn pending(&self, object: Object, n: usize) -> (String, String) {
+        let commune = match object {
+            Object::Home => &self.home_commune,
+            Object::Away => &self.away_commune,
+        };
+        let name = format!("HTX Chờ {n} {object:?}");
+        let draft = check_entity(
+            &entity_form(&format!("HTX-P-{n}"), commune, &name),
+            chrono::Utc::now().date_naive(),
+        )
+        .unwrap();
+        let entity = registry::create(&self.test.db, &draft, EntityStatus::Pending, "test")
+            .await
+            .unwrap();
+        (entity.id, name)
+    }
+}
+
+fn other(object: Object) -> Object {
+    match object {
+        Object::Home => Object::Away,
+        Object::Away => Object::Home,
+    }
+}
+
+#[tokio::test]
+async fn every_route_role_and_scope() {
+    let world = World::new().await;
+    let mut cells = 0;
+    let mut pending = 0;
+    for actor in ACTORS {
+        // Lists: pages and API.
+        let page = world.get(actor, "/entities").await;
+        let api = world.get(actor, "/api/v1/entities").await;
+        if actor == Actor::Anonymous {
+            assert_eq!(
+                (page.status, page.location.as_str()),
+                (StatusCode::SEE_OTHER, "/login"),
+                "{actor:?}"
+            );
+            assert_eq!(api.status, StatusCode::UNAUTHORIZED, "{actor:?}");
+        } else {
+            assert_eq!(page.status, StatusCode::OK, "{actor:?}");
+            assert_eq!(api.status, StatusCode::OK, "{actor:?}");
+        }
+        for object in [Object::Home, Object::Away] {
+            let (_, name) = world.object(object);
+            for (what, reply) in [("page list", &page), ("api list", &api)] {
+                assert_eq!(
+                    reply.body.contains(name.as_str()),
+                    sees(actor, object),
+                    "{actor:?} {what} {object:?}"
+                );
+            }
+            cells += 2;
+        }
+
+        // One object, in and out of scope.
+        for object in [Object::Home, Object::Away] {
+            let (id, name) = world.object(object).clone();
+            let (other_id, other_name) = world.object(other(object)).clone();
+            for uri in [format!("/entities/{id}"), format!("/api/v1/entities/{id}")] {
+                let reply = world.get(actor, &uri).await;
+                let expected = match actor {
+                    Actor::Anonymous if uri.starts_with("/api") => StatusCode::UNAUTHORIZED,
+                    Actor::Anonymous => StatusCode::SEE_OTHER,
+                    _ if sees(actor, object) => StatusCode::OK,
+                    _ => StatusCode::NOT_FOUND,
+                };
+                assert_eq!(reply.status, expected, "{actor:?} GET {uri}");
+                if expected == StatusCode::OK {
+                    assert!(reply.body.contains(name.as_str()), "{actor:?} GET {uri}");
+                }
+                assert!(
+                    !reply.body.contains(other_name.as_str()),
+                    "{actor:?} GET {uri} leaks {other_id}"
+                );
+                cells += 1;
+            }
+
+            // Confirming: the right role, in scope, with the session's CSRF token.
+            pending += 1;
+            let (pending_id, pending_name) = world.pending(object, pending).await;
+            let (_, csrf) = world.session(actor);
+            let csrf = csrf.to_string();
+            let uri = format!("/entities/{pending_id}/confirm");
+            if actor != Actor::Anonymous {
+                let forged = world.post(actor, &uri, "forged").await;
+                assert_eq!(
+                    forged.status,
+                    StatusCode::FORBIDDEN,
+                    "{actor:?} forged CSRF"
+                );
+            }
+            let reply = world.post(actor, &uri, &csrf).await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if !may_confirm(actor) => StatusCode::FORBIDDEN,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(reply.status, expected, "{actor:?} POST {uri} ({object:?})");
+            let confirmed = registry::find(
+                &world.test.db,
+                &ocop_domain::access::Scope::National,
+                &pending_id,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+                == EntityStatus::Confirmed;
+            assert_eq!(
+                confirmed,
+                expected == StatusCode::OK,
+                "{actor:?} confirm {object:?}"
+            );
+            if expected != StatusCode::OK {
+                assert!(
+                    !reply.body.contains(pending_name.as_str()),
+                    "{actor:?} confirm leaks"
+                );
+            }
+            cells += 1;
+        }
+
+        // Account administration.
+        let admin_page = world.get(actor, "/admin/users").await;
+        let expected = match actor {
+            Actor::Anonymous => StatusCode::SEE_OTHER,
+            Actor::Administrator => StatusCode::OK,
+            _ => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(admin_page.status, expected, "{actor:?} /admin/users");
+        if expected != StatusCode::OK {
+            assert!(
+                !admin_page.body.contains("@ocop.vn"),
+                "{actor:?} sees accounts"
+            );
+        }
+        cells += 1;
+    }
+    assert_eq!(cells, ACTORS.len() * 11);
+}

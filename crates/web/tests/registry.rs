@@ -1,0 +1,209 @@
+//! The producer and commune journey through HTTP: a producer registers (with mistakes first),
+//! follows its entity's state; the commune officer confirms it; the history shows both.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+use ocop_domain::access::Role;
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_store::accounts::{self, NewUser};
+use ocop_store::testing::TestDb;
+use ocop_web::{AppState, router};
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+fn encode(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            let value: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = body.find(&marker).unwrap() + marker.len();
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+fn set_cookie(reply: &Reply, name: &str) -> String {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_producer_registers_and_the_commune_confirms() {
+    let test = TestDb::with_units().await;
+    let app = router(AppState::new(
+        test.db.clone(),
+        Catalog::load(&bundled_sources()).unwrap(),
+    ));
+    let get = |uri: &str, cookie: &str| {
+        let mut request = Request::get(uri);
+        if !cookie.is_empty() {
+            request = request.header(header::COOKIE, cookie.to_string());
+        }
+        send(&app, request.body(Body::empty()).unwrap())
+    };
+    let post = |uri: &str, cookie: &str, form: String| {
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie.to_string())
+            .body(Body::from(form))
+            .unwrap();
+        send(&app, request)
+    };
+
+    let page = get("/register", "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Đăng ký chủ thể OCOP"));
+    let csrf = hidden(&page.body, "csrf");
+    let cookie = set_cookie(&page, "ocop_login_csrf");
+
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("kind", "household"),
+        ("registration_code", "x"),
+        ("name", "Hộ kinh doanh Bánh pía Sóc Trăng"),
+        ("representative", "Lâm Thị Hoa"),
+        ("address", "Ấp Hòa Thành"),
+        ("commune_code", "99999"),
+        ("phone", "0299 3822 123"),
+        ("women_led", "on"),
+        ("founded_on", "12/05/2018"),
+        ("account_email", "hoa@banhpia.vn"),
+        ("account_password", "mật khẩu thật dài"),
+    ];
+    let wrong = post("/register", &cookie, encode(&fields)).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains("Mã số gồm 6–20 ký tự"),
+        "beside the registration code"
+    );
+    assert!(
+        wrong
+            .body
+            .contains(r#"value="Hộ kinh doanh Bánh pía Sóc Trăng""#),
+        "typed values kept"
+    );
+    assert!(
+        !wrong.body.contains("mật khẩu thật dài"),
+        "the password is not echoed"
+    );
+
+    // The commune is checked against the units in force once the form is well-formed.
+    fields[2] = ("registration_code", "HKD-57-001234");
+    let csrf = hidden(&wrong.body, "csrf");
+    let cookie = set_cookie(&wrong, "ocop_login_csrf");
+    fields[0] = ("csrf", csrf.as_str());
+    let nowhere = post("/register", &cookie, encode(&fields)).await;
+    assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nowhere
+            .body
+            .contains("Không có đơn vị cấp xã đang hiệu lực với mã này.")
+    );
+    assert!(
+        accounts::find_by_email(&test.db, "hoa@banhpia.vn")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing half-written"
+    );
+
+    let csrf = hidden(&nowhere.body, "csrf");
+    let cookie = set_cookie(&nowhere, "ocop_login_csrf");
+    fields[0] = ("csrf", csrf.as_str());
+    fields[6] = ("commune_code", "26882");
+    let done = post("/register", &cookie, encode(&fields)).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with("/entities/"));
+    let producer = set_cookie(&done, "ocop_session");
+    let mine = get(&location, &producer).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Chờ xác nhận"));
+    assert!(
+        !mine.body.contains("Xác nhận chủ thể"),
+        "a producer cannot confirm itself"
+    );
+
+    let officer = accounts::create_user(
+        &test.db,
+        NewUser {
+            email: "xa@ocop.vn".into(),
+            name: "Cán bộ Xã".into(),
+            role: Role::CommuneOfficer,
+            unit_code: Some("26882".into()),
+            entity_id: None,
+            password: "mật khẩu thật dài".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let (token, csrf) = accounts::create_session(&test.db, &officer).await.unwrap();
+    let officer_cookie = format!("ocop_session={token}");
+    let inbox = get("/entities", &officer_cookie).await;
+    assert!(inbox.body.contains("Hộ kinh doanh Bánh pía Sóc Trăng"));
+    let detail = get(&location, &officer_cookie).await;
+    assert!(detail.body.contains("Xác nhận chủ thể"));
+    let confirmed = post(
+        &format!("{location}/confirm"),
+        &officer_cookie,
+        format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert!(confirmed.body.contains("Đã xác nhận chủ thể."));
+    let after = get(&location, &producer).await;
+    assert!(after.body.contains("Đã xác nhận"));
+    assert!(
+        after.body.contains("entity.confirm") && after.body.contains("Cán bộ Xã"),
+        "history names who"
+    );
+}
