@@ -1,11 +1,14 @@
 //! The demo dataset: what `ocop demo` and `ocop serve --demo` put in a database so that every
 //! capability built so far can be seen at once: the administrative units (loaded with the
-//! migrations) and one account per role, bound to Đồng Nai (75) and one of its communes. Each
-//! later capability adds its records here, generated from the seed so that the same seed always
-//! gives the same dataset.
+//! migrations), one account per role bound to Đồng Nai (75) and its first commune, and OCOP
+//! entities in its first two communes (half confirmed, half awaiting confirmation), the first of
+//! them run by the demo producer. Each later capability adds its records here, generated from the
+//! seed so that the same seed always gives the same dataset.
 
-use ocop_domain::access::Role;
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::registry::{EntityForm, EntityStatus, check_entity};
 use ocop_store::accounts::{self, AccountError, NewUser};
+use ocop_store::registry::{self, RegistryError};
 use ocop_store::{Db, StoreError, meta, units};
 
 pub const DEFAULT_SEED: u64 = 2025;
@@ -14,30 +17,118 @@ const SEED_KEY: &str = "demo_seed";
 pub const DEMO_PASSWORD: &str = "ocop-demo-2025";
 const DEMO_PROVINCE: &str = "75";
 
+/// Entity types and names, in the style of real OCOP entities of Đồng Nai.
+const ENTITIES: [(&str, &str); 8] = [
+    ("cooperative", "Hợp tác xã Nông nghiệp Sầu riêng Long Khánh"),
+    ("household", "Hộ kinh doanh Hạt điều rang muối Bà Sáu"),
+    ("company", "Công ty TNHH Thực phẩm Bưởi Tân Triều"),
+    ("cooperative_group", "Tổ hợp tác Mật ong Mã Đà"),
+    ("household", "Hộ kinh doanh Bánh tráng Phú Hội"),
+    ("cooperative", "Hợp tác xã Cà phê Xuân Bảo"),
+    ("company", "Công ty Cổ phần Rượu Bàu Cạn"),
+    ("household", "Hộ kinh doanh Khô cá sông Đồng Nai"),
+];
+const REPRESENTATIVES: [&str; 4] = [
+    "Nguyễn Thị Lan",
+    "Trần Văn Sáu",
+    "Lê Thị Mai",
+    "Phạm Văn Tư",
+];
+
 /// Whether a demo dataset has been loaded into `db`.
 pub async fn is_loaded(db: &Db) -> Result<bool, StoreError> {
     Ok(meta::get(db, SEED_KEY).await?.is_some())
 }
 
-/// The demo accounts: (e-mail, name, role, unit code).
-async fn demo_accounts(
-    db: &Db,
-) -> Result<Vec<(&'static str, &'static str, Role, Option<String>)>, StoreError> {
-    // The first commune of the province by code: stable for a given units file.
-    let province = units::find_by_code(db, DEMO_PROVINCE, None).await?;
-    let commune = match &province {
-        Some(province) => {
-            let mut communes = units::children(db, province.id).await?;
-            communes.sort_by(|a, b| a.code.cmp(&b.code));
-            communes.into_iter().next().map(|c| c.code)
-        }
-        None => None,
+/// A deterministic sequence from the seed (a linear congruential step).
+fn next(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+/// The first two communes of the demo province by code: stable for a given units file.
+async fn demo_communes(db: &Db) -> Result<Vec<String>, StoreError> {
+    let Some(province) = units::find_by_code(db, DEMO_PROVINCE, None).await? else {
+        return Err(StoreError::Data(format!(
+            "demo province {DEMO_PROVINCE} is missing"
+        )));
     };
-    Ok(vec![
+    let mut communes = units::children(db, province.id).await?;
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(communes.into_iter().take(2).map(|c| c.code).collect())
+}
+
+/// Creates the demo entities that are not there yet; returns the first one's id (the demo
+/// producer's entity).
+async fn demo_entities(db: &Db, seed: u64, communes: &[String]) -> Result<String, StoreError> {
+    let today = chrono::Utc::now().date_naive();
+    let mut state = seed;
+    let mut first = None;
+    for (index, (kind, name)) in ENTITIES.iter().enumerate() {
+        let commune = &communes[index % communes.len()];
+        let form = EntityForm {
+            kind: kind.to_string(),
+            legal_form: if *kind == "company" {
+                "llc_multi_member".into()
+            } else {
+                String::new()
+            },
+            registration_code: format!("DEMO-{:06}", 360_000 + index * 137),
+            name: name.to_string(),
+            representative: REPRESENTATIVES[index % REPRESENTATIVES.len()].into(),
+            address: format!("Ấp {}", 1 + next(&mut state) % 9),
+            commune_code: commune.clone(),
+            phone: format!("0251 38{:05}", next(&mut state) % 100_000),
+            women_led: (next(&mut state) % 10 < 4).then(|| "on".into()),
+            ethnic_minority_led: (next(&mut state) % 10 < 2).then(|| "on".into()),
+            members: (3 + next(&mut state) % 60).to_string(),
+            workers: (2 + next(&mut state) % 40).to_string(),
+            founded_on: format!(
+                "{:02}/{:02}/{}",
+                1 + next(&mut state) % 28,
+                1 + next(&mut state) % 12,
+                2005 + next(&mut state) % 18
+            ),
+            ..EntityForm::default()
+        };
+        let draft = check_entity(&form, today)
+            .map_err(|errors| StoreError::Data(format!("demo entity {name}: {errors:?}")))?;
+        let status = if index % 2 == 0 {
+            EntityStatus::Confirmed
+        } else {
+            EntityStatus::Pending
+        };
+        let id = match registry::create(db, &draft, status, "demo").await {
+            Ok(entity) => entity.id,
+            // There from an earlier run (the registration code is taken): keep it.
+            Err(RegistryError::Fields(_)) => registry::list(db, &Scope::National, None)
+                .await?
+                .into_iter()
+                .find(|e| e.registration_code == draft.registration_code)
+                .map(|e| e.id)
+                .ok_or_else(|| StoreError::Data(format!("demo entity {name} is refused")))?,
+            Err(RegistryError::Store(error)) => return Err(error),
+            Err(error) => return Err(StoreError::Data(format!("demo entity {name}: {error}"))),
+        };
+        first.get_or_insert(id);
+    }
+    first.ok_or_else(|| StoreError::Data("no demo entity".into()))
+}
+
+/// Loads the demo dataset (idempotent: what exists is kept) and describes it.
+pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
+    units::ensure_bundled(db).await?;
+    let communes = demo_communes(db).await?;
+    let producer_entity = demo_entities(db, seed, &communes).await?;
+    let province = Some(DEMO_PROVINCE.to_string());
+    let accounts_to_make = [
         (
             "admin@demo.ocop.vn",
             "Quản trị Hệ thống",
             Role::Administrator,
+            None,
             None,
         ),
         (
@@ -45,39 +136,45 @@ async fn demo_accounts(
             "Nguyễn Văn Trung",
             Role::CentralOfficer,
             None,
+            None,
         ),
         (
             "tinh@demo.ocop.vn",
             "Trần Thị Tỉnh",
             Role::ProvincialOfficer,
-            Some(DEMO_PROVINCE.to_string()),
+            province.clone(),
+            None,
         ),
         (
             "hoidong@demo.ocop.vn",
             "Lê Văn Hội",
             Role::CouncilMember,
-            Some(DEMO_PROVINCE.to_string()),
+            province,
+            None,
         ),
         (
             "xa@demo.ocop.vn",
             "Phạm Thị Xã",
             Role::CommuneOfficer,
-            commune,
+            communes.first().cloned(),
+            None,
         ),
-    ])
-}
-
-/// Loads the demo dataset (idempotent: existing accounts are kept) and describes it.
-pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
-    units::ensure_bundled(db).await?;
+        (
+            "sanxuat@demo.ocop.vn",
+            "Nguyễn Thị Lan",
+            Role::Producer,
+            None,
+            Some(producer_entity),
+        ),
+    ];
     let mut created = 0;
-    for (email, name, role, unit_code) in demo_accounts(db).await? {
+    for (email, name, role, unit_code, entity_id) in accounts_to_make {
         let new = NewUser {
             email: email.into(),
             name: name.into(),
             role,
             unit_code,
-            entity_id: None,
+            entity_id,
             password: DEMO_PASSWORD.into(),
         };
         match accounts::create_user(db, new, "demo").await {
@@ -92,10 +189,11 @@ pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
     meta::set(&mut tx, SEED_KEY, &seed.to_string()).await?;
     tx.commit().await?;
     let counts = units::counts(db).await?;
+    let entities = registry::list(db, &Scope::National, None).await?.len();
     Ok(format!(
         "Demo dataset (seed {seed}): {} provinces and {} communes in force, {} former provinces, \
-         {} former districts, {} former communes, {} old→new links; {created} demo accounts added \
-         (password {DEMO_PASSWORD}).",
+         {} former districts, {} former communes, {} old→new links; {entities} entities; \
+         {created} demo accounts added (password {DEMO_PASSWORD}).",
         counts.provinces,
         counts.communes,
         counts.legacy_provinces,
