@@ -283,3 +283,163 @@ mod tests {
         );
     }
 }
+
+/// A product as a form submits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub product_set: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub raw_material_area: String,
+    #[serde(default)]
+    pub trademark: String,
+    #[serde(default)]
+    pub gtin: String,
+    #[serde(default)]
+    pub sales_channels: String,
+    #[serde(default)]
+    pub export_markets: String,
+}
+
+/// A checked product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductDraft {
+    pub name: String,
+    /// The criteria version in force when registered, and the product set within it.
+    pub criteria_version: String,
+    pub product_set: String,
+    pub description: String,
+    pub raw_material_area: Option<String>,
+    pub trademark: Option<String>,
+    pub gtin: Option<String>,
+    pub sales_channels: Vec<String>,
+    pub export_markets: Vec<String>,
+}
+
+/// Whether `digits` is a valid GTIN-8, -12, -13 or -14 (GS1 mod-10 check digit).
+pub fn valid_gtin(digits: &str) -> bool {
+    if !matches!(digits.len(), 8 | 12 | 13 | 14) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+    let (body, check) = values.split_at(values.len() - 1);
+    // From the right of the body, weights alternate 3, 1, 3, …
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, v)| if i % 2 == 0 { v * 3 } else { *v })
+        .sum();
+    (10 - sum % 10) % 10 == check[0]
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split([',', ';', '\n'])
+        .map(normalize)
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// Checks a product against the criteria version in force (`sets` are its product set codes).
+pub fn check_product(
+    form: &ProductForm,
+    criteria_version: &str,
+    sets: &[&str],
+) -> Result<ProductDraft, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = normalize(&form.name);
+    if name.is_empty() || name.chars().count() > 300 {
+        errors.insert("name", "registry-error-required");
+    }
+    let product_set = form.product_set.trim().to_string();
+    if !sets.contains(&product_set.as_str()) {
+        errors.insert("product_set", "registry-error-product-set");
+    }
+    let description = normalize(&form.description);
+    if description.is_empty() {
+        errors.insert("description", "registry-error-required");
+    }
+    let optional = |text: &str| {
+        let text = normalize(text);
+        (!text.is_empty()).then_some(text)
+    };
+    let gtin = optional(&form.gtin).map(|g| g.replace(' ', ""));
+    if gtin.as_deref().is_some_and(|g| !valid_gtin(g)) {
+        errors.insert("gtin", "registry-error-gtin");
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ProductDraft {
+        name,
+        criteria_version: criteria_version.to_string(),
+        product_set,
+        description,
+        raw_material_area: optional(&form.raw_material_area),
+        trademark: optional(&form.trademark),
+        gtin,
+        sales_channels: list(&form.sales_channels),
+        export_markets: list(&form.export_markets),
+    })
+}
+
+/// The product code after the 2025 reform: `{province}-{commune}-{seq}-{year}` (legacy codes,
+/// imported later, keep their own form).
+pub fn product_code(province: &str, commune: &str, seq: u32, year: i32) -> String {
+    format!("{province}-{commune}-{seq}-{year}")
+}
+
+#[cfg(test)]
+mod product_tests {
+    use super::*;
+
+    #[test]
+    fn gtin_check_digits() {
+        for good in [
+            "8934563138165",
+            "4006381333931",
+            "96385074",
+            "036000291452",
+            "10012345000017",
+        ] {
+            assert!(valid_gtin(good), "{good}");
+        }
+        for bad in ["8934563138166", "123", "89345631381a5", ""] {
+            assert!(!valid_gtin(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn products_are_checked_against_the_version_in_force() {
+        let form = ProductForm {
+            name: " Sầu riêng  Ri6 Long Khánh ".into(),
+            product_set: "P01".into(),
+            description: "Sầu riêng tươi, cơm vàng, hạt lép".into(),
+            gtin: "8934563138165".into(),
+            sales_channels: "siêu thị, sàn TMĐT; điểm bán OCOP".into(),
+            ..ProductForm::default()
+        };
+        let draft = check_product(&form, "148-1489", &["P01", "P02"]).unwrap();
+        assert_eq!(draft.name, "Sầu riêng Ri6 Long Khánh");
+        assert_eq!(
+            draft.sales_channels,
+            vec!["siêu thị", "sàn TMĐT", "điểm bán OCOP"]
+        );
+        assert_eq!(product_code("75", "26041", 3, 2026), "75-26041-3-2026");
+        let bad = ProductForm {
+            product_set: "P99".into(),
+            gtin: "123".into(),
+            description: " ".into(),
+            ..form
+        };
+        let errors = check_product(&bad, "148-1489", &["P01"]).unwrap_err();
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            vec!["description", "gtin", "product_set"]
+        );
+    }
+}

@@ -166,7 +166,12 @@ async fn migrate_reports_skipped_source_rows() {
     assert!(text.contains("8 entities; 6 demo accounts added"), "{text}");
     let again = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
-    for email in ["admin@demo.ocop.vn", "tinh@demo.ocop.vn", "xa@demo.ocop.vn", "sanxuat@demo.ocop.vn"] {
+    for email in [
+        "admin@demo.ocop.vn",
+        "tinh@demo.ocop.vn",
+        "xa@demo.ocop.vn",
+        "sanxuat@demo.ocop.vn",
+    ] {
         let login = ocop_store::accounts::authenticate(&test.db, email, "ocop-demo-2025")
             .await
             .unwrap();

@@ -92,7 +92,7 @@ where
     })
 }
 
-/// The scope as two bind values for [`SCOPE_FILTER`].
+/// The scope as the two bind values of [`scope_filter`].
 fn scope_binds(scope: &Scope) -> (&'static str, String) {
     match scope {
         Scope::National => ("national", String::new()),
@@ -102,9 +102,14 @@ fn scope_binds(scope: &Scope) -> (&'static str, String) {
     }
 }
 
-/// The one filter every entity read goes through ($1: scope kind, $2: its key).
-const SCOPE_FILTER: &str = "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
-    OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND id = $2))";
+/// The one filter every registry read goes through ($1: scope kind, $2: its key), for a table
+/// with `province_code`, `commune_code` and the entity's id in `entity_column`.
+fn scope_filter(entity_column: &str) -> String {
+    format!(
+        "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
+         OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2))"
+    )
+}
 
 /// Entities within `scope`, optionally of one status, by name.
 pub async fn list(
@@ -114,8 +119,9 @@ pub async fn list(
 ) -> Result<Vec<Entity>, StoreError> {
     let (kind, key) = scope_binds(scope);
     let sql = format!(
-        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {SCOPE_FILTER} AND ($3 = '' OR status = $3) \
-         ORDER BY name_folded, id"
+        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {} AND ($3 = '' OR status = $3) \
+         ORDER BY name_folded, id",
+        scope_filter("id")
     );
     let entities = on_db!(db, |pool| {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -134,7 +140,10 @@ pub async fn list(
 /// One entity, if it exists within `scope` (out of scope reads as absent).
 pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, StoreError> {
     let (kind, key) = scope_binds(scope);
-    let sql = format!("SELECT {ENTITY_COLUMNS} FROM entities WHERE {SCOPE_FILTER} AND id = $3");
+    let sql = format!(
+        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {} AND id = $3",
+        scope_filter("id")
+    );
     let entity = on_db!(db, |pool| {
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(kind)
@@ -333,4 +342,202 @@ pub async fn confirm(
         status: EntityStatus::Confirmed,
         ..entity
     }))
+}
+
+/// A product as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: String,
+    pub entity_id: String,
+    pub code: String,
+    pub name: String,
+    pub criteria_version: String,
+    pub product_set: String,
+    pub description: String,
+    pub raw_material_area: Option<String>,
+    pub trademark: Option<String>,
+    pub gtin: Option<String>,
+    pub sales_channels: Vec<String>,
+    pub export_markets: Vec<String>,
+    pub commune_code: String,
+    pub province_code: String,
+}
+
+const PRODUCT_COLUMNS: &str = "id, entity_id, code, name, criteria_version, product_set, description, \
+    raw_material_area, trademark, gtin, sales_channels, export_markets, commune_code, province_code";
+
+fn product_from_row<R: Row>(row: &R) -> Result<Product, sqlx::Error>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let list = |column: &str| -> Result<Vec<String>, sqlx::Error> {
+        let text: String = row.try_get(column)?;
+        serde_json::from_str(&text).map_err(|error| sqlx::Error::ColumnDecode {
+            index: column.into(),
+            source: Box::new(error),
+        })
+    };
+    Ok(Product {
+        id: row.try_get("id")?,
+        entity_id: row.try_get("entity_id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        criteria_version: row.try_get("criteria_version")?,
+        product_set: row.try_get("product_set")?,
+        description: row.try_get("description")?,
+        raw_material_area: row.try_get("raw_material_area")?,
+        trademark: row.try_get("trademark")?,
+        gtin: row.try_get("gtin")?,
+        sales_channels: list("sales_channels")?,
+        export_markets: list("export_markets")?,
+        commune_code: row.try_get("commune_code")?,
+        province_code: row.try_get("province_code")?,
+    })
+}
+
+/// Products within `scope`, optionally of one entity, by name.
+pub async fn products(
+    db: &Db,
+    scope: &Scope,
+    entity_id: Option<&str>,
+) -> Result<Vec<Product>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE {} AND ($3 = '' OR entity_id = $3) \
+         ORDER BY name_folded, id",
+        scope_filter("entity_id")
+    );
+    let products = on_db!(db, |pool| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(entity_id.unwrap_or(""))
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(product_from_row)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(products)
+}
+
+/// One product, if within `scope`.
+pub async fn product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE {} AND id = $3",
+        scope_filter("entity_id")
+    );
+    let product = on_db!(db, |pool| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(product_from_row).transpose()
+    })?;
+    Ok(product)
+}
+
+/// Registers a product of an entity within `scope`, with the next code of its commune and
+/// year. `None`: no such entity in scope.
+pub async fn add_product(
+    db: &Db,
+    scope: &Scope,
+    entity_id: &str,
+    draft: &ocop_domain::registry::ProductDraft,
+    actor: &str,
+) -> Result<Option<Product>, StoreError> {
+    let Some(entity) = find(db, scope, entity_id).await? else {
+        return Ok(None);
+    };
+    let year = i64::from(chrono::Datelike::year(&chrono::Utc::now().date_naive()));
+    let mut tx = db.begin().await?;
+    // Inside the write transaction: SQLite writers are serialised; on PostgreSQL a concurrent
+    // insert of the same code fails on the unique index and the whole registration rolls back.
+    let taken: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM products WHERE commune_code = $1 AND code_year = $2"
+    )
+    .bind(&entity.commune_code)
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await)?;
+    let code = ocop_domain::registry::product_code(
+        &entity.province_code,
+        &entity.commune_code,
+        u32::try_from(taken + 1).unwrap_or(u32::MAX),
+        i32::try_from(year).unwrap_or_default(),
+    );
+    let product = Product {
+        id: new_id(),
+        entity_id: entity.id.clone(),
+        code,
+        name: draft.name.clone(),
+        criteria_version: draft.criteria_version.clone(),
+        product_set: draft.product_set.clone(),
+        description: draft.description.clone(),
+        raw_material_area: draft.raw_material_area.clone(),
+        trademark: draft.trademark.clone(),
+        gtin: draft.gtin.clone(),
+        sales_channels: draft.sales_channels.clone(),
+        export_markets: draft.export_markets.clone(),
+        commune_code: entity.commune_code.clone(),
+        province_code: entity.province_code.clone(),
+    };
+    let as_json =
+        |items: &Vec<String>| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
+    let now = now_ms();
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "INSERT INTO products (id, entity_id, code, code_year, name, name_folded, criteria_version, \
+         product_set, description, raw_material_area, trademark, gtin, sales_channels, export_markets, \
+         commune_code, province_code, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)"
+    )
+    .bind(&product.id)
+    .bind(&product.entity_id)
+    .bind(&product.code)
+    .bind(year)
+    .bind(&product.name)
+    .bind(fold(&product.name))
+    .bind(&product.criteria_version)
+    .bind(&product.product_set)
+    .bind(&product.description)
+    .bind(&product.raw_material_area)
+    .bind(&product.trademark)
+    .bind(&product.gtin)
+    .bind(as_json(&product.sales_channels))
+    .bind(as_json(&product.export_markets))
+    .bind(&product.commune_code)
+    .bind(&product.province_code)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new()
+        .created("entity_id", &product.entity_id)
+        .created("code", &product.code)
+        .created("name", &product.name)
+        .created("criteria_version", &product.criteria_version)
+        .created("product_set", &product.product_set)
+        .created("description", &product.description)
+        .created("raw_material_area", &product.raw_material_area)
+        .created("trademark", &product.trademark)
+        .created("gtin", &product.gtin)
+        .created("sales_channels", &product.sales_channels)
+        .created("export_markets", &product.export_markets);
+    audit::append(
+        &mut tx,
+        actor,
+        "product.create",
+        "product",
+        &product.id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(product))
 }
