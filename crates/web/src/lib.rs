@@ -55,7 +55,9 @@ pub fn router(state: AppState) -> Router {
         .route("/criteria/{version}/{set}", get(api::criteria::sheet))
         .route("/score", post(api::criteria::score))
         .route("/entities", get(api::registry::list))
-        .route("/entities/{id}", get(api::registry::get));
+        .route("/entities/{id}", get(api::registry::get))
+        .route("/products", get(api::registry::products))
+        .route("/products/{id}", get(api::registry::product));
     Router::new()
         .route("/", get(pages::home))
         .route("/units", get(pages::units_index))
@@ -74,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/entities", get(pages::registry::entities_page))
         .route("/entities/{id}", get(pages::registry::entity_page))
         .route("/entities/{id}/confirm", post(pages::registry::confirm_entity))
+        .route("/entities/{id}/products", post(pages::registry::add_product))
+        .route("/products/{id}", get(pages::registry::product_page))
         .route(
             "/admin/users",
             get(pages::account::users_page).post(pages::account::create_user),

@@ -81,6 +81,9 @@ struct World {
     away_commune: String,
     home: (String, String),
     away: (String, String),
+    /// A product of each entity: (id, name).
+    home_product: (String, String),
+    away_product: (String, String),
     cookies: Vec<(Actor, String, String)>,
 }
 
@@ -157,6 +160,30 @@ impl World {
         )
         .await
         .unwrap();
+        let product = |name: &str| {
+            ocop_domain::registry::check_product(
+                &ocop_domain::registry::ProductForm {
+                    name: name.into(),
+                    product_set: "P01".into(),
+                    description: "Trái cây tươi".into(),
+                    ..Default::default()
+                },
+                "148-1489",
+                &["P01"],
+            )
+            .unwrap()
+        };
+        let national = ocop_domain::access::Scope::National;
+        let home_product =
+            registry::add_product(db, &national, &home.id, &product("Bưởi Nhà Mình"), "test")
+                .await
+                .unwrap()
+                .unwrap();
+        let away_product =
+            registry::add_product(db, &national, &away.id, &product("Bưởi Nơi Khác"), "test")
+                .await
+                .unwrap()
+                .unwrap();
         let accounts_to_make = [
             (Actor::Producer, Role::Producer, None, Some(home.id.clone())),
             (
@@ -220,6 +247,8 @@ impl World {
             away_commune,
             home: (home.id, home.name),
             away: (away.id, away.name),
+            home_product: (home_product.id, home_product.name),
+            away_product: (away_product.id, away_product.name),
             cookies,
             test,
         }
@@ -251,6 +280,13 @@ impl World {
             request.body(Body::from(format!("csrf={csrf}"))).unwrap(),
         )
         .await
+    }
+
+    fn product(&self, object: Object) -> &(String, String) {
+        match object {
+            Object::Home => &self.home_product,
+            Object::Away => &self.away_product,
+        }
     }
 
     fn object(&self, object: Object) -> &(String, String) {
@@ -387,6 +423,67 @@ async fn every_route_role_and_scope() {
             cells += 1;
         }
 
+        // Products: lists, one product, adding one.
+        let api = world.get(actor, "/api/v1/products").await;
+        for object in [Object::Home, Object::Away] {
+            let (id, name) = world.product(object).clone();
+            let (_, other_name) = world.product(other(object)).clone();
+            if actor != Actor::Anonymous {
+                assert_eq!(
+                    api.body.contains(name.as_str()),
+                    sees(actor, object),
+                    "{actor:?} api products {object:?}"
+                );
+            }
+            for uri in [format!("/products/{id}"), format!("/api/v1/products/{id}")] {
+                let reply = world.get(actor, &uri).await;
+                let expected = match actor {
+                    Actor::Anonymous if uri.starts_with("/api") => StatusCode::UNAUTHORIZED,
+                    Actor::Anonymous => StatusCode::SEE_OTHER,
+                    _ if sees(actor, object) => StatusCode::OK,
+                    _ => StatusCode::NOT_FOUND,
+                };
+                assert_eq!(reply.status, expected, "{actor:?} GET {uri}");
+                assert!(
+                    !reply.body.contains(other_name.as_str()),
+                    "{actor:?} GET {uri} leaks"
+                );
+                cells += 1;
+            }
+            let (entity_id, _) = world.object(object).clone();
+            let (_, csrf) = world.session(actor);
+            let csrf = csrf.to_string();
+            let (cookie, _) = world.session(actor);
+            let mut request = Request::post(format!("/entities/{entity_id}/products"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if !cookie.is_empty() {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let body = format!(
+                "csrf={csrf}&name=S%E1%BA%A3n+ph%E1%BA%A9m+m%E1%BB%9Bi&product_set=P01&description=M%C3%B4+t%E1%BA%A3"
+            );
+            let reply = send(&world.router, request.body(Body::from(body)).unwrap()).await;
+            let may_add = matches!(
+                actor,
+                Actor::Producer
+                    | Actor::CommuneOfficer
+                    | Actor::OtherCommuneOfficer
+                    | Actor::ProvincialOfficer
+                    | Actor::OtherProvincialOfficer
+            );
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if !may_add => StatusCode::FORBIDDEN,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(
+                reply.status, expected,
+                "{actor:?} add product to {object:?}"
+            );
+            cells += 1;
+        }
+
         // Account administration.
         let admin_page = world.get(actor, "/admin/users").await;
         let expected = match actor {
@@ -403,5 +500,5 @@ async fn every_route_role_and_scope() {
         }
         cells += 1;
     }
-    assert_eq!(cells, ACTORS.len() * 11);
+    assert_eq!(cells, ACTORS.len() * 17);
 }

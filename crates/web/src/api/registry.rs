@@ -86,3 +86,67 @@ pub async fn get(
             key: id,
         })
 }
+
+#[derive(Serialize)]
+pub struct ProductJson {
+    pub id: String,
+    pub entity_id: String,
+    pub code: String,
+    pub name: String,
+    pub criteria_version: String,
+    pub product_set: String,
+    pub description: String,
+    pub raw_material_area: Option<String>,
+    pub trademark: Option<String>,
+    pub gtin: Option<String>,
+    pub sales_channels: Vec<String>,
+    pub export_markets: Vec<String>,
+    pub commune_code: String,
+    pub province_code: String,
+}
+
+impl From<registry::Product> for ProductJson {
+    fn from(p: registry::Product) -> ProductJson {
+        ProductJson {
+            id: p.id,
+            entity_id: p.entity_id,
+            code: p.code,
+            name: p.name,
+            criteria_version: p.criteria_version,
+            product_set: p.product_set,
+            description: p.description,
+            raw_material_area: p.raw_material_area,
+            trademark: p.trademark,
+            gtin: p.gtin,
+            sales_channels: p.sales_channels,
+            export_markets: p.export_markets,
+            commune_code: p.commune_code,
+            province_code: p.province_code,
+        }
+    }
+}
+
+/// `GET /api/v1/products`: the products in the caller's scope.
+pub async fn products(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<ProductJson>>, AppError> {
+    let products = registry::products(&state.db, &scope(&caller), None).await?;
+    Ok(Json(products.into_iter().map(ProductJson::from).collect()))
+}
+
+/// `GET /api/v1/products/{id}`: one product; outside the caller's scope it does not exist.
+pub async fn product(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ProductJson>, AppError> {
+    registry::product(&state.db, &scope(&caller), &id)
+        .await?
+        .map(|p| Json(ProductJson::from(p)))
+        .ok_or(AppError::NotFound {
+            code: "product_not_found",
+            what: "product",
+            key: id,
+        })
+}

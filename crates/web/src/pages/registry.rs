@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use ocop_domain::access::{Role, Scope};
 use ocop_domain::criteria::EntityType;
-use ocop_domain::registry::{EntityForm, EntityStatus, LEGAL_FORMS, check_entity};
+use ocop_domain::registry::{
+    EntityForm, EntityStatus, LEGAL_FORMS, ProductForm, check_entity, check_product,
+};
 use ocop_store::accounts::{self, AccountError, NewUser, SESSION_MS};
 use ocop_store::clock::new_token;
 use ocop_store::registry::{self, Entity, RegistryError};
@@ -270,6 +272,8 @@ struct EntityPage {
     facts: Vec<(String, String)>,
     confirm_csrf: Option<String>,
     message: Option<String>,
+    products: Vec<ProductRow>,
+    product_form: Option<ProductFormView>,
     history: Vec<HistoryRow>,
 }
 
@@ -292,11 +296,101 @@ fn not_found(id: &str, lang: Lang) -> PageError {
     )
 }
 
+/// An object's audit trail for people: when (Vietnam time), who (by name), what.
+async fn history_rows(
+    state: &AppState,
+    object_type: &str,
+    id: &str,
+    lang: Lang,
+) -> Result<Vec<HistoryRow>, PageError> {
+    let mut rows = Vec::new();
+    for record in audit::history(&state.db, object_type, id)
+        .await
+        .map_err(page_error(lang))?
+    {
+        let who = match accounts::find_by_id(&state.db, &record.actor)
+            .await
+            .map_err(page_error(lang))?
+        {
+            Some(user) => user.name,
+            None => record.actor.clone(),
+        };
+        rows.push(HistoryRow {
+            when: chrono::DateTime::from_timestamp_millis(record.at_ms)
+                .map(|t| {
+                    (t + chrono::Duration::hours(7))
+                        .format("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            who,
+            action: record.action,
+            changes: record.changes,
+        });
+    }
+    Ok(rows)
+}
+
+pub struct ProductRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub set: String,
+}
+
+/// The add-product form: its values, problems and choices.
+pub struct ProductFormView {
+    pub csrf: String,
+    pub values: ProductForm,
+    pub errors: HashMap<&'static str, String>,
+    pub sets: Vec<(String, String)>,
+}
+
+/// Producers add their products; officers of the entity's unit may do it for them.
+fn may_add_products(session: &Session) -> bool {
+    matches!(
+        session.user.role,
+        Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer
+    )
+}
+
+/// The product sets of the criteria version in force today.
+fn sets_in_force(state: &AppState, lang: Lang) -> (String, Vec<(String, String)>) {
+    let today = chrono::Utc::now().date_naive();
+    match state.criteria.in_force_on(today) {
+        Some(version) => (
+            version.id.clone(),
+            version
+                .sets
+                .iter()
+                .map(|set| {
+                    let name = match lang {
+                        Lang::Vi => &set.name_vi,
+                        Lang::En => &set.name_en,
+                    };
+                    (set.code.clone(), format!("{} — {name}", set.code))
+                })
+                .collect(),
+        ),
+        None => (String::new(), Vec::new()),
+    }
+}
+
 async fn entity_page_with(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
     message: Option<String>,
+) -> Result<Html<String>, PageError> {
+    entity_page_full(state, viewer, id, message, None).await
+}
+
+async fn entity_page_full(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    message: Option<String>,
+    product_form: Option<(ProductForm, HashMap<&'static str, String>)>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
@@ -347,33 +441,29 @@ async fn entity_page_with(
             entity.founded_on.map_or("—".into(), crate::format::date),
         ),
     ];
-    let mut history = Vec::new();
-    for record in audit::history(&state.db, "entity", &entity.id)
-        .await
-        .map_err(page_error(lang))?
-    {
-        let who = match accounts::find_by_id(&state.db, &record.actor)
-            .await
-            .map_err(page_error(lang))?
-        {
-            Some(user) => user.name,
-            None => record.actor.clone(),
-        };
-        history.push(HistoryRow {
-            when: chrono::DateTime::from_timestamp_millis(record.at_ms)
-                .map(|t| {
-                    (t + chrono::Duration::hours(7))
-                        .format("%d/%m/%Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            who,
-            action: record.action,
-            changes: record.changes,
-        });
-    }
+    let history = history_rows(state, "entity", &entity.id, lang).await?;
     let confirm_csrf = (entity.status == EntityStatus::Pending && may_confirm(session))
         .then(|| session.csrf.clone());
+    let products = registry::products(&state.db, &scope_of(session), Some(&entity.id))
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .map(|p| ProductRow {
+            id: p.id,
+            code: p.code,
+            name: p.name,
+            set: format!("{} · {}", p.criteria_version, p.product_set),
+        })
+        .collect();
+    let product_form = may_add_products(session).then(|| {
+        let (values, errors) = product_form.unwrap_or_default();
+        ProductFormView {
+            csrf: session.csrf.clone(),
+            values,
+            errors,
+            sets: sets_in_force(state, lang).1,
+        }
+    });
     render(
         &EntityPage {
             chrome: Chrome::new(viewer, "entities"),
@@ -381,6 +471,8 @@ async fn entity_page_with(
             facts,
             confirm_csrf,
             message,
+            products,
+            product_form,
             history,
         },
         lang,
@@ -423,4 +515,152 @@ pub async fn confirm_entity(
         .map_err(page_error(lang))?
         .ok_or_else(|| not_found(&id, lang))?;
     entity_page_with(&state, &viewer, &id, Some(lang.t("entity-confirmed"))).await
+}
+
+#[derive(Deserialize)]
+pub struct AddProductForm {
+    csrf: String,
+    #[serde(flatten)]
+    product: ProductForm,
+}
+
+pub async fn add_product(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<AddProductForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    if !may_add_products(session) {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let (version, sets) = sets_in_force(&state, lang);
+    let codes: Vec<&str> = sets.iter().map(|(code, _)| code.as_str()).collect();
+    let draft = match check_product(&form.product, &version, &codes) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let errors = errors
+                .into_iter()
+                .map(|(field, key)| (field, lang.t(key)))
+                .collect();
+            let page = entity_page_full(
+                &state,
+                &viewer,
+                &id,
+                None,
+                Some((form.product.clone(), errors)),
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let product =
+        registry::add_product(&state.db, &scope_of(session), &id, &draft, &session.user.id)
+            .await
+            .map_err(page_error(lang))?
+            .ok_or_else(|| not_found(&id, lang))?;
+    let message = lang.t_with(
+        "product-added",
+        &[(
+            "code",
+            fluent_templates::fluent_bundle::FluentValue::from(product.code),
+        )],
+    );
+    Ok(entity_page_with(&state, &viewer, &id, Some(message))
+        .await?
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    chrome: Chrome,
+    name: String,
+    code: String,
+    entity_id: String,
+    entity_name: String,
+    facts: Vec<(String, String)>,
+    history: Vec<HistoryRow>,
+}
+
+pub async fn product_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let scope = scope_of(session);
+    let missing = || {
+        PageError::new(
+            AppError::NotFound {
+                code: "product_not_found",
+                what: "product",
+                key: id.clone(),
+            },
+            lang,
+        )
+    };
+    let product = registry::product(&state.db, &scope, &id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(missing)?;
+    let entity = registry::find(&state.db, &scope, &product.entity_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(missing)?;
+    let optional = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".into());
+    let joined = |items: &[String]| {
+        if items.is_empty() {
+            "—".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let set_name = state
+        .criteria
+        .version(&product.criteria_version)
+        .and_then(|v| v.set(&product.product_set))
+        .map(|set| format!("{} — {}", set.code, set.name_vi))
+        .unwrap_or_else(|| product.product_set.clone());
+    let facts = vec![
+        (lang.t("product-code"), product.code.clone()),
+        (lang.t("product-criteria"), product.criteria_version.clone()),
+        (lang.t("product-set"), set_name),
+        (lang.t("product-description"), product.description.clone()),
+        (
+            lang.t("product-raw-material-area"),
+            optional(&product.raw_material_area),
+        ),
+        (lang.t("product-trademark"), optional(&product.trademark)),
+        (lang.t("product-gtin"), optional(&product.gtin)),
+        (
+            lang.t("product-sales-channels"),
+            joined(&product.sales_channels),
+        ),
+        (
+            lang.t("product-export-markets"),
+            joined(&product.export_markets),
+        ),
+    ];
+    render(
+        &ProductPage {
+            chrome: Chrome::new(&viewer, "entities"),
+            name: product.name.clone(),
+            code: product.code.clone(),
+            entity_id: entity.id.clone(),
+            entity_name: entity.name.clone(),
+            facts,
+            history: history_rows(&state, "product", &product.id, lang).await?,
+        },
+        lang,
+    )
 }
