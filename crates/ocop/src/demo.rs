@@ -6,7 +6,8 @@
 //! seed so that the same seed always gives the same dataset.
 
 use ocop_domain::access::{Role, Scope};
-use ocop_domain::registry::{EntityForm, EntityStatus, check_entity};
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
 use ocop_store::accounts::{self, AccountError, NewUser};
 use ocop_store::registry::{self, RegistryError};
 use ocop_store::{Db, StoreError, meta, units};
@@ -16,6 +17,8 @@ const SEED_KEY: &str = "demo_seed";
 /// The password of every demo account (README, "Demo logins").
 pub const DEMO_PASSWORD: &str = "ocop-demo-2025";
 const DEMO_PROVINCE: &str = "75";
+/// The criteria version demo products are registered under (the one in force since 2025-07-06).
+const DEMO_CRITERIA: &str = "148-1489";
 
 /// Entity types and names, in the style of real OCOP entities of Đồng Nai.
 const ENTITIES: [(&str, &str); 8] = [
@@ -27,6 +30,49 @@ const ENTITIES: [(&str, &str); 8] = [
     ("cooperative", "Hợp tác xã Cà phê Xuân Bảo"),
     ("company", "Công ty Cổ phần Rượu Bàu Cạn"),
     ("household", "Hộ kinh doanh Khô cá sông Đồng Nai"),
+];
+/// Each demo entity's product: (name, product set under 148+1489, description).
+const PRODUCTS: [(&str, &str, &str); 8] = [
+    (
+        "Sầu riêng Ri6 Long Khánh",
+        "P01",
+        "Sầu riêng tươi, cơm vàng, hạt lép, thu hoạch chín cây",
+    ),
+    (
+        "Hạt điều rang muối Bà Sáu",
+        "P07",
+        "Hạt điều rang muối thủ công, hũ 500 g",
+    ),
+    (
+        "Bưởi đường lá cam Tân Triều",
+        "P01",
+        "Bưởi tươi, múi vàng, vị ngọt thanh",
+    ),
+    (
+        "Mật ong hoa cà phê Mã Đà",
+        "P04",
+        "Mật ong nguyên chất từ rừng Mã Đà, chai 500 ml",
+    ),
+    (
+        "Bánh tráng phơi sương Phú Hội",
+        "P06",
+        "Bánh tráng gạo phơi sương, gói 500 g",
+    ),
+    (
+        "Cà phê Robusta rang xay Xuân Bảo",
+        "P13",
+        "Cà phê Robusta rang mộc, gói 250 g",
+    ),
+    (
+        "Rượu nếp Bàu Cạn",
+        "P14",
+        "Rượu nếp truyền thống 29 độ, chai 500 ml",
+    ),
+    (
+        "Khô cá lóc sông Đồng Nai",
+        "P08",
+        "Khô cá lóc một nắng, gói 300 g",
+    ),
 ];
 const REPRESENTATIVES: [&str; 4] = [
     "Nguyễn Thị Lan",
@@ -112,9 +158,38 @@ async fn demo_entities(db: &Db, seed: u64, communes: &[String]) -> Result<String
             Err(RegistryError::Store(error)) => return Err(error),
             Err(error) => return Err(StoreError::Data(format!("demo entity {name}: {error}"))),
         };
+        add_demo_product(db, &id, index).await?;
         first.get_or_insert(id);
     }
     first.ok_or_else(|| StoreError::Data("no demo entity".into()))
+}
+
+/// The entity's demo product, unless it has products already.
+async fn add_demo_product(db: &Db, entity_id: &str, index: usize) -> Result<(), StoreError> {
+    if !registry::products(db, &Scope::National, Some(entity_id))
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let (name, set, description) = PRODUCTS[index % PRODUCTS.len()];
+    let form = ProductForm {
+        name: name.into(),
+        product_set: set.into(),
+        description: description.into(),
+        sales_channels: "điểm bán OCOP, siêu thị, sàn thương mại điện tử".into(),
+        ..ProductForm::default()
+    };
+    let catalog = Catalog::load(&bundled_sources())
+        .map_err(|errors| StoreError::Data(format!("shipped criteria: {errors:?}")))?;
+    let sets: Vec<&str> = catalog
+        .version(DEMO_CRITERIA)
+        .map(|v| v.sets.iter().map(|s| s.code.as_str()).collect())
+        .unwrap_or_default();
+    let draft = check_product(&form, DEMO_CRITERIA, &sets)
+        .map_err(|errors| StoreError::Data(format!("demo product {name}: {errors:?}")))?;
+    registry::add_product(db, &Scope::National, entity_id, &draft, "demo").await?;
+    Ok(())
 }
 
 /// Loads the demo dataset (idempotent: what exists is kept) and describes it.
@@ -190,9 +265,10 @@ pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
     tx.commit().await?;
     let counts = units::counts(db).await?;
     let entities = registry::list(db, &Scope::National, None).await?.len();
+    let products = registry::products(db, &Scope::National, None).await?.len();
     Ok(format!(
         "Demo dataset (seed {seed}): {} provinces and {} communes in force, {} former provinces, \
-         {} former districts, {} former communes, {} old→new links; {entities} entities; \
+         {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products; \
          {created} demo accounts added (password {DEMO_PASSWORD}).",
         counts.provinces,
         counts.communes,

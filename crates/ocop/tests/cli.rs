@@ -163,7 +163,10 @@ async fn migrate_reports_skipped_source_rows() {
     assert!(demo.status.success(), "{}", stderr(&demo));
     let text = String::from_utf8_lossy(&demo.stdout);
     assert!(text.contains("Demo dataset (seed 7)"));
-    assert!(text.contains("8 entities; 6 demo accounts added"), "{text}");
+    assert!(
+        text.contains("8 entities, 8 products; 6 demo accounts added"),
+        "{text}"
+    );
     let again = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
     for email in [
