@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod criteria;
+pub mod dossier;
 pub mod files;
 pub mod registry;
 pub mod text;

@@ -1,0 +1,421 @@
+//! Dossiers (hồ sơ): what a producer files for a product's evaluation, and who may move it from
+//! one state to the next.
+//!
+//! ```text
+//! draft ──submit (producer, complete)──► submitted ──accept (commune)──► accepted ──propose (commune)──► proposed
+//!   ▲                                        │
+//!   └──────── returned ◄──return with a reason (commune)
+//!               └──submit again (producer)──► submitted
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::Role;
+
+/// Why the product is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationType {
+    /// Đánh giá lần đầu
+    FirstTime,
+    /// Nâng hạng sao
+    Upgrade,
+    /// Đánh giá lại (before a certificate expires)
+    Reevaluation,
+}
+
+impl EvaluationType {
+    pub const ALL: [EvaluationType; 3] = [
+        EvaluationType::FirstTime,
+        EvaluationType::Upgrade,
+        EvaluationType::Reevaluation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvaluationType::FirstTime => "first_time",
+            EvaluationType::Upgrade => "upgrade",
+            EvaluationType::Reevaluation => "reevaluation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EvaluationType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DossierState {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+    Proposed,
+}
+
+impl DossierState {
+    pub const ALL: [DossierState; 5] = [
+        DossierState::Draft,
+        DossierState::Submitted,
+        DossierState::Returned,
+        DossierState::Accepted,
+        DossierState::Proposed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DossierState::Draft => "draft",
+            DossierState::Submitted => "submitted",
+            DossierState::Returned => "returned",
+            DossierState::Accepted => "accepted",
+            DossierState::Proposed => "proposed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DossierState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the producer may still change the dossier's content.
+    pub fn editable(self) -> bool {
+        matches!(self, DossierState::Draft | DossierState::Returned)
+    }
+}
+
+/// A step in a dossier's life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DossierAction {
+    Submit,
+    /// The commune sends it back; the reason is shown to the producer.
+    Return {
+        reason: String,
+    },
+    Accept,
+    /// The commune proposes it to the province.
+    Propose,
+}
+
+impl DossierAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DossierAction::Submit => "submit",
+            DossierAction::Return { .. } => "return",
+            DossierAction::Accept => "accept",
+            DossierAction::Propose => "propose",
+        }
+    }
+}
+
+/// Why a step is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    /// This role may not take this step.
+    NotAllowed { role: Role, action: &'static str },
+    /// Not from this state.
+    WrongState {
+        state: DossierState,
+        action: &'static str,
+    },
+    /// A return needs a reason the producer can act on.
+    ReasonRequired,
+    /// Submitting needs a complete dossier: these items are missing.
+    Incomplete(Vec<ChecklistItem>),
+}
+
+impl fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransitionError::NotAllowed { role, action } => {
+                write!(f, "a {role} may not {action} a dossier")
+            }
+            TransitionError::WrongState { state, action } => {
+                write!(f, "a {} dossier cannot be {action}ed", state.as_str())
+            }
+            TransitionError::ReasonRequired => f.write_str("say why the dossier is returned"),
+            TransitionError::Incomplete(missing) => {
+                let keys: Vec<&str> = missing.iter().map(|item| item.key()).collect();
+                write!(f, "the dossier is incomplete: {}", keys.join(", "))
+            }
+        }
+    }
+}
+
+/// The shortest reason accepted for returning a dossier.
+pub const MIN_REASON_CHARS: usize = 10;
+
+/// The state after `action` by `role`, with the checklist's missing items for a submission.
+pub fn transition(
+    state: DossierState,
+    action: &DossierAction,
+    role: Role,
+    missing: &[ChecklistItem],
+) -> Result<DossierState, TransitionError> {
+    let name = action.as_str();
+    let (allowed_role, from, to): (Role, &[DossierState], DossierState) = match action {
+        DossierAction::Submit => (
+            Role::Producer,
+            &[DossierState::Draft, DossierState::Returned],
+            DossierState::Submitted,
+        ),
+        DossierAction::Return { .. } => (
+            Role::CommuneOfficer,
+            &[DossierState::Submitted],
+            DossierState::Returned,
+        ),
+        DossierAction::Accept => (
+            Role::CommuneOfficer,
+            &[DossierState::Submitted],
+            DossierState::Accepted,
+        ),
+        DossierAction::Propose => (
+            Role::CommuneOfficer,
+            &[DossierState::Accepted],
+            DossierState::Proposed,
+        ),
+    };
+    if role != allowed_role {
+        return Err(TransitionError::NotAllowed { role, action: name });
+    }
+    if !from.contains(&state) {
+        return Err(TransitionError::WrongState {
+            state,
+            action: name,
+        });
+    }
+    match action {
+        DossierAction::Return { reason } if reason.trim().chars().count() < MIN_REASON_CHARS => {
+            Err(TransitionError::ReasonRequired)
+        }
+        DossierAction::Submit if !missing.is_empty() => {
+            Err(TransitionError::Incomplete(missing.to_vec()))
+        }
+        _ => Ok(to),
+    }
+}
+
+/// Kinds of evidence documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceType {
+    /// Giấy chứng nhận đăng ký kinh doanh
+    BusinessRegistration,
+    /// Bản công bố chất lượng / tiêu chuẩn cơ sở
+    QualityDeclaration,
+    /// Phiếu kết quả kiểm nghiệm
+    TestReport,
+    /// Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm
+    FoodSafetyCertificate,
+    /// Giấy chứng nhận nhãn hiệu
+    Trademark,
+    /// Kế hoạch / cam kết bảo vệ môi trường
+    EnvironmentalPlan,
+    /// Ảnh sản phẩm, bao bì, nhãn
+    ProductPhoto,
+    Other,
+}
+
+impl EvidenceType {
+    pub const ALL: [EvidenceType; 8] = [
+        EvidenceType::BusinessRegistration,
+        EvidenceType::QualityDeclaration,
+        EvidenceType::TestReport,
+        EvidenceType::FoodSafetyCertificate,
+        EvidenceType::Trademark,
+        EvidenceType::EnvironmentalPlan,
+        EvidenceType::ProductPhoto,
+        EvidenceType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceType::BusinessRegistration => "business_registration",
+            EvidenceType::QualityDeclaration => "quality_declaration",
+            EvidenceType::TestReport => "test_report",
+            EvidenceType::FoodSafetyCertificate => "food_safety_certificate",
+            EvidenceType::Trademark => "trademark",
+            EvidenceType::EnvironmentalPlan => "environmental_plan",
+            EvidenceType::ProductPhoto => "product_photo",
+            EvidenceType::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EvidenceType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// One thing a complete dossier has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "item", content = "of")]
+pub enum ChecklistItem {
+    /// The registration form's contact phone.
+    ContactPhone,
+    /// The producer's self-assessment on the sheet, every criterion scored.
+    SelfAssessment,
+    /// A document of this type, not expired.
+    Evidence(EvidenceType),
+}
+
+impl ChecklistItem {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ChecklistItem::ContactPhone => "contact_phone",
+            ChecklistItem::SelfAssessment => "self_assessment",
+            ChecklistItem::Evidence(kind) => kind.as_str(),
+        }
+    }
+}
+
+/// What a dossier holds, as far as completeness goes.
+#[derive(Debug, Clone, Default)]
+pub struct DossierFacts {
+    pub contact_phone: bool,
+    pub self_assessment_complete: bool,
+    /// Evidence documents not expired on the day of the check.
+    pub evidence: Vec<EvidenceType>,
+    /// Food and drinks need a food-safety certificate (product groups "Thực phẩm", "Đồ uống").
+    pub food_or_drink: bool,
+}
+
+/// The documents every dossier needs, and those for food and drinks.
+pub fn required_evidence(food_or_drink: bool) -> Vec<EvidenceType> {
+    let mut required = vec![
+        EvidenceType::BusinessRegistration,
+        EvidenceType::QualityDeclaration,
+        EvidenceType::TestReport,
+        EvidenceType::ProductPhoto,
+    ];
+    if food_or_drink {
+        required.push(EvidenceType::FoodSafetyCertificate);
+    }
+    required
+}
+
+/// What is still missing, in the order a producer would gather it.
+pub fn missing_items(facts: &DossierFacts) -> Vec<ChecklistItem> {
+    let mut missing = Vec::new();
+    if !facts.contact_phone {
+        missing.push(ChecklistItem::ContactPhone);
+    }
+    if !facts.self_assessment_complete {
+        missing.push(ChecklistItem::SelfAssessment);
+    }
+    for kind in required_evidence(facts.food_or_drink) {
+        if !facts.evidence.contains(&kind) {
+            missing.push(ChecklistItem::Evidence(kind));
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actions() -> Vec<DossierAction> {
+        vec![
+            DossierAction::Submit,
+            DossierAction::Return {
+                reason: "Thiếu phiếu kiểm nghiệm còn hiệu lực".into(),
+            },
+            DossierAction::Accept,
+            DossierAction::Propose,
+        ]
+    }
+
+    /// The whole table: every state × action × role, against the diagram in the module doc.
+    #[test]
+    fn only_the_drawn_transitions_exist() {
+        let mut allowed = Vec::new();
+        for state in DossierState::ALL {
+            for action in actions() {
+                for role in Role::ALL {
+                    if let Ok(next) = transition(state, &action, role, &[]) {
+                        allowed.push((state, action.as_str(), role, next));
+                    }
+                }
+            }
+        }
+        use DossierState::*;
+        assert_eq!(
+            allowed,
+            vec![
+                (Draft, "submit", Role::Producer, Submitted),
+                (Submitted, "return", Role::CommuneOfficer, Returned),
+                (Submitted, "accept", Role::CommuneOfficer, Accepted),
+                (Returned, "submit", Role::Producer, Submitted),
+                (Accepted, "propose", Role::CommuneOfficer, Proposed),
+            ]
+        );
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let short = DossierAction::Return {
+            reason: "thiếu".into(),
+        };
+        assert_eq!(
+            transition(DossierState::Submitted, &short, Role::CommuneOfficer, &[]),
+            Err(TransitionError::ReasonRequired)
+        );
+        let error = transition(
+            DossierState::Draft,
+            &DossierAction::Accept,
+            Role::ProvincialOfficer,
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a provincial_officer may not accept a dossier"
+        );
+        let error = transition(
+            DossierState::Proposed,
+            &DossierAction::Accept,
+            Role::CommuneOfficer,
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "a proposed dossier cannot be accepted");
+        let missing = missing_items(&DossierFacts::default());
+        let error = transition(
+            DossierState::Draft,
+            &DossierAction::Submit,
+            Role::Producer,
+            &missing,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the dossier is incomplete: contact_phone, self_assessment, business_registration, quality_declaration, test_report, product_photo"
+        );
+    }
+
+    #[test]
+    fn the_checklist_follows_the_product() {
+        let mut facts = DossierFacts {
+            contact_phone: true,
+            self_assessment_complete: true,
+            evidence: vec![
+                EvidenceType::BusinessRegistration,
+                EvidenceType::QualityDeclaration,
+                EvidenceType::TestReport,
+                EvidenceType::ProductPhoto,
+            ],
+            food_or_drink: false,
+        };
+        assert!(missing_items(&facts).is_empty());
+        facts.food_or_drink = true;
+        assert_eq!(
+            missing_items(&facts),
+            vec![ChecklistItem::Evidence(EvidenceType::FoodSafetyCertificate)]
+        );
+        assert!(DossierState::Returned.editable() && !DossierState::Submitted.editable());
+        for kind in EvidenceType::ALL {
+            assert_eq!(EvidenceType::parse(kind.as_str()), Some(kind));
+        }
+    }
+}
