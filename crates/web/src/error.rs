@@ -115,6 +115,21 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The error body, as the OpenAPI document describes it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDoc {
+    pub error: ErrorDocDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDocDetail {
+    /// Stable, machine-readable: unit_not_found, invalid_date, unauthenticated, …
+    pub code: String,
+    pub message: String,
+    /// Every problem, for `invalid_scorecards`.
+    pub details: Option<Vec<String>>,
+}
+
 /// An [`AppError`] shown as a page.
 #[derive(Debug)]
 pub struct PageError {

@@ -48,6 +48,7 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/openapi.json", get(api::openapi::openapi_json))
         .route("/units", get(api::search))
         .route("/units/provinces", get(api::provinces))
         .route("/units/{code}", get(api::unit))

@@ -448,3 +448,39 @@ async fn score_api_computes_and_rejects_with_reasons() {
         (StatusCode::BAD_REQUEST, "invalid_json")
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let app = app().await;
+    let reply = app.get("/api/v1/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let spec = reply.json();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: Vec<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for route in [
+        "/api/v1/units/provinces",
+        "/api/v1/units/{code}",
+        "/api/v1/units",
+        "/api/v1/criteria",
+        "/api/v1/criteria/{version}/{set}",
+        "/api/v1/score",
+        "/api/v1/entities",
+        "/api/v1/entities/{id}",
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+    ] {
+        assert!(paths.contains(&route), "{route} is not documented");
+    }
+    assert_eq!(
+        paths.len(),
+        10,
+        "a documented route that does not exist: {paths:?}"
+    );
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    insta::assert_json_snapshot!("openapi", spec);
+}

@@ -11,7 +11,7 @@ use ocop_domain::criteria::{CouncilInput, CouncilResult, Score, Version, evaluat
 use crate::AppState;
 use crate::error::AppError;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct VersionJson {
     pub id: String,
     pub decree: String,
@@ -27,7 +27,7 @@ pub struct VersionJson {
     pub sets: Vec<SetJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PartJson {
     pub code: String,
     pub max: u32,
@@ -35,15 +35,17 @@ pub struct PartJson {
     pub name_en: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BandJson {
     pub stars: u8,
+    #[schema(value_type = f64)]
     pub from: Score,
+    #[schema(value_type = f64)]
     pub to: Score,
     pub certifiable: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SetJson {
     pub code: String,
     pub group: String,
@@ -98,11 +100,13 @@ fn version_json(version: &Version) -> VersionJson {
 }
 
 /// `GET /api/v1/criteria`: every version, oldest first.
+#[utoipa::path(get, path = "/api/v1/criteria", tag = "criteria",
+    responses((status = 200, description = "Legal versions with parts, bands, council rules and product sets", body = Vec<VersionJson>)))]
 pub async fn versions(State(state): State<AppState>) -> Json<Vec<VersionJson>> {
     Json(state.criteria.versions().iter().map(version_json).collect())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SheetJson {
     pub version: String,
     pub product_set: String,
@@ -112,7 +116,7 @@ pub struct SheetJson {
     pub criteria: Vec<CriterionJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CriterionJson {
     pub code: String,
     pub part: String,
@@ -123,7 +127,7 @@ pub struct CriterionJson {
     pub options: Vec<OptionJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OptionJson {
     pub number: u32,
     pub name_vi: String,
@@ -133,6 +137,12 @@ pub struct OptionJson {
 }
 
 /// `GET /api/v1/criteria/{version}/{set}`: a product set's sheet, criteria in order.
+#[utoipa::path(get, path = "/api/v1/criteria/{version}/{set}", tag = "criteria",
+    params(("version" = String, Path, description = "e.g. 148-1489"), ("set" = String, Path, description = "e.g. P09")),
+    responses(
+        (status = 200, body = SheetJson),
+        (status = 404, description = "criteria_not_found", body = crate::error::ErrorDoc),
+    ))]
 pub async fn sheet(
     State(state): State<AppState>,
     Path((version_id, set_code)): Path<(String, String)>,
@@ -187,6 +197,13 @@ pub async fn sheet(
 }
 
 /// `POST /api/v1/score`: members' scorecards in, the council's result out. Nothing is stored.
+#[utoipa::path(post, path = "/api/v1/score", tag = "criteria",
+    request_body(content = serde_json::Value, description = "A council's scorecards: {version, product_set, entity_type, council?, scorecards: [{member, choices: {criterion: option}}]} (docs/criteria.md)"),
+    responses(
+        (status = 200, description = "mean, stars, flags, outcome, routing, explanation (docs/criteria.md)", body = serde_json::Value),
+        (status = 400, description = "invalid_json", body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_scorecards, with every problem in details", body = crate::error::ErrorDoc),
+    ))]
 pub async fn score(
     State(state): State<AppState>,
     input: Result<Json<CouncilInput>, JsonRejection>,

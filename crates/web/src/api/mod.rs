@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod criteria;
+pub mod openapi;
 pub mod registry;
 
 use axum::Json;
@@ -16,7 +17,7 @@ use crate::error::AppError;
 use crate::pages::parse_on;
 
 /// A unit in API answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitSummary {
     pub code: String,
     pub name: String,
@@ -43,7 +44,7 @@ fn summaries(units: &[Unit]) -> Vec<UnitSummary> {
     units.iter().map(UnitSummary::from).collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitList {
     pub count: usize,
     pub units: Vec<UnitSummary>,
@@ -59,12 +60,14 @@ impl UnitList {
 }
 
 /// `GET /api/v1/units/provinces`: the provinces in force.
+#[utoipa::path(get, path = "/api/v1/units/provinces", tag = "units",
+    responses((status = 200, description = "The 34 provinces in force, by code", body = UnitList)))]
 pub async fn provinces(State(state): State<AppState>) -> Result<Json<UnitList>, AppError> {
     let provinces = units::current_provinces(&state.db).await?;
     Ok(Json(UnitList::new(&provinces)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitDetail {
     #[serde(flatten)]
     pub unit: UnitSummary,
@@ -82,6 +85,16 @@ pub struct UnitParams {
 
 /// `GET /api/v1/units/{code}?on=YYYY-MM-DD`: a unit with its parent, children, predecessors
 /// and successors. Without `on`, the unit in force (or the last that carried the code).
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
+    params(
+        ("code" = String, Path, description = "Official code (e.g. 79, 26882) or derived district code (79:quan-go-vap)"),
+        ("on" = Option<String>, Query, description = "A date (YYYY-MM-DD): the unit with this code in force that day"),
+    ),
+    responses(
+        (status = 200, body = UnitDetail),
+        (status = 400, description = "`on` is not a date (invalid_date)", body = crate::error::ErrorDoc),
+        (status = 404, description = "No such unit (unit_not_found)", body = crate::error::ErrorDoc),
+    ))]
 pub async fn unit(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -120,6 +133,16 @@ pub struct SearchParams {
 const MAX_LIMIT: i64 = 100;
 
 /// `GET /api/v1/units?q=…&level=…&limit=…`: units whose name matches, diacritics ignored.
+#[utoipa::path(get, path = "/api/v1/units", tag = "units",
+    params(
+        ("q" = String, Query, description = "Part of a name, with or without diacritics"),
+        ("level" = Option<String>, Query, description = "province, district or commune"),
+        ("limit" = Option<i64>, Query, description = "1 to 100 (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "Units in force first, then provinces, districts, communes", body = UnitList),
+        (status = 400, description = "missing_query, invalid_level or invalid_limit", body = crate::error::ErrorDoc),
+    ))]
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::AppError;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EntityJson {
     pub id: String,
     pub kind: &'static str,
@@ -63,6 +63,11 @@ fn scope(caller: &ApiCaller) -> Scope {
 }
 
 /// `GET /api/v1/entities`: the entities in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/entities", tag = "registry", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Entities in the caller's scope", body = Vec<EntityJson>),
+        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -72,6 +77,13 @@ pub async fn list(
 }
 
 /// `GET /api/v1/entities/{id}`: one entity; outside the caller's scope it does not exist.
+#[utoipa::path(get, path = "/api/v1/entities/{id}", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = EntityJson),
+        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+    ))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -87,7 +99,7 @@ pub async fn get(
         })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProductJson {
     pub id: String,
     pub entity_id: String,
@@ -127,6 +139,11 @@ impl From<registry::Product> for ProductJson {
 }
 
 /// `GET /api/v1/products`: the products in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/products", tag = "registry", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Products in the caller's scope", body = Vec<ProductJson>),
+        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+    ))]
 pub async fn products(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -136,6 +153,13 @@ pub async fn products(
 }
 
 /// `GET /api/v1/products/{id}`: one product; outside the caller's scope it does not exist.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = ProductJson),
+        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+    ))]
 pub async fn product(
     State(state): State<AppState>,
     caller: ApiCaller,

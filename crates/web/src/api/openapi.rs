@@ -1,0 +1,55 @@
+//! The OpenAPI document of `/api/v1`, served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ocop API",
+        description = "OCOP programme management system: administrative units, criteria and scoring, the registry. \
+                       Errors are {\"error\": {\"code\", \"message\"}} with stable codes.",
+        license(name = "MIT")
+    ),
+    paths(
+        super::provinces,
+        super::unit,
+        super::search,
+        super::criteria::versions,
+        super::criteria::sheet,
+        super::criteria::score,
+        super::registry::list,
+        super::registry::get,
+        super::registry::products,
+        super::registry::product,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "units", description = "Administrative units before and after the 2025 reform"),
+        (name = "criteria", description = "Criteria versions, scoring sheets, council scoring"),
+        (name = "registry", description = "Entities and products, scoped to the caller"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ocop_session"))),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
