@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod clock;
 mod db;
+pub mod dossiers;
 pub mod files;
 pub mod meta;
 pub mod registry;

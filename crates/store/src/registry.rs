@@ -93,7 +93,7 @@ where
 }
 
 /// The scope as the two bind values of [`scope_filter`].
-fn scope_binds(scope: &Scope) -> (&'static str, String) {
+pub(crate) fn scope_binds(scope: &Scope) -> (&'static str, String) {
     match scope {
         Scope::National => ("national", String::new()),
         Scope::Province(code) => ("province", code.clone()),
@@ -104,7 +104,7 @@ fn scope_binds(scope: &Scope) -> (&'static str, String) {
 
 /// The one filter every registry read goes through ($1: scope kind, $2: its key), for a table
 /// with `province_code`, `commune_code` and the entity's id in `entity_column`.
-fn scope_filter(entity_column: &str) -> String {
+pub(crate) fn scope_filter(entity_column: &str) -> String {
     format!(
         "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
          OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2))"

@@ -1,0 +1,417 @@
+//! Dossiers and their evidence, scoped like the registry. The rules (who may move a dossier,
+//! what makes it complete) are `ocop_domain::dossier`'s; this module stores and audits.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::audit::Changes;
+use ocop_domain::dossier::{
+    ChecklistItem, DossierAction, DossierState, EvaluationType, EvidenceType, TransitionError,
+    transition,
+};
+
+use crate::clock::{new_id, now_ms};
+use crate::files::StoredFile;
+use crate::registry::{scope_binds, scope_filter};
+use crate::{Db, StoreError, audit, on_db, on_tx, registry};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dossier {
+    pub id: String,
+    pub product_id: String,
+    pub entity_id: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub evaluation_type: EvaluationType,
+    pub state: DossierState,
+    pub contact_phone: Option<String>,
+    pub criteria_version: String,
+    pub product_set: String,
+    pub self_assessment: Option<BTreeMap<String, u32>>,
+    pub self_assessment_total: Option<i64>,
+    pub return_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub id: String,
+    pub evidence_type: EvidenceType,
+    pub criterion_code: Option<String>,
+    pub file_sha256: String,
+    pub original_name: String,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Why a dossier change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DossierError {
+    #[error("no such dossier in your scope")]
+    NotFound,
+    #[error("a {0} dossier can no longer be changed by its producer")]
+    NotEditable(&'static str),
+    #[error("{0}")]
+    Transition(TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for DossierError {
+    fn from(error: sqlx::Error) -> DossierError {
+        DossierError::Store(error.into())
+    }
+}
+
+const DOSSIER_COLUMNS: &str = "id, product_id, entity_id, commune_code, province_code, evaluation_type, \
+    state, contact_phone, criteria_version, product_set, self_assessment, self_assessment_total, return_reason";
+
+fn dossier_from_row<R: Row>(row: &R) -> Result<Dossier, sqlx::Error>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let bad = |column: &str, text: String| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: format!("unknown value {text}").into(),
+    };
+    let evaluation: String = row.try_get("evaluation_type")?;
+    let state: String = row.try_get("state")?;
+    let assessment: Option<String> = row.try_get("self_assessment")?;
+    Ok(Dossier {
+        id: row.try_get("id")?,
+        product_id: row.try_get("product_id")?,
+        entity_id: row.try_get("entity_id")?,
+        commune_code: row.try_get("commune_code")?,
+        province_code: row.try_get("province_code")?,
+        evaluation_type: EvaluationType::parse(&evaluation)
+            .ok_or_else(|| bad("evaluation_type", evaluation.clone()))?,
+        state: DossierState::parse(&state).ok_or_else(|| bad("state", state.clone()))?,
+        contact_phone: row.try_get("contact_phone")?,
+        criteria_version: row.try_get("criteria_version")?,
+        product_set: row.try_get("product_set")?,
+        self_assessment: assessment
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|error| sqlx::Error::ColumnDecode {
+                index: "self_assessment".into(),
+                source: Box::new(error),
+            })?,
+        self_assessment_total: row.try_get("self_assessment_total")?,
+        return_reason: row.try_get("return_reason")?,
+    })
+}
+
+/// Dossiers within `scope`, optionally in one state, newest first.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    state: Option<DossierState>,
+) -> Result<Vec<Dossier>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE {} AND ($3 = '' OR state = $3) \
+         ORDER BY updated_at DESC, id",
+        scope_filter("entity_id")
+    );
+    let dossiers = on_db!(db, |pool| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(state.map_or("", DossierState::as_str))
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(dossier_from_row)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(dossiers)
+}
+
+/// One dossier, if within `scope`.
+pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Dossier>, StoreError> {
+    let (kind, key) = scope_binds(scope);
+    let sql = format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE {} AND id = $3",
+        scope_filter("entity_id")
+    );
+    let dossier = on_db!(db, |pool| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(dossier_from_row).transpose()
+    })?;
+    Ok(dossier)
+}
+
+/// Opens a draft dossier for a product within `scope`.
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    product_id: &str,
+    evaluation_type: EvaluationType,
+    contact_phone: Option<String>,
+    actor: &str,
+) -> Result<Dossier, DossierError> {
+    let product = registry::product(db, scope, product_id)
+        .await?
+        .ok_or(DossierError::NotFound)?;
+    let dossier = Dossier {
+        id: new_id(),
+        product_id: product.id.clone(),
+        entity_id: product.entity_id.clone(),
+        commune_code: product.commune_code.clone(),
+        province_code: product.province_code.clone(),
+        evaluation_type,
+        state: DossierState::Draft,
+        contact_phone,
+        criteria_version: product.criteria_version.clone(),
+        product_set: product.product_set.clone(),
+        self_assessment: None,
+        self_assessment_total: None,
+        return_reason: None,
+    };
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "INSERT INTO dossiers (id, product_id, entity_id, commune_code, province_code, evaluation_type, state, \
+         contact_phone, criteria_version, product_set, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)"
+    )
+    .bind(&dossier.id)
+    .bind(&dossier.product_id)
+    .bind(&dossier.entity_id)
+    .bind(&dossier.commune_code)
+    .bind(&dossier.province_code)
+    .bind(evaluation_type.as_str())
+    .bind(DossierState::Draft.as_str())
+    .bind(&dossier.contact_phone)
+    .bind(&dossier.criteria_version)
+    .bind(&dossier.product_set)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new()
+        .created("product_id", &dossier.product_id)
+        .created("evaluation_type", evaluation_type.as_str())
+        .created("state", DossierState::Draft.as_str())
+        .created("contact_phone", &dossier.contact_phone);
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.create",
+        "dossier",
+        &dossier.id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(dossier)
+}
+
+/// The dossier, in scope and still editable by its producer.
+async fn editable(db: &Db, scope: &Scope, id: &str) -> Result<Dossier, DossierError> {
+    let dossier = find(db, scope, id).await?.ok_or(DossierError::NotFound)?;
+    if !dossier.state.editable() {
+        return Err(DossierError::NotEditable(dossier.state.as_str()));
+    }
+    Ok(dossier)
+}
+
+/// Saves the producer's self-assessment, already checked against the sheet by the caller
+/// (`ocop_domain::criteria::score_card`), with its total.
+pub async fn save_self_assessment(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    choices: &BTreeMap<String, u32>,
+    total: u32,
+    actor: &str,
+) -> Result<(), DossierError> {
+    let dossier = editable(db, scope, id).await?;
+    let json = serde_json::to_string(choices).unwrap_or_else(|_| "{}".into());
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "UPDATE dossiers SET self_assessment = $1, self_assessment_total = $2, updated_at = $3 WHERE id = $4"
+    )
+    .bind(&json)
+    .bind(i64::from(total))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new()
+        .field("self_assessment", &dossier.self_assessment, choices)
+        .field(
+            "self_assessment_total",
+            dossier.self_assessment_total,
+            total,
+        );
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.self_assess",
+        "dossier",
+        id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Attaches a stored file as evidence of a type (optionally for one criterion).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_evidence(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    evidence_type: EvidenceType,
+    criterion_code: Option<String>,
+    file: &StoredFile,
+    original_name: &str,
+    expires_on: Option<NaiveDate>,
+    actor: &str,
+) -> Result<Evidence, DossierError> {
+    editable(db, scope, id).await?;
+    let evidence = Evidence {
+        id: new_id(),
+        evidence_type,
+        criterion_code,
+        file_sha256: file.sha256.clone(),
+        original_name: original_name.chars().take(200).collect(),
+        expires_on,
+    };
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "INSERT INTO evidence (id, dossier_id, evidence_type, criterion_code, file_sha256, original_name, expires_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(&evidence.id)
+    .bind(id)
+    .bind(evidence_type.as_str())
+    .bind(&evidence.criterion_code)
+    .bind(&evidence.file_sha256)
+    .bind(&evidence.original_name)
+    .bind(evidence.expires_on)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new()
+        .created("evidence_type", evidence_type.as_str())
+        .created("criterion_code", &evidence.criterion_code)
+        .created("file_sha256", &evidence.file_sha256)
+        .created("original_name", &evidence.original_name)
+        .created("expires_on", evidence.expires_on);
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.add_evidence",
+        "dossier",
+        id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(evidence)
+}
+
+/// A dossier's evidence, oldest first. The caller has found the dossier in scope.
+pub async fn evidence(db: &Db, dossier_id: &str) -> Result<Vec<Evidence>, StoreError> {
+    let rows = on_db!(db, |pool| {
+        let rows = sqlx::query(
+            "SELECT id, evidence_type, criterion_code, file_sha256, original_name, expires_on \
+             FROM evidence WHERE dossier_id = $1 ORDER BY created_at, id",
+        )
+        .bind(dossier_id)
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("evidence_type")?;
+                Ok::<_, sqlx::Error>(Evidence {
+                    id: row.try_get("id")?,
+                    evidence_type: EvidenceType::parse(&kind).unwrap_or(EvidenceType::Other),
+                    criterion_code: row.try_get("criterion_code")?,
+                    file_sha256: row.try_get("file_sha256")?,
+                    original_name: row.try_get("original_name")?,
+                    expires_on: row.try_get("expires_on")?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(rows)
+}
+
+/// Moves a dossier by `action`, if `role` may and the state allows; `missing` is the checklist's
+/// missing items (submissions need none). Audited with the state before and after.
+pub async fn apply(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    action: &DossierAction,
+    role: Role,
+    missing: &[ChecklistItem],
+    actor: &str,
+) -> Result<Dossier, DossierError> {
+    let dossier = find(db, scope, id).await?.ok_or(DossierError::NotFound)?;
+    let next =
+        transition(dossier.state, action, role, missing).map_err(DossierError::Transition)?;
+    let reason = match action {
+        DossierAction::Return { reason } => Some(reason.trim().to_string()),
+        _ => None,
+    };
+    let mut tx = db.begin().await?;
+    // The state in the WHERE clause: two officers acting at once cannot both move it.
+    let moved = on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "UPDATE dossiers SET state = $1, return_reason = $2, updated_at = $3 WHERE id = $4 AND state = $5"
+    )
+    .bind(next.as_str())
+    .bind(&reason)
+    .bind(now_ms())
+    .bind(id)
+    .bind(dossier.state.as_str())
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    if moved == 0 {
+        return Err(DossierError::Transition(TransitionError::WrongState {
+            state: dossier.state,
+            action: action.as_str(),
+        }));
+    }
+    let changes = Changes::new()
+        .field("state", dossier.state.as_str(), next.as_str())
+        .field("return_reason", &dossier.return_reason, &reason);
+    audit::append(
+        &mut tx,
+        actor,
+        &format!("dossier.{}", action.as_str()),
+        "dossier",
+        id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Dossier {
+        state: next,
+        return_reason: reason,
+        ..dossier
+    })
+}
