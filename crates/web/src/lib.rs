@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         .route("/entities/{id}/confirm", post(pages::registry::confirm_entity))
         .route("/entities/{id}/products", post(pages::registry::add_product))
         .route("/products/{id}", get(pages::registry::product_page))
+        .route("/products/{id}/dossiers", post(pages::dossiers::create))
+        .route("/dossiers", get(pages::dossiers::inbox))
+        .route("/dossiers/{id}", get(pages::dossiers::dossier_page))
+        .route("/dossiers/{id}/{action}", post(pages::dossiers::act))
         .route(
             "/admin/users",
             get(pages::account::users_page).post(pages::account::create_user),

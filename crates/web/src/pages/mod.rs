@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod criteria;
+pub mod dossiers;
 pub mod registry;
 
 use askama::Template;

@@ -297,7 +297,7 @@ fn not_found(id: &str, lang: Lang) -> PageError {
 }
 
 /// An object's audit trail for people: when (Vietnam time), who (by name), what.
-async fn history_rows(
+pub(crate) async fn history_rows(
     state: &AppState,
     object_type: &str,
     id: &str,
@@ -583,6 +583,10 @@ pub async fn add_product(
 #[template(path = "product.html")]
 struct ProductPage {
     chrome: Chrome,
+    id: String,
+    dossiers: Vec<(String, String)>,
+    create_csrf: Option<String>,
+    evaluation_types: Vec<(&'static str, String)>,
     name: String,
     code: String,
     entity_id: String,
@@ -651,9 +655,30 @@ pub async fn product_page(
             joined(&product.export_markets),
         ),
     ];
+    let dossiers = ocop_store::dossiers::list(&state.db, &scope, None)
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .filter(|d| d.product_id == product.id)
+        .map(|d| {
+            let label = format!(
+                "{} — {}",
+                lang.t(&format!(
+                    "dossier-evaluation-{}",
+                    d.evaluation_type.as_str()
+                )),
+                lang.t(&format!("dossier-state-{}", d.state.as_str()))
+            );
+            (d.id, label)
+        })
+        .collect();
     render(
         &ProductPage {
             chrome: Chrome::new(&viewer, "entities"),
+            id: product.id.clone(),
+            dossiers,
+            create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
+            evaluation_types: super::dossiers::evaluation_choices(lang),
             name: product.name.clone(),
             code: product.code.clone(),
             entity_id: entity.id.clone(),

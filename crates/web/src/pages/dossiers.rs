@@ -1,0 +1,383 @@
+//! Dossiers in the web UI: a producer opens one for a product and submits it when complete; the
+//! commune officer works an inbox and returns (with a reason), accepts or proposes.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use fluent_templates::fluent_bundle::FluentValue;
+use serde::Deserialize;
+
+use ocop_domain::access::Role;
+use ocop_domain::dossier::{
+    ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, missing_items,
+};
+use ocop_store::dossiers::{self, Dossier, DossierError};
+use ocop_store::registry;
+
+use super::registry::{HistoryRow, history_rows, scope_of};
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::{Session, Viewer, check_csrf};
+use crate::error::{AppError, PageError, page_error};
+use crate::i18n::Lang;
+
+fn state_label(state: DossierState, lang: Lang) -> String {
+    lang.t(&format!("dossier-state-{}", state.as_str()))
+}
+
+fn evaluation_label(kind: EvaluationType, lang: Lang) -> String {
+    lang.t(&format!("dossier-evaluation-{}", kind.as_str()))
+}
+
+/// The evaluation types for the create form.
+pub fn evaluation_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    EvaluationType::ALL
+        .iter()
+        .map(|kind| (kind.as_str(), evaluation_label(*kind, lang)))
+        .collect()
+}
+
+/// What the dossier holds, for the checklist: evidence counts unless expired today.
+async fn missing(state: &AppState, dossier: &Dossier) -> Result<Vec<ChecklistItem>, AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let evidence = dossiers::evidence(&state.db, &dossier.id).await?;
+    let food_or_drink = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .and_then(|v| v.set(&dossier.product_set))
+        .is_some_and(|set| matches!(set.group.as_str(), "Thực phẩm" | "Đồ uống"));
+    let facts = DossierFacts {
+        contact_phone: dossier
+            .contact_phone
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty()),
+        self_assessment_complete: dossier.self_assessment_total.is_some(),
+        evidence: evidence
+            .iter()
+            .filter(|e| e.expires_on.is_none_or(|day| day >= today))
+            .map(|e| e.evidence_type)
+            .collect(),
+        food_or_drink,
+    };
+    Ok(missing_items(&facts))
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    evaluation_type: String,
+    #[serde(default)]
+    contact_phone: String,
+}
+
+/// A producer opens a dossier for one of its products.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(product_id): Path<String>,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    if session.user.role != Role::Producer {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let kind = EvaluationType::parse(&form.evaluation_type).ok_or_else(|| {
+        PageError::new(
+            AppError::bad_request("invalid_evaluation_type", "unknown evaluation type"),
+            lang,
+        )
+    })?;
+    let phone = Some(form.contact_phone.trim().to_string()).filter(|p| !p.is_empty());
+    match dossiers::create(
+        &state.db,
+        &scope_of(session),
+        &product_id,
+        kind,
+        phone,
+        &session.user.id,
+    )
+    .await
+    {
+        Ok(dossier) => Ok(Redirect::to(&format!("/dossiers/{}", dossier.id)).into_response()),
+        Err(DossierError::NotFound) => Err(not_found(&product_id, lang)),
+        Err(error) => Err(PageError::new(store_error(error), lang)),
+    }
+}
+
+fn store_error(error: DossierError) -> AppError {
+    match error {
+        DossierError::Store(error) => error.into(),
+        other => AppError::bad_request("dossier", other.to_string()),
+    }
+}
+
+fn not_found(id: &str, lang: Lang) -> PageError {
+    PageError::new(
+        AppError::NotFound {
+            code: "dossier_not_found",
+            what: "dossier",
+            key: id.to_string(),
+        },
+        lang,
+    )
+}
+
+pub struct DossierRow {
+    pub id: String,
+    pub product: String,
+    pub evaluation: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers.html")]
+struct DossiersPage {
+    chrome: Chrome,
+    dossiers: Vec<DossierRow>,
+}
+
+/// The dossiers in the viewer's scope: a producer's own, a commune's inbox, a province's.
+pub async fn inbox(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let scope = scope_of(session);
+    let mut rows = Vec::new();
+    for dossier in dossiers::list(&state.db, &scope, None)
+        .await
+        .map_err(page_error(lang))?
+    {
+        let product = registry::product(&state.db, &scope, &dossier.product_id)
+            .await
+            .map_err(page_error(lang))?
+            .map(|p| format!("{} ({})", p.name, p.code))
+            .unwrap_or_default();
+        rows.push(DossierRow {
+            id: dossier.id,
+            product,
+            evaluation: evaluation_label(dossier.evaluation_type, lang),
+            state: state_label(dossier.state, lang),
+        });
+    }
+    render(
+        &DossiersPage {
+            chrome: Chrome::new(&viewer, "dossiers"),
+            dossiers: rows,
+        },
+        lang,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    chrome: Chrome,
+    id: String,
+    product_id: String,
+    product: String,
+    state: String,
+    return_reason: Option<String>,
+    facts: Vec<(String, String)>,
+    missing: Vec<String>,
+    evidence: Vec<(String, String)>,
+    /// (action path, button label) the viewer may take now.
+    actions: Vec<(&'static str, String)>,
+    csrf: String,
+    message: Option<String>,
+    failed: bool,
+    history: Vec<HistoryRow>,
+}
+
+/// The steps a session may take on a dossier in its state.
+fn actions_for(session: &Session, state: DossierState, lang: Lang) -> Vec<(&'static str, String)> {
+    let mut actions = Vec::new();
+    match (session.user.role, state) {
+        (Role::Producer, DossierState::Draft | DossierState::Returned) => {
+            actions.push(("submit", lang.t("dossier-submit")));
+        }
+        (Role::CommuneOfficer, DossierState::Submitted) => {
+            actions.push(("accept", lang.t("dossier-accept")));
+            actions.push(("return", lang.t("dossier-return")));
+        }
+        (Role::CommuneOfficer, DossierState::Accepted) => {
+            actions.push(("propose", lang.t("dossier-propose")));
+        }
+        _ => {}
+    }
+    actions
+}
+
+async fn dossier_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    message: Option<(String, bool)>,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let scope = scope_of(session);
+    let dossier = dossiers::find(&state.db, &scope, id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    let product = registry::product(&state.db, &scope, &dossier.product_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    let missing = missing(state, &dossier)
+        .await
+        .map_err(|error| PageError::new(error, lang))?
+        .iter()
+        .map(|item| lang.t(&format!("checklist-{}", item.key())))
+        .collect();
+    let evidence = dossiers::evidence(&state.db, &dossier.id)
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .map(|e| {
+            (
+                lang.t(&format!("checklist-{}", e.evidence_type.as_str())),
+                e.original_name,
+            )
+        })
+        .collect();
+    let facts = vec![
+        (lang.t("product-code"), product.code.clone()),
+        (
+            lang.t("dossier-evaluation"),
+            evaluation_label(dossier.evaluation_type, lang),
+        ),
+        (
+            lang.t("product-criteria"),
+            format!("{} · {}", dossier.criteria_version, dossier.product_set),
+        ),
+        (
+            lang.t("dossier-contact-phone"),
+            dossier.contact_phone.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            lang.t("dossier-self-assessment-total"),
+            dossier
+                .self_assessment_total
+                .map_or("—".into(), |t| t.to_string()),
+        ),
+    ];
+    let (message, failed) = match message {
+        Some((text, failed)) => (Some(text), failed),
+        None => (None, false),
+    };
+    render(
+        &DossierPage {
+            chrome: Chrome::new(viewer, "dossiers"),
+            id: dossier.id.clone(),
+            product_id: product.id.clone(),
+            product: product.name.clone(),
+            state: state_label(dossier.state, lang),
+            return_reason: dossier.return_reason.clone(),
+            facts,
+            missing,
+            evidence,
+            actions: actions_for(session, dossier.state, lang),
+            csrf: session.csrf.clone(),
+            message,
+            failed,
+            history: history_rows(state, "dossier", &dossier.id, lang).await?,
+        },
+        lang,
+    )
+}
+
+pub async fn dossier_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    dossier_page_with(&state, &viewer, &id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Submit, return, accept or propose: the domain's rules decide; refusals say why.
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    let action = match action.as_str() {
+        "submit" => DossierAction::Submit,
+        "return" => DossierAction::Return {
+            reason: form.reason.clone(),
+        },
+        "accept" => DossierAction::Accept,
+        "propose" => DossierAction::Propose,
+        _ => return Err(not_found(&id, lang)),
+    };
+    let scope = scope_of(session);
+    let dossier = dossiers::find(&state.db, &scope, &id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    let missing = missing(&state, &dossier)
+        .await
+        .map_err(|error| PageError::new(error, lang))?;
+    match dossiers::apply(
+        &state.db,
+        &scope,
+        &id,
+        &action,
+        session.user.role,
+        &missing,
+        &session.user.id,
+    )
+    .await
+    {
+        Ok(_) => {
+            Ok(
+                dossier_page_with(&state, &viewer, &id, Some((lang.t("dossier-moved"), false)))
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(DossierError::NotFound) => Err(not_found(&id, lang)),
+        Err(DossierError::Store(error)) => Err(PageError::new(error.into(), lang)),
+        Err(refused) => {
+            let detail = refused.to_string();
+            let message = lang.t_with(
+                "dossier-error-transition",
+                &[("detail", FluentValue::from(detail))],
+            );
+            let forbidden = matches!(
+                refused,
+                DossierError::Transition(ocop_domain::dossier::TransitionError::NotAllowed { .. })
+            );
+            let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+            let status = if forbidden {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok((status, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The dossier journey through HTTP: the producer opens and submits; the commune returns with a
+//! reason, then accepts and proposes. (Self-assessment and uploads are made through the store
+//! here; their pages come next.)
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_domain::dossier::required_evidence;
+use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
+use ocop_store::accounts::{self, NewUser};
+use ocop_store::files::FileStore;
+use ocop_store::testing::TestDb;
+use ocop_store::{dossiers, registry};
+use ocop_web::{AppState, router};
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        location,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let today = chrono::Utc::now().date_naive();
+    let entity_form = EntityForm {
+        kind: "cooperative".into(),
+        registration_code: "HTX-26882-9".into(),
+        name: "HTX Rau sạch An Hội".into(),
+        representative: "Đặng Thị Thu".into(),
+        address: "Đường số 9".into(),
+        commune_code: "26882".into(),
+        ..EntityForm::default()
+    };
+    let entity = registry::create(
+        db,
+        &check_entity(&entity_form, today).unwrap(),
+        EntityStatus::Confirmed,
+        "t",
+    )
+    .await
+    .unwrap();
+    let product_form = ProductForm {
+        name: "Rau muống sạch An Hội".into(),
+        product_set: "P01".into(),
+        description: "Rau muống trồng thủy canh".into(),
+        ..ProductForm::default()
+    };
+    let product = registry::add_product(
+        db,
+        &Scope::National,
+        &entity.id,
+        &check_product(&product_form, "148-1489", &["P01"]).unwrap(),
+        "t",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let session = |email: &'static str, role: Role, unit: Option<&str>, entity_id: Option<&str>| {
+        let unit = unit.map(str::to_string);
+        let entity_id = entity_id.map(str::to_string);
+        async move {
+            let user = accounts::create_user(
+                db,
+                NewUser {
+                    email: email.into(),
+                    name: email.into(),
+                    role,
+                    unit_code: unit,
+                    entity_id,
+                    password: "mật khẩu thật dài".into(),
+                },
+                "t",
+            )
+            .await
+            .unwrap();
+            let (token, csrf) = accounts::create_session(db, &user).await.unwrap();
+            (format!("ocop_session={token}"), csrf)
+        }
+    };
+    let (producer, producer_csrf) =
+        session("thu@htx.vn", Role::Producer, None, Some(&entity.id)).await;
+    let (officer, officer_csrf) =
+        session("xa@ocop.vn", Role::CommuneOfficer, Some("26882"), None).await;
+    let app = router(AppState::new(
+        db.clone(),
+        Catalog::load(&bundled_sources()).unwrap(),
+    ));
+    let post = |uri: String, cookie: String, body: String| {
+        let app = app.clone();
+        async move {
+            let request = Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap();
+            send(&app, request).await
+        }
+    };
+    let get = |uri: String, cookie: String| {
+        let app = app.clone();
+        async move {
+            send(
+                &app,
+                Request::get(uri)
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+
+    // The officer cannot open a dossier for the producer.
+    let by_officer = post(
+        format!("/products/{}/dossiers", product.id),
+        officer.clone(),
+        format!("csrf={officer_csrf}&evaluation_type=first_time"),
+    )
+    .await;
+    assert_eq!(by_officer.status, StatusCode::FORBIDDEN);
+    let created = post(
+        format!("/products/{}/dossiers", product.id),
+        producer.clone(),
+        format!("csrf={producer_csrf}&evaluation_type=first_time&contact_phone=0909111222"),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let dossier_uri = created.location.clone();
+    let id = dossier_uri.trim_start_matches("/dossiers/").to_string();
+    let page = get(dossier_uri.clone(), producer.clone()).await;
+    assert!(
+        page.body.contains("Phiếu tự đánh giá theo bộ tiêu chí"),
+        "the checklist lists what is missing"
+    );
+    assert!(page.body.contains("Nộp hồ sơ"));
+
+    let incomplete = post(
+        format!("{dossier_uri}/submit"),
+        producer.clone(),
+        format!("csrf={producer_csrf}"),
+    )
+    .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete
+            .body
+            .contains("Không thể thực hiện: the dossier is incomplete")
+    );
+
+    // Complete it through the store (the self-assessment and upload pages come next).
+    let producer_scope = Scope::Entity(entity.id.clone());
+    let choices: BTreeMap<String, u32> = BTreeMap::from([("1.1".to_string(), 1)]);
+    dossiers::save_self_assessment(db, &producer_scope, &id, &choices, 60, "t")
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ocop_web_dossier_{}", std::process::id()));
+    let file = FileStore::new(&dir, 1 << 20)
+        .put(db, b"%PDF-1.5 minh chung")
+        .await
+        .unwrap();
+    for kind in required_evidence(true) {
+        dossiers::add_evidence(
+            db,
+            &producer_scope,
+            &id,
+            kind,
+            None,
+            &file,
+            "minh-chung.pdf",
+            None,
+            "t",
+        )
+        .await
+        .unwrap();
+    }
+    let submitted = post(
+        format!("{dossier_uri}/submit"),
+        producer.clone(),
+        format!("csrf={producer_csrf}"),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert!(submitted.body.contains("Đã nộp"));
+
+    let inbox = get("/dossiers".into(), officer.clone()).await;
+    assert!(inbox.body.contains("Rau muống sạch An Hội"));
+    let short = post(
+        format!("{dossier_uri}/return"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&reason=thiếu"),
+    )
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let returned = post(
+        format!("{dossier_uri}/return"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&reason=Phi%E1%BA%BFu+ki%E1%BB%83m+nghi%E1%BB%87m+h%E1%BA%BFt+h%E1%BA%A1n"),
+    )
+    .await;
+    assert_eq!(returned.status, StatusCode::OK);
+    let seen = get(dossier_uri.clone(), producer.clone()).await;
+    assert!(
+        seen.body.contains("Phiếu kiểm nghiệm hết hạn"),
+        "the producer sees the reason"
+    );
+    assert!(seen.body.contains("Bị trả lại"));
+    post(
+        format!("{dossier_uri}/submit"),
+        producer.clone(),
+        format!("csrf={producer_csrf}"),
+    )
+    .await;
+    let by_producer = post(
+        format!("{dossier_uri}/accept"),
+        producer.clone(),
+        format!("csrf={producer_csrf}"),
+    )
+    .await;
+    assert_eq!(by_producer.status, StatusCode::FORBIDDEN);
+    let accepted = post(
+        format!("{dossier_uri}/accept"),
+        officer.clone(),
+        format!("csrf={officer_csrf}"),
+    )
+    .await;
+    assert!(accepted.body.contains("Xã đã tiếp nhận"));
+    let proposed = post(
+        format!("{dossier_uri}/propose"),
+        officer.clone(),
+        format!("csrf={officer_csrf}"),
+    )
+    .await;
+    assert!(proposed.body.contains("Đã đề xuất lên tỉnh"));
+    assert!(proposed.body.contains("dossier.propose"));
+    let _ = std::fs::remove_dir_all(dir);
+}
