@@ -82,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{id}/dossiers", post(pages::dossiers::create))
         .route("/dossiers", get(pages::dossiers::inbox))
         .route("/dossiers/{id}", get(pages::dossiers::dossier_page))
+        .route(
+            "/dossiers/{id}/self-assessment",
+            get(pages::dossiers::self_assessment_form).post(pages::dossiers::save_self_assessment),
+        )
         .route("/dossiers/{id}/{action}", post(pages::dossiers::act))
         .route(
             "/admin/users",

@@ -9,7 +9,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
 use ocop_domain::access::Role;
+use ocop_domain::criteria::{EntityType, Scorecard, score_card};
 use ocop_domain::dossier::{
     ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, missing_items,
 };
@@ -197,6 +200,8 @@ struct DossierPage {
     csrf: String,
     message: Option<String>,
     failed: bool,
+    /// The producer may still change it.
+    editable: bool,
     history: Vec<HistoryRow>,
 }
 
@@ -293,6 +298,7 @@ async fn dossier_page_with(
             csrf: session.csrf.clone(),
             message,
             failed,
+            editable: session.user.role == Role::Producer && dossier.state.editable(),
             history: history_rows(state, "dossier", &dossier.id, lang).await?,
         },
         lang,
@@ -378,6 +384,234 @@ pub async fn act(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             Ok((status, page).into_response())
+        }
+    }
+}
+
+pub struct OptionView {
+    pub number: u32,
+    pub name: String,
+    pub points: u32,
+    pub chosen: bool,
+}
+
+pub struct CriterionView {
+    pub code: String,
+    pub name: String,
+    pub max: u32,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Template)]
+#[template(path = "self_assessment.html")]
+struct SelfAssessmentPage {
+    chrome: Chrome,
+    id: String,
+    product: String,
+    version: String,
+    set_code: String,
+    provisional: bool,
+    csrf: String,
+    errors: Vec<String>,
+    criteria: Vec<CriterionView>,
+}
+
+/// The producer's dossier, its product and entity, for the self-assessment.
+async fn own_dossier(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    lang: Lang,
+) -> Result<(Dossier, String, EntityType), PageError> {
+    if session.user.role != Role::Producer {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let scope = scope_of(session);
+    let dossier = dossiers::find(&state.db, &scope, id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    let product = registry::product(&state.db, &scope, &dossier.product_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    let entity = registry::find(&state.db, &scope, &dossier.entity_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    Ok((dossier, product.name, entity.kind))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn self_assessment_page(
+    state: &AppState,
+    viewer: &Viewer,
+    session: &Session,
+    dossier: &Dossier,
+    product: String,
+    entity: EntityType,
+    chosen: &BTreeMap<String, u32>,
+    errors: Vec<String>,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let version = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .ok_or_else(|| not_found(&dossier.id, lang))?;
+    let set = version
+        .set(&dossier.product_set)
+        .ok_or_else(|| not_found(&dossier.id, lang))?;
+    let token = version.token_for(entity);
+    let criteria = set
+        .sheet
+        .criteria()
+        .map(|(_, criterion)| CriterionView {
+            code: criterion.code.clone(),
+            name: criterion.name_vi.clone(),
+            max: criterion.max,
+            options: criterion
+                .options
+                .iter()
+                .filter(|o| o.applies_to_token(token))
+                .map(|o| OptionView {
+                    number: o.number,
+                    name: match lang {
+                        Lang::En if !o.name_en.is_empty() => o.name_en.clone(),
+                        _ => o.name_vi.clone(),
+                    },
+                    points: o.points,
+                    chosen: chosen.get(&criterion.code) == Some(&o.number),
+                })
+                .collect(),
+        })
+        .collect();
+    render(
+        &SelfAssessmentPage {
+            chrome: Chrome::new(viewer, "dossiers"),
+            id: dossier.id.clone(),
+            product,
+            version: version.id.clone(),
+            set_code: set.code.clone(),
+            provisional: set.provisional,
+            csrf: session.csrf.clone(),
+            errors,
+            criteria,
+        },
+        lang,
+    )
+}
+
+pub async fn self_assessment_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let (dossier, product, entity) = own_dossier(&state, session, &id, lang).await?;
+    let chosen = dossier.self_assessment.clone().unwrap_or_default();
+    self_assessment_page(
+        &state,
+        &viewer,
+        session,
+        &dossier,
+        product,
+        entity,
+        &chosen,
+        Vec::new(),
+    )
+}
+
+/// Saves the self-assessment after checking it on the sheet; every problem is listed and the
+/// choices made are kept.
+pub async fn save_self_assessment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    check_csrf(session, csrf).map_err(page_error(lang))?;
+    let (dossier, product, entity) = own_dossier(&state, session, &id, lang).await?;
+    let mut choices = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (key, value) in fields.iter().filter(|(k, _)| k != "csrf") {
+        match value.parse::<u32>() {
+            Ok(option) => {
+                choices.insert(key.clone(), option);
+            }
+            Err(_) => errors.push(format!("{key}: `{value}`")),
+        }
+    }
+    let version = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .ok_or_else(|| not_found(&id, lang))?;
+    let set = version
+        .set(&dossier.product_set)
+        .ok_or_else(|| not_found(&id, lang))?;
+    let card = Scorecard {
+        member: session.user.name.clone(),
+        choices: choices.clone(),
+    };
+    let scored = match score_card(version, set, entity, &card) {
+        Ok(scored) if errors.is_empty() => scored,
+        Ok(_) => {
+            let page = self_assessment_page(
+                &state, &viewer, session, &dossier, product, entity, &choices, errors,
+            )?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(problems) => {
+            errors.extend(problems.iter().map(|p| p.to_string()));
+            let page = self_assessment_page(
+                &state, &viewer, session, &dossier, product, entity, &choices, errors,
+            )?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match dossiers::save_self_assessment(
+        &state.db,
+        &scope_of(session),
+        &id,
+        &choices,
+        scored.total,
+        &session.user.id,
+    )
+    .await
+    {
+        Ok(()) => {
+            let message = lang.t_with(
+                "self-assessment-saved",
+                &[("total", FluentValue::from(scored.total))],
+            );
+            Ok(
+                dossier_page_with(&state, &viewer, &id, Some((message, false)))
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(DossierError::NotFound) => Err(not_found(&id, lang)),
+        Err(DossierError::Store(error)) => Err(PageError::new(error.into(), lang)),
+        Err(other) => {
+            let message = lang.t_with(
+                "dossier-error-transition",
+                &[("detail", FluentValue::from(other.to_string()))],
+            );
+            let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
