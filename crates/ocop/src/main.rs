@@ -53,6 +53,12 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         criteria: criteria_cmd::CriteriaArgs,
+        /// Where uploaded files are stored (content-addressed).
+        #[arg(long = "files", env = "OCOP_FILES_DIR", default_value = "files")]
+        files_dir: PathBuf,
+        /// The largest upload accepted, in MB.
+        #[arg(long, env = "OCOP_MAX_UPLOAD_MB", default_value_t = 20)]
+        max_upload_mb: usize,
     },
     /// Apply database migrations and load the bundled administrative units, then exit.
     Migrate {
@@ -280,7 +286,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             demo,
             criteria,
-        } => serve(&db.url, addr, demo, &criteria).await,
+            files_dir,
+            max_upload_mb,
+        } => {
+            let files =
+                ocop_store::files::FileStore::new(files_dir, max_upload_mb.max(1) * 1024 * 1024);
+            serve(&db.url, addr, demo, &criteria, files).await
+        }
         Command::Criteria { command } => criteria_cmd::run(command),
         Command::Score { file, criteria } => criteria_cmd::score(&file, &criteria),
         Command::Migrate { db } => {
@@ -397,6 +409,7 @@ async fn serve(
     addr: SocketAddr,
     load_demo: bool,
     criteria: &criteria_cmd::CriteriaArgs,
+    files: ocop_store::files::FileStore,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     // Criteria are validated before anything else: invalid legal data must not serve.
@@ -423,7 +436,7 @@ async fn serve(
     eprintln!("ocop: serving on http://{addr}/");
     ocop_web::serve(
         listener,
-        ocop_web::AppState::new(db.clone(), catalog),
+        ocop_web::AppState::new(db.clone(), catalog).with_files(files),
         shutdown_signal(),
     )
     .await

@@ -12,7 +12,7 @@ pub mod i18n;
 pub mod pages;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -24,12 +24,15 @@ use std::sync::Arc;
 
 use ocop_domain::criteria::Catalog;
 use ocop_store::Db;
+use ocop_store::files::{DEFAULT_MAX_BYTES, FileStore};
 use ocop_store::units::UnitSearch;
 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Where uploads go, and how large they may be.
+    pub files: FileStore,
     pub unit_search: Arc<UnitSearch>,
     /// The validated criteria versions.
     pub criteria: Arc<Catalog>,
@@ -39,14 +42,22 @@ impl AppState {
     pub fn new(db: Db, criteria: Catalog) -> AppState {
         AppState {
             db,
+            files: FileStore::new("files", DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
             criteria: Arc::new(criteria),
         }
+    }
+
+    /// Uses another file store (directory and size limit).
+    pub fn with_files(mut self, files: FileStore) -> AppState {
+        self.files = files;
+        self
     }
 }
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let upload_limit = state.files.max_bytes() + 1024 * 1024;
     let api = Router::new()
         .route("/openapi.json", get(api::openapi::openapi_json))
         .route("/units", get(api::search))
@@ -85,6 +96,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/dossiers/{id}/self-assessment",
             get(pages::dossiers::self_assessment_form).post(pages::dossiers::save_self_assessment),
+        )
+        .route(
+            "/dossiers/{id}/evidence",
+            // Room for the file and the form's other fields; the file store enforces the limit
+            // itself, with a message on the page.
+            post(pages::dossiers::upload_evidence).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/dossiers/{id}/evidence/{evidence}",
+            get(pages::dossiers::download_evidence),
         )
         .route("/dossiers/{id}/{action}", post(pages::dossiers::act))
         .route(

@@ -106,10 +106,11 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
         session("thu@htx.vn", Role::Producer, None, Some(&entity.id)).await;
     let (officer, officer_csrf) =
         session("xa@ocop.vn", Role::CommuneOfficer, Some("26882"), None).await;
-    let app = router(AppState::new(
-        db.clone(),
-        Catalog::load(&bundled_sources()).unwrap(),
-    ));
+    let upload_dir = std::env::temp_dir().join(format!("ocop_web_uploads_{}", std::process::id()));
+    let app = router(
+        AppState::new(db.clone(), Catalog::load(&bundled_sources()).unwrap())
+            .with_files(FileStore::new(&upload_dir, 1 << 20)),
+    );
     let post = |uri: String, cookie: String, body: String| {
         let app = app.clone();
         async move {
@@ -178,6 +179,109 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     dossiers::save_self_assessment(db, &producer_scope, &id, &choices, 60, "t")
         .await
         .unwrap();
+    // Uploads through the page: checked by content and size, shown on the dossier, downloadable
+    // only by those who see the dossier.
+    let upload = |kind: &'static str,
+                  name: &'static str,
+                  bytes: &'static [u8],
+                  cookie: String,
+                  csrf: String| {
+        let boundary = "----ocopboundary";
+        let mut body = Vec::new();
+        for (field, value) in [
+            ("csrf", csrf.as_str()),
+            ("evidence_type", kind),
+            ("expires_on", ""),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::post(format!("{dossier_uri}/evidence"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        let app = app.clone();
+        async move { send(&app, request).await }
+    };
+    let disguised = upload(
+        "test_report",
+        "phieu-kiem-nghiem.pdf",
+        b"MZ\x90\x00 not really a pdf",
+        producer.clone(),
+        producer_csrf.clone(),
+    )
+    .await;
+    assert_eq!(disguised.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        disguised
+            .body
+            .contains("Chỉ nhận tệp PDF, JPEG, PNG, DOCX hoặc XLSX")
+    );
+    let by_officer = upload(
+        "test_report",
+        "x.pdf",
+        b"%PDF-1.4",
+        officer.clone(),
+        officer_csrf.clone(),
+    )
+    .await;
+    assert_eq!(by_officer.status, StatusCode::FORBIDDEN);
+    let added = upload(
+        "test_report",
+        "phiếu kiểm nghiệm.pdf",
+        b"%PDF-1.5 phieu kiem nghiem",
+        producer.clone(),
+        producer_csrf.clone(),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(
+        added
+            .body
+            .contains("Đã thêm tài liệu phiếu kiểm nghiệm.pdf.")
+    );
+    let start = added
+        .body
+        .find(&format!("{dossier_uri}/evidence/"))
+        .unwrap();
+    let download_uri = added.body[start..].split('"').next().unwrap().to_string();
+    let download = app
+        .clone()
+        .oneshot(
+            Request::get(&download_uri)
+                .header(header::COOKIE, officer.clone())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(
+        download.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"phi")
+    );
+    let (outsider, _) = session("la@ocop.vn", Role::CommuneOfficer, Some("26878"), None).await;
+    assert_eq!(
+        get(download_uri.clone(), outsider).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     let dir = std::env::temp_dir().join(format!("ocop_web_dossier_{}", std::process::id()));
     let file = FileStore::new(&dir, 1 << 20)
         .put(db, b"%PDF-1.5 minh chung")
@@ -258,4 +362,5 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     assert!(proposed.body.contains("Đã đề xuất lên tỉnh"));
     assert!(proposed.body.contains("dossier.propose"));
     let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(upload_dir);
 }

@@ -3,8 +3,9 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::Multipart;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
@@ -14,9 +15,11 @@ use std::collections::BTreeMap;
 use ocop_domain::access::Role;
 use ocop_domain::criteria::{EntityType, Scorecard, score_card};
 use ocop_domain::dossier::{
-    ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, missing_items,
+    ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, EvidenceType,
+    missing_items,
 };
 use ocop_store::dossiers::{self, Dossier, DossierError};
+use ocop_store::files::FileError;
 use ocop_store::registry;
 
 use super::registry::{HistoryRow, history_rows, scope_of};
@@ -194,7 +197,10 @@ struct DossierPage {
     return_reason: Option<String>,
     facts: Vec<(String, String)>,
     missing: Vec<String>,
-    evidence: Vec<(String, String)>,
+    /// (evidence id, type label, file name)
+    evidence: Vec<(String, String, String)>,
+    evidence_types: Vec<(&'static str, String)>,
+    upload_label: String,
     /// (action path, button label) the viewer may take now.
     actions: Vec<(&'static str, String)>,
     csrf: String,
@@ -253,6 +259,7 @@ async fn dossier_page_with(
         .into_iter()
         .map(|e| {
             (
+                e.id,
                 lang.t(&format!("checklist-{}", e.evidence_type.as_str())),
                 e.original_name,
             )
@@ -294,6 +301,17 @@ async fn dossier_page_with(
             facts,
             missing,
             evidence,
+            evidence_types: EvidenceType::ALL
+                .iter()
+                .map(|t| (t.as_str(), lang.t(&format!("checklist-{}", t.as_str()))))
+                .collect(),
+            upload_label: lang.t_with(
+                "evidence-file",
+                &[(
+                    "max",
+                    FluentValue::from(state.files.max_bytes() / (1024 * 1024)),
+                )],
+            ),
             actions: actions_for(session, dossier.state, lang),
             csrf: session.csrf.clone(),
             message,
@@ -614,4 +632,203 @@ pub async fn save_self_assessment(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// Uploads a document to a dossier: the content decides its type, identical files are stored
+/// once, and problems are shown on the dossier page without losing anything.
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let (mut csrf, mut kind, mut criterion, mut expires, mut file) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        None,
+    );
+    while let Some(field) = multipart.next_field().await.map_err(|error| {
+        PageError::new(
+            AppError::bad_request("invalid_upload", error.body_text()),
+            lang,
+        )
+    })? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("tai-lieu").to_string();
+            let bytes = field.bytes().await.map_err(|error| {
+                PageError::new(
+                    AppError::bad_request("invalid_upload", error.body_text()),
+                    lang,
+                )
+            })?;
+            file = Some((file_name, bytes));
+        } else {
+            let text = field.text().await.unwrap_or_default();
+            match name.as_str() {
+                "csrf" => csrf = text,
+                "evidence_type" => kind = text,
+                "criterion" => criterion = text.trim().to_string(),
+                "expires_on" => expires = text.trim().to_string(),
+                _ => {}
+            }
+        }
+    }
+    check_csrf(session, &csrf).map_err(page_error(lang))?;
+    if session.user.role != Role::Producer {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let refuse = |key: &str, state: &AppState, viewer: &Viewer| {
+        let message = lang.t_with(
+            key,
+            &[(
+                "max",
+                FluentValue::from(state.files.max_bytes() / (1024 * 1024)),
+            )],
+        );
+        let (state, viewer, id) = (state.clone(), viewer.clone(), id.clone());
+        async move {
+            let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+            Ok::<_, PageError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    };
+    let evidence_type = EvidenceType::parse(&kind).unwrap_or(EvidenceType::Other);
+    let expires_on = match expires.as_str() {
+        "" => None,
+        text => match chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        {
+            Ok(day) => Some(day),
+            Err(_) => return refuse("evidence-error-date", &state, &viewer).await,
+        },
+    };
+    let Some((file_name, bytes)) = file else {
+        return refuse("evidence-error-empty", &state, &viewer).await;
+    };
+    // Only the dossier's own producer, in scope, while it can still be changed.
+    let scope = scope_of(session);
+    if dossiers::find(&state.db, &scope, &id)
+        .await
+        .map_err(page_error(lang))?
+        .is_none()
+    {
+        return Err(not_found(&id, lang));
+    }
+    let stored = match state.files.put(&state.db, &bytes).await {
+        Ok(stored) => stored,
+        Err(FileError::TooLarge { .. }) => {
+            return refuse("evidence-error-too-large", &state, &viewer).await;
+        }
+        Err(FileError::UnsupportedType) => {
+            return refuse("evidence-error-type", &state, &viewer).await;
+        }
+        Err(FileError::Empty) => return refuse("evidence-error-empty", &state, &viewer).await,
+        Err(FileError::Store(error)) => return Err(PageError::new(error.into(), lang)),
+        Err(FileError::Io(error)) => {
+            tracing::error!(%error, "cannot write an uploaded file");
+            return Err(PageError::new(AppError::Internal, lang));
+        }
+    };
+    let criterion = Some(criterion).filter(|c| !c.is_empty());
+    match dossiers::add_evidence(
+        &state.db,
+        &scope,
+        &id,
+        evidence_type,
+        criterion,
+        &stored,
+        &file_name,
+        expires_on,
+        &session.user.id,
+    )
+    .await
+    {
+        Ok(evidence) => {
+            let message = lang.t_with(
+                "evidence-added",
+                &[("name", FluentValue::from(evidence.original_name))],
+            );
+            Ok(
+                dossier_page_with(&state, &viewer, &id, Some((message, false)))
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(DossierError::NotFound) => Err(not_found(&id, lang)),
+        Err(DossierError::Store(error)) => Err(PageError::new(error.into(), lang)),
+        Err(other) => {
+            let message = lang.t_with(
+                "dossier-error-transition",
+                &[("detail", FluentValue::from(other.to_string()))],
+            );
+            let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Downloads a dossier's document, only for someone who can see the dossier.
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, evidence_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    dossiers::find(&state.db, &scope_of(session), &id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    let evidence = dossiers::evidence(&state.db, &id)
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .find(|e| e.id == evidence_id)
+        .ok_or_else(|| not_found(&evidence_id, lang))?;
+    let (stored, bytes) = match state.files.get(&state.db, &evidence.file_sha256).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(not_found(&evidence_id, lang)),
+        Err(error) => {
+            tracing::error!(%error, "cannot read a stored file");
+            return Err(PageError::new(AppError::Internal, lang));
+        }
+    };
+    // A name safe in a header: letters, digits, dot, dash, underscore; the type's extension.
+    let stem: String = evidence
+        .original_name
+        .rsplit_once('.')
+        .map_or(evidence.original_name.as_str(), |(stem, _)| stem)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{stem}.{}\"",
+        stored.kind.extension()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, stored.kind.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
