@@ -282,6 +282,34 @@ impl World {
         .await
     }
 
+    /// A fresh submitted dossier of `object`'s product, for an action attempt.
+    async fn submitted_dossier(&self, object: Object) -> String {
+        let (product_id, _) = self.product(object);
+        let national = ocop_domain::access::Scope::National;
+        let dossier = ocop_store::dossiers::create(
+            &self.test.db,
+            &national,
+            product_id,
+            ocop_domain::dossier::EvaluationType::FirstTime,
+            Some("0909000000".into()),
+            "test",
+        )
+        .await
+        .unwrap();
+        ocop_store::dossiers::apply(
+            &self.test.db,
+            &national,
+            &dossier.id,
+            &ocop_domain::dossier::DossierAction::Submit,
+            Role::Producer,
+            &[],
+            "test",
+        )
+        .await
+        .unwrap();
+        dossier.id
+    }
+
     fn product(&self, object: Object) -> &(String, String) {
         match object {
             Object::Home => &self.home_product,
@@ -484,6 +512,58 @@ async fn every_route_role_and_scope() {
             cells += 1;
         }
 
+        // Dossiers: the inbox, one dossier, and accepting it (commune officers only, in scope).
+        for object in [Object::Home, Object::Away] {
+            let id = world.submitted_dossier(object).await;
+            let (_, product_name) = world.product(object).clone();
+            let page = world.get(actor, &format!("/dossiers/{id}")).await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(page.status, expected, "{actor:?} GET dossier of {object:?}");
+            let inbox = world.get(actor, "/dossiers").await;
+            if actor != Actor::Anonymous {
+                assert_eq!(
+                    inbox.body.contains(product_name.as_str()),
+                    sees(actor, object),
+                    "{actor:?} inbox {object:?}"
+                );
+            }
+            let (_, csrf) = world.session(actor);
+            let csrf = csrf.to_string();
+            let accept = world
+                .post(actor, &format!("/dossiers/{id}/accept"), &csrf)
+                .await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if !sees(actor, object) => StatusCode::NOT_FOUND,
+                Actor::CommuneOfficer | Actor::OtherCommuneOfficer => StatusCode::OK,
+                _ => StatusCode::FORBIDDEN,
+            };
+            assert_eq!(
+                accept.status, expected,
+                "{actor:?} accept dossier of {object:?}"
+            );
+            let state = ocop_store::dossiers::find(
+                &world.test.db,
+                &ocop_domain::access::Scope::National,
+                &id,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+            let accepted = state == ocop_domain::dossier::DossierState::Accepted;
+            assert_eq!(
+                accepted,
+                expected == StatusCode::OK,
+                "{actor:?} accept {object:?} changed the state"
+            );
+            cells += 3;
+        }
+
         // Account administration.
         let admin_page = world.get(actor, "/admin/users").await;
         let expected = match actor {
@@ -500,5 +580,5 @@ async fn every_route_role_and_scope() {
         }
         cells += 1;
     }
-    assert_eq!(cells, ACTORS.len() * 17);
+    assert_eq!(cells, ACTORS.len() * 23);
 }
