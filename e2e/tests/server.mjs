@@ -23,7 +23,7 @@ export async function startOcop() {
   const dir = mkdtempSync(join(tmpdir(), 'ocop-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['serve', '--demo', '--db', `sqlite:${join(dir, 'e2e.db')}`, '--addr', `127.0.0.1:${port}`], {
+  const child = spawn(bin, ['serve', '--demo', '--db', `sqlite:${join(dir, 'e2e.db')}`, '--addr', `127.0.0.1:${port}`, '--files', join(dir, 'files')], {
     env: { ...process.env, OCOP_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -6,9 +6,14 @@
 //! seed so that the same seed always gives the same dataset.
 
 use ocop_domain::access::{Role, Scope};
-use ocop_domain::criteria::{Catalog, bundled_sources};
+use std::collections::BTreeMap;
+
+use ocop_domain::criteria::{Catalog, Scorecard, bundled_sources, score_card};
+use ocop_domain::dossier::{DossierAction, EvaluationType, required_evidence};
 use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
 use ocop_store::accounts::{self, AccountError, NewUser};
+use ocop_store::dossiers::{self, DossierError};
+use ocop_store::files::FileStore;
 use ocop_store::registry::{self, RegistryError};
 use ocop_store::{Db, StoreError, meta, units};
 
@@ -192,8 +197,119 @@ async fn add_demo_product(db: &Db, entity_id: &str, index: usize) -> Result<(), 
     Ok(())
 }
 
+/// A small but valid PDF, as the demo's evidence document.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// One dossier in each state, for the first five demo products, unless dossiers exist already.
+async fn demo_dossiers(db: &Db, seed: u64, files: &FileStore) -> Result<usize, StoreError> {
+    let national = Scope::National;
+    if !dossiers::list(db, &national, None).await?.is_empty() {
+        return Ok(0);
+    }
+    let catalog = Catalog::load(&bundled_sources())
+        .map_err(|errors| StoreError::Data(format!("shipped criteria: {errors:?}")))?;
+    let pdf = files
+        .put(db, DEMO_PDF)
+        .await
+        .map_err(|error| StoreError::Data(format!("demo evidence: {error}")))?;
+    let mut state = seed ^ 0x5eed;
+    let steps: [&[DossierAction]; 5] = [
+        &[],
+        &[DossierAction::Submit],
+        &[
+            DossierAction::Submit,
+            DossierAction::Return {
+                reason: "Phiếu kiểm nghiệm đã quá 12 tháng, đề nghị bổ sung".into(),
+            },
+        ],
+        &[DossierAction::Submit, DossierAction::Accept],
+        &[
+            DossierAction::Submit,
+            DossierAction::Accept,
+            DossierAction::Propose,
+        ],
+    ];
+    let products = registry::products(db, &national, None).await?;
+    let mut made = 0;
+    for (product, actions) in products.iter().zip(steps) {
+        let entity = registry::find(db, &national, &product.entity_id)
+            .await?
+            .ok_or_else(|| StoreError::Data("demo entity missing".into()))?;
+        let fail = |error: DossierError| StoreError::Data(format!("demo dossier: {error}"));
+        let dossier = dossiers::create(
+            db,
+            &national,
+            &product.id,
+            EvaluationType::FirstTime,
+            Some("0251 3822 888".into()),
+            "demo",
+        )
+        .await
+        .map_err(fail)?;
+        let version = catalog
+            .version(&dossier.criteria_version)
+            .ok_or_else(|| StoreError::Data("demo criteria version missing".into()))?;
+        let set = version
+            .set(&dossier.product_set)
+            .ok_or_else(|| StoreError::Data("demo product set missing".into()))?;
+        let token = version.token_for(entity.kind).to_string();
+        let choices: BTreeMap<String, u32> = set
+            .sheet
+            .criteria()
+            .map(|(_, criterion)| {
+                let options: Vec<u32> = criterion
+                    .options
+                    .iter()
+                    .filter(|o| o.applies_to_token(&token))
+                    .map(|o| o.number)
+                    .collect();
+                // Lean towards the better options: demo products are mostly good.
+                let pick =
+                    options.len() / 2 + (next(&mut state) as usize) % options.len().div_ceil(2);
+                (criterion.code.clone(), options[pick.min(options.len() - 1)])
+            })
+            .collect();
+        let card = Scorecard {
+            member: "demo".into(),
+            choices: choices.clone(),
+        };
+        let scored = score_card(version, set, entity.kind, &card)
+            .map_err(|errors| StoreError::Data(format!("demo self-assessment: {errors:?}")))?;
+        dossiers::save_self_assessment(db, &national, &dossier.id, &choices, scored.total, "demo")
+            .await
+            .map_err(fail)?;
+        let food = matches!(set.group.as_str(), "Thực phẩm" | "Đồ uống");
+        for kind in required_evidence(food) {
+            dossiers::add_evidence(
+                db,
+                &national,
+                &dossier.id,
+                kind,
+                None,
+                &pdf,
+                &format!("{}.pdf", kind.as_str()),
+                None,
+                "demo",
+            )
+            .await
+            .map_err(fail)?;
+        }
+        for action in actions {
+            let role = match action {
+                DossierAction::Submit => Role::Producer,
+                _ => Role::CommuneOfficer,
+            };
+            dossiers::apply(db, &national, &dossier.id, action, role, &[], "demo")
+                .await
+                .map_err(fail)?;
+        }
+        made += 1;
+    }
+    Ok(made)
+}
+
 /// Loads the demo dataset (idempotent: what exists is kept) and describes it.
-pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
+pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, StoreError> {
     units::ensure_bundled(db).await?;
     let communes = demo_communes(db).await?;
     let producer_entity = demo_entities(db, seed, &communes).await?;
@@ -260,15 +376,17 @@ pub async fn load(db: &Db, seed: u64) -> Result<String, StoreError> {
             Err(error) => return Err(StoreError::Data(format!("demo account {email}: {error}"))),
         }
     }
+    demo_dossiers(db, seed, files).await?;
     let mut tx = db.begin().await?;
     meta::set(&mut tx, SEED_KEY, &seed.to_string()).await?;
     tx.commit().await?;
     let counts = units::counts(db).await?;
     let entities = registry::list(db, &Scope::National, None).await?.len();
     let products = registry::products(db, &Scope::National, None).await?.len();
+    let dossier_count = dossiers::list(db, &Scope::National, None).await?.len();
     Ok(format!(
         "Demo dataset (seed {seed}): {} provinces and {} communes in force, {} former provinces, \
-         {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products; \
+         {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products, {dossier_count} dossiers; \
          {created} demo accounts added (password {DEMO_PASSWORD}).",
         counts.provinces,
         counts.communes,

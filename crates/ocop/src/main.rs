@@ -72,6 +72,9 @@ enum Command {
         /// Seed for the generated records: the same seed gives the same dataset.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+        /// Where the demo's evidence documents are stored (as for `serve`).
+        #[arg(long = "files", env = "OCOP_FILES_DIR", default_value = "files")]
+        files_dir: PathBuf,
     },
     /// Criteria sets: legal versions, product sets and scoring sheets (format: docs/criteria.md).
     Criteria {
@@ -307,9 +310,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::Demo { db, seed } => {
+        Command::Demo {
+            db,
+            seed,
+            files_dir,
+        } => {
             let db = open_migrated(&db.url).await?;
-            let summary = demo::load(&db, seed).await?;
+            let files =
+                ocop_store::files::FileStore::new(files_dir, ocop_store::files::DEFAULT_MAX_BYTES);
+            let summary = demo::load(&db, seed, &files).await?;
             println!("{summary}");
             db.close().await;
             Ok(())
@@ -416,7 +425,7 @@ async fn serve(
     let catalog = criteria.catalog()?;
     let db = open_migrated(url).await?;
     if load_demo && !demo::is_loaded(&db).await? {
-        let summary = demo::load(&db, demo::DEFAULT_SEED).await?;
+        let summary = demo::load(&db, demo::DEFAULT_SEED, &files).await?;
         tracing::info!(%summary, "demo dataset loaded");
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| {

@@ -159,15 +159,17 @@ async fn migrate_reports_skipped_source_rows() {
     assert!(again.status.success());
     assert!(!stderr(&again).contains("Skipped"));
 
-    let demo = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
+    let files = std::env::temp_dir().join(format!("ocop_demo_files_{}", std::process::id()));
+    let files = files.to_str().unwrap();
+    let demo = ocop(&["demo", "--db", test.url(), "--seed", "7", "--files", files]);
     assert!(demo.status.success(), "{}", stderr(&demo));
     let text = String::from_utf8_lossy(&demo.stdout);
     assert!(text.contains("Demo dataset (seed 7)"));
     assert!(
-        text.contains("8 entities, 8 products; 6 demo accounts added"),
+        text.contains("8 entities, 8 products, 5 dossiers; 6 demo accounts added"),
         "{text}"
     );
-    let again = ocop(&["demo", "--db", test.url(), "--seed", "7"]);
+    let again = ocop(&["demo", "--db", test.url(), "--seed", "7", "--files", files]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
     for email in [
         "admin@demo.ocop.vn",
@@ -223,6 +225,7 @@ fn wait_ready(child: &mut Child, port: u16) {
 #[tokio::test]
 async fn serve_answers_and_stops_gracefully_on_sigterm() {
     let test = TestDb::empty().await;
+    let upload_dir = std::env::temp_dir().join(format!("ocop_serve_files_{}", std::process::id()));
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
         .args([
@@ -232,6 +235,8 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
             test.url(),
             "--addr",
             &format!("127.0.0.1:{port}"),
+            "--files",
+            upload_dir.to_str().unwrap(),
         ])
         .env("OCOP_LOG", "warn")
         .stdout(Stdio::null())
