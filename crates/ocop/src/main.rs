@@ -93,6 +93,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// API tokens for machines (`Authorization: Bearer …`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -128,6 +133,27 @@ enum UserCommand {
         /// The person's full name.
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token acting as an account (printed once; only its hash is kept).
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The account the token acts as.
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "cổng thông tin tỉnh".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke an API token by its id.
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
     },
 }
 
@@ -337,6 +363,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                 },
         } => add_user(&db.url, &role, unit, &email, &name).await,
+        Command::Token {
+            command: TokenCommand::Create { db, email, name },
+        } => {
+            let db = open_migrated(&db.url).await?;
+            let user = ocop_store::accounts::find_by_email(&db, &email)
+                .await?
+                .ok_or_else(|| UsageError(format!("no account with e-mail {email}")))?;
+            let (id, token) =
+                ocop_store::accounts::create_api_token(&db, &user, &name, "cli:token-create")
+                    .await?;
+            db.close().await;
+            println!(
+                "Token {id} for {} ({}):\n{token}\nIt is shown only now.",
+                user.email, user.role
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { db, id },
+        } => {
+            let db = open_migrated(&db.url).await?;
+            let revoked =
+                ocop_store::accounts::revoke_api_token(&db, &id, "cli:token-revoke").await?;
+            db.close().await;
+            if revoked {
+                println!("Token {id} revoked.");
+                Ok(())
+            } else {
+                Err(UsageError(format!("no live token with id {id}")).into())
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => {

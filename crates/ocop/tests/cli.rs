@@ -550,9 +550,56 @@ async fn user_add_bootstraps_an_administrator_and_audit_verify_names_a_tampered_
             .unwrap();
     assert!(matches!(login, ocop_store::accounts::Login::Success(_)));
 
+    // A machine token for the administrator: shown once, works, and can be revoked.
+    let created = ocop(&[
+        "token",
+        "create",
+        "--db",
+        test.url(),
+        "--email",
+        "admin@ocop.gov.vn",
+        "--name",
+        "cổng tỉnh",
+    ]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let text = String::from_utf8_lossy(&created.stdout).to_string();
+    let token = text
+        .lines()
+        .find(|l| l.starts_with("ocop_"))
+        .unwrap()
+        .to_string();
+    let id = text.split_whitespace().nth(1).unwrap().to_string();
+    assert!(
+        ocop_store::accounts::api_token_user(&test.db, &token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let revoke = ocop(&["token", "revoke", "--db", test.url(), &id]);
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    assert!(
+        ocop_store::accounts::api_token_user(&test.db, &token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = ocop(&["token", "revoke", "--db", test.url(), &id]);
+    assert_eq!(again.status.code(), Some(2));
+    let nobody = ocop(&[
+        "token",
+        "create",
+        "--db",
+        test.url(),
+        "--email",
+        "ai@ocop.gov.vn",
+        "--name",
+        "x",
+    ]);
+    assert_eq!(nobody.status.code(), Some(2));
+
     let verify = ocop(&["audit", "verify", "--db", test.url()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("Audit trail intact: 2 records"));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("Audit trail intact: 4 records"));
 
     ocop_store::on_db!(&test.db, |pool| sqlx::query(
         "UPDATE audit_log SET changes = '{}' WHERE seq = 2"
