@@ -99,6 +99,37 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// A caller allowed to change things through the API: a bearer token, or a session whose
+/// request carries its CSRF token in `X-CSRF-Token` (so another site cannot post with the cookie).
+#[derive(Debug, Clone)]
+pub struct ApiWriter(pub User);
+
+/// The header that carries the session's CSRF token on API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+impl FromRequestParts<AppState> for ApiWriter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let ApiCaller(user) = ApiCaller::from_request_parts(parts, state).await?;
+            return Ok(ApiWriter(user));
+        }
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let session = viewer.session.ok_or(AppError::Unauthenticated)?;
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        check_csrf(&session, sent)?;
+        Ok(ApiWriter(session.user))
+    }
+}
+
 /// Compares tokens in constant time.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()

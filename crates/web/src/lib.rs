@@ -69,7 +69,19 @@ pub fn router(state: AppState) -> Router {
         .route("/entities", get(api::registry::list))
         .route("/entities/{id}", get(api::registry::get))
         .route("/products", get(api::registry::products))
-        .route("/products/{id}", get(api::registry::product));
+        .route("/products/{id}", get(api::registry::product))
+        .route("/products/{id}/dossiers", post(api::dossiers::create))
+        .route("/dossiers", get(api::dossiers::list))
+        .route("/dossiers/{id}", get(api::dossiers::get))
+        .route(
+            "/dossiers/{id}/self-assessment",
+            axum::routing::put(api::dossiers::self_assess),
+        )
+        .route("/dossiers/{id}/actions", post(api::dossiers::act))
+        .route(
+            "/dossiers/{id}/evidence",
+            post(api::dossiers::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        );
     Router::new()
         .route("/", get(pages::home))
         .route("/units", get(pages::units_index))

@@ -473,12 +473,18 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/entities/{id}",
         "/api/v1/products",
         "/api/v1/products/{id}",
+        "/api/v1/products/{id}/dossiers",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{id}",
+        "/api/v1/dossiers/{id}/self-assessment",
+        "/api/v1/dossiers/{id}/actions",
+        "/api/v1/dossiers/{id}/evidence",
     ] {
         assert!(paths.contains(&route), "{route} is not documented");
     }
     assert_eq!(
         paths.len(),
-        10,
+        16,
         "a documented route that does not exist: {paths:?}"
     );
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());

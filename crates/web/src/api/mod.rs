@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod criteria;
+pub mod dossiers;
 pub mod openapi;
 pub mod registry;
 

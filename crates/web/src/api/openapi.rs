@@ -23,12 +23,20 @@ use utoipa::{Modify, OpenApi};
         super::registry::get,
         super::registry::products,
         super::registry::product,
+        super::dossiers::list,
+        super::dossiers::get,
+        super::dossiers::create,
+        super::dossiers::self_assess,
+        super::dossiers::act,
+        super::dossiers::upload,
     ),
     modifiers(&Security),
     tags(
         (name = "units", description = "Administrative units before and after the 2025 reform"),
         (name = "criteria", description = "Criteria versions, scoring sheets, council scoring"),
         (name = "registry", description = "Entities and products, scoped to the caller"),
+        (name = "dossiers", description = "Evaluation dossiers: open, self-assess, upload evidence, submit, return, accept, propose. \
+            Writes need a bearer token, or a session with its CSRF token in X-CSRF-Token"),
     )
 )]
 pub struct ApiDoc;

@@ -46,7 +46,10 @@ pub fn evaluation_choices(lang: Lang) -> Vec<(&'static str, String)> {
 }
 
 /// What the dossier holds, for the checklist: evidence counts unless expired today.
-async fn missing(state: &AppState, dossier: &Dossier) -> Result<Vec<ChecklistItem>, AppError> {
+pub(crate) async fn missing(
+    state: &AppState,
+    dossier: &Dossier,
+) -> Result<Vec<ChecklistItem>, AppError> {
     let today = chrono::Utc::now().date_naive();
     let evidence = dossiers::evidence(&state.db, &dossier.id).await?;
     let food_or_drink = state

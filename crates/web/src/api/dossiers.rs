@@ -1,0 +1,437 @@
+//! Dossiers in the JSON API: the same operations as the pages, for machines (bearer tokens) and
+//! scripts in a signed-in browser (session + `X-CSRF-Token`).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::criteria::{Scorecard, score_card};
+use ocop_domain::dossier::{DossierAction, EvaluationType, EvidenceType, TransitionError};
+use ocop_store::dossiers::{self, Dossier, DossierError, Evidence};
+use ocop_store::files::FileError;
+use ocop_store::registry;
+
+use crate::AppState;
+use crate::auth::{ApiCaller, ApiWriter};
+use crate::error::AppError;
+use crate::pages::dossiers::missing;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DossierJson {
+    pub id: String,
+    pub product_id: String,
+    pub entity_id: String,
+    pub evaluation_type: &'static str,
+    pub state: &'static str,
+    pub contact_phone: Option<String>,
+    pub criteria_version: String,
+    pub product_set: String,
+    pub self_assessment_total: Option<i64>,
+    pub return_reason: Option<String>,
+}
+
+impl From<Dossier> for DossierJson {
+    fn from(d: Dossier) -> DossierJson {
+        DossierJson {
+            id: d.id,
+            product_id: d.product_id,
+            entity_id: d.entity_id,
+            evaluation_type: d.evaluation_type.as_str(),
+            state: d.state.as_str(),
+            contact_phone: d.contact_phone,
+            criteria_version: d.criteria_version,
+            product_set: d.product_set,
+            self_assessment_total: d.self_assessment_total,
+            return_reason: d.return_reason,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EvidenceJson {
+    pub id: String,
+    pub evidence_type: &'static str,
+    pub criterion_code: Option<String>,
+    pub file_sha256: String,
+    pub original_name: String,
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl From<Evidence> for EvidenceJson {
+    fn from(e: Evidence) -> EvidenceJson {
+        EvidenceJson {
+            id: e.id,
+            evidence_type: e.evidence_type.as_str(),
+            criterion_code: e.criterion_code,
+            file_sha256: e.file_sha256,
+            original_name: e.original_name,
+            expires_on: e.expires_on,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DossierDetail {
+    #[serde(flatten)]
+    pub dossier: DossierJson,
+    /// What the checklist still misses (keys such as `self_assessment`, `test_report`).
+    pub missing: Vec<&'static str>,
+    pub evidence: Vec<EvidenceJson>,
+}
+
+fn scope(user: &ocop_store::accounts::User) -> Scope {
+    Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    )
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound {
+        code: "dossier_not_found",
+        what: "dossier",
+        key: id.to_string(),
+    }
+}
+
+fn dossier_error(error: DossierError, id: &str) -> AppError {
+    match error {
+        DossierError::NotFound => not_found(id),
+        DossierError::Store(error) => error.into(),
+        DossierError::Transition(TransitionError::NotAllowed { role, action }) => {
+            AppError::Forbidden {
+                code: "not_allowed",
+                message: format!("a {role} may not {action} a dossier"),
+            }
+        }
+        DossierError::Transition(TransitionError::Incomplete(items)) => AppError::Unprocessable {
+            code: "incomplete",
+            message: "the dossier is incomplete".into(),
+            details: items.iter().map(|i| i.key().to_string()).collect(),
+        },
+        other => AppError::Unprocessable {
+            code: "not_possible",
+            message: other.to_string(),
+            details: Vec::new(),
+        },
+    }
+}
+
+/// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<DossierJson>), (status = 401, body = crate::error::ErrorDoc)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(user): ApiCaller,
+) -> Result<Json<Vec<DossierJson>>, AppError> {
+    let dossiers = dossiers::list(&state.db, &scope(&user), None).await?;
+    Ok(Json(dossiers.into_iter().map(DossierJson::from).collect()))
+}
+
+/// `GET /api/v1/dossiers/{id}`: a dossier with its checklist and evidence.
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = DossierDetail), (status = 404, body = crate::error::ErrorDoc)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(user): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DossierDetail>, AppError> {
+    let dossier = dossiers::find(&state.db, &scope(&user), &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let missing = missing(&state, &dossier)
+        .await?
+        .iter()
+        .map(|i| i.key())
+        .collect();
+    let evidence = dossiers::evidence(&state.db, &id)
+        .await?
+        .into_iter()
+        .map(EvidenceJson::from)
+        .collect();
+    Ok(Json(DossierDetail {
+        dossier: dossier.into(),
+        missing,
+        evidence,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewDossier {
+    /// first_time, upgrade or reevaluation
+    pub evaluation_type: String,
+    pub contact_phone: Option<String>,
+}
+
+/// `POST /api/v1/products/{id}/dossiers`: a producer opens a dossier for its product.
+#[utoipa::path(post, path = "/api/v1/products/{id}/dossiers", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The product")),
+    request_body = NewDossier,
+    responses(
+        (status = 201, body = DossierJson),
+        (status = 400, body = crate::error::ErrorDoc),
+        (status = 403, description = "not a producer, or no CSRF token with a session", body = crate::error::ErrorDoc),
+        (status = 404, body = crate::error::ErrorDoc),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    Path(product_id): Path<String>,
+    Json(body): Json<NewDossier>,
+) -> Result<(StatusCode, Json<DossierJson>), AppError> {
+    if user.role != Role::Producer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only producers open dossiers".into(),
+        });
+    }
+    let kind = EvaluationType::parse(&body.evaluation_type).ok_or_else(|| {
+        AppError::bad_request(
+            "invalid_evaluation_type",
+            "first_time, upgrade or reevaluation",
+        )
+    })?;
+    let phone = body
+        .contact_phone
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    let dossier = dossiers::create(&state.db, &scope(&user), &product_id, kind, phone, &user.id)
+        .await
+        .map_err(|e| match e {
+            DossierError::NotFound => AppError::NotFound {
+                code: "product_not_found",
+                what: "product",
+                key: product_id.clone(),
+            },
+            other => dossier_error(other, &product_id),
+        })?;
+    Ok((StatusCode::CREATED, Json(dossier.into())))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SelfAssessment {
+    /// Criterion code → option number (1-based, in sheet order).
+    pub choices: BTreeMap<String, u32>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SelfAssessmentResult {
+    pub total: u32,
+    pub parts: BTreeMap<String, u32>,
+}
+
+/// `PUT /api/v1/dossiers/{id}/self-assessment`: the producer's self-assessment, checked on the sheet.
+#[utoipa::path(put, path = "/api/v1/dossiers/{id}/self-assessment", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body = SelfAssessment,
+    responses(
+        (status = 200, body = SelfAssessmentResult),
+        (status = 422, description = "invalid_scorecards (details) or not_possible", body = crate::error::ErrorDoc),
+    ))]
+pub async fn self_assess(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    Path(id): Path<String>,
+    Json(body): Json<SelfAssessment>,
+) -> Result<Json<SelfAssessmentResult>, AppError> {
+    if user.role != Role::Producer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only producers self-assess".into(),
+        });
+    }
+    let scope = scope(&user);
+    let dossier = dossiers::find(&state.db, &scope, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let entity = registry::find(&state.db, &scope, &dossier.entity_id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let version = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .ok_or_else(|| not_found(&id))?;
+    let set = version
+        .set(&dossier.product_set)
+        .ok_or_else(|| not_found(&id))?;
+    let card = Scorecard {
+        member: user.name.clone(),
+        choices: body.choices.clone(),
+    };
+    let scored =
+        score_card(version, set, entity.kind, &card).map_err(|errors| AppError::Unprocessable {
+            code: "invalid_scorecards",
+            message: "the self-assessment does not fit the sheet".into(),
+            details: errors.iter().map(|e| e.to_string()).collect(),
+        })?;
+    dossiers::save_self_assessment(
+        &state.db,
+        &scope,
+        &id,
+        &body.choices,
+        scored.total,
+        &user.id,
+    )
+    .await
+    .map_err(|e| dossier_error(e, &id))?;
+    Ok(Json(SelfAssessmentResult {
+        total: scored.total,
+        parts: scored.parts,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ActionRequest {
+    /// submit, return, accept or propose
+    pub action: String,
+    /// Why, for `return` (at least 10 characters).
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/dossiers/{id}/actions`: move the dossier, by the domain's rules.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/actions", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, body = DossierJson),
+        (status = 403, description = "not_allowed for this role", body = crate::error::ErrorDoc),
+        (status = 404, body = crate::error::ErrorDoc),
+        (status = 422, description = "incomplete (details: missing items) or not_possible", body = crate::error::ErrorDoc),
+    ))]
+pub async fn act(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    Path(id): Path<String>,
+    Json(body): Json<ActionRequest>,
+) -> Result<Json<DossierJson>, AppError> {
+    let action = match body.action.as_str() {
+        "submit" => DossierAction::Submit,
+        "return" => DossierAction::Return {
+            reason: body.reason.unwrap_or_default(),
+        },
+        "accept" => DossierAction::Accept,
+        "propose" => DossierAction::Propose,
+        other => {
+            return Err(AppError::bad_request(
+                "invalid_action",
+                format!("unknown action `{other}`"),
+            ));
+        }
+    };
+    let scope = scope(&user);
+    let dossier = dossiers::find(&state.db, &scope, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let missing = missing(&state, &dossier).await?;
+    let moved = dossiers::apply(
+        &state.db, &scope, &id, &action, user.role, &missing, &user.id,
+    )
+    .await
+    .map_err(|e| dossier_error(e, &id))?;
+    Ok(Json(moved.into()))
+}
+
+/// `POST /api/v1/dossiers/{id}/evidence` (multipart: `evidence_type`, optional `criterion` and
+/// `expires_on` as YYYY-MM-DD, and `file`): attach a document.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/evidence", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = String, description = "evidence_type, criterion?, expires_on?, file"),
+    responses(
+        (status = 201, body = EvidenceJson),
+        (status = 422, description = "too_large, unsupported_type, empty_file, invalid_date or not_possible", body = crate::error::ErrorDoc),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<EvidenceJson>), AppError> {
+    if user.role != Role::Producer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only producers add evidence".into(),
+        });
+    }
+    let (mut kind, mut criterion, mut expires, mut file) = (String::new(), None, None, None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad_request("invalid_upload", e.body_text()))?
+    {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("tai-lieu").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::bad_request("invalid_upload", e.body_text()))?;
+                file = Some((name, bytes));
+            }
+            "evidence_type" => kind = field.text().await.unwrap_or_default(),
+            "criterion" => {
+                criterion =
+                    Some(field.text().await.unwrap_or_default()).filter(|c| !c.trim().is_empty())
+            }
+            "expires_on" => {
+                expires =
+                    Some(field.text().await.unwrap_or_default()).filter(|c| !c.trim().is_empty())
+            }
+            _ => {}
+        }
+    }
+    let unprocessable = |code: &'static str, message: String| AppError::Unprocessable {
+        code,
+        message,
+        details: Vec::new(),
+    };
+    let evidence_type = EvidenceType::parse(&kind).ok_or_else(|| {
+        unprocessable(
+            "invalid_evidence_type",
+            format!("unknown evidence type `{kind}`"),
+        )
+    })?;
+    let expires_on = expires
+        .map(|text| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| unprocessable("invalid_date", "expires_on must be YYYY-MM-DD".into()))?;
+    let (name, bytes) = file.ok_or_else(|| unprocessable("empty_file", "no file".into()))?;
+    let scope = scope(&user);
+    dossiers::find(&state.db, &scope, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let stored = state
+        .files
+        .put(&state.db, &bytes)
+        .await
+        .map_err(|error| match error {
+            FileError::TooLarge { .. } => unprocessable("too_large", error.to_string()),
+            FileError::UnsupportedType => unprocessable("unsupported_type", error.to_string()),
+            FileError::Empty => unprocessable("empty_file", error.to_string()),
+            FileError::Store(error) => error.into(),
+            FileError::Io(error) => {
+                tracing::error!(%error, "cannot write an uploaded file");
+                AppError::Internal
+            }
+        })?;
+    let evidence = dossiers::add_evidence(
+        &state.db,
+        &scope,
+        &id,
+        evidence_type,
+        criterion,
+        &stored,
+        &name,
+        expires_on,
+        &user.id,
+    )
+    .await
+    .map_err(|e| dossier_error(e, &id))?;
+    Ok((StatusCode::CREATED, Json(evidence.into())))
+}

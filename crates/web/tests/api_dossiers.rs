@@ -1,0 +1,348 @@
+//! The dossier operations through the JSON API, as a machine would use them (bearer tokens), and
+//! the CSRF guard for scripts that use a browser session.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
+use ocop_store::accounts::{self, NewUser};
+use ocop_store::files::FileStore;
+use ocop_store::registry;
+use ocop_store::testing::TestDb;
+use ocop_web::{AppState, router};
+
+async fn call(app: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn json_request(method: &str, uri: &str, auth: &(&str, String), body: Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(auth.0, auth.1.clone())
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn machines_file_and_work_dossiers_through_the_api() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let today = chrono::Utc::now().date_naive();
+    let entity = registry::create(
+        db,
+        &check_entity(
+            &EntityForm {
+                kind: "company".into(),
+                legal_form: "joint_stock".into(),
+                registration_code: "0312345678".into(),
+                name: "Công ty CP Nước mắm Phú Quốc".into(),
+                representative: "Trương Văn Hải".into(),
+                address: "Khu phố 1".into(),
+                commune_code: "26882".into(),
+                ..EntityForm::default()
+            },
+            today,
+        )
+        .unwrap(),
+        EntityStatus::Confirmed,
+        "t",
+    )
+    .await
+    .unwrap();
+    let product = registry::add_product(
+        db,
+        &Scope::National,
+        &entity.id,
+        &check_product(
+            &ProductForm {
+                name: "Nước mắm nhĩ 40 độ đạm".into(),
+                product_set: "P09".into(),
+                description: "Nước mắm truyền thống".into(),
+                ..Default::default()
+            },
+            "148-1489",
+            &["P09"],
+        )
+        .unwrap(),
+        "t",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let token_for = |email: &'static str,
+                     role: Role,
+                     unit: Option<&'static str>,
+                     entity_id: Option<String>| async move {
+        let user = accounts::create_user(
+            db,
+            NewUser {
+                email: email.into(),
+                name: email.into(),
+                role,
+                unit_code: unit.map(str::to_string),
+                entity_id,
+                password: "mật khẩu thật dài".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+        let (_, token) = accounts::create_api_token(db, &user, "test", "t")
+            .await
+            .unwrap();
+        ("authorization", format!("Bearer {token}"))
+    };
+    let producer = token_for(
+        "hai@nuocmam.vn",
+        Role::Producer,
+        None,
+        Some(entity.id.clone()),
+    )
+    .await;
+    let officer = token_for("xa@ocop.vn", Role::CommuneOfficer, Some("26882"), None).await;
+    let upload_dir = std::env::temp_dir().join(format!("ocop_api_uploads_{}", std::process::id()));
+    let app = router(
+        AppState::new(db.clone(), Catalog::load(&bundled_sources()).unwrap())
+            .with_files(FileStore::new(&upload_dir, 1 << 20)),
+    );
+
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/products/{}/dossiers", product.id),
+            &officer,
+            json!({"evaluation_type": "first_time"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, created) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/products/{}/dossiers", product.id),
+            &producer,
+            json!({"evaluation_type": "first_time", "contact_phone": "0297 3846 111"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["state"], "draft");
+
+    let (status, detail) = call(
+        &app,
+        json_request(
+            "GET",
+            &format!("/api/v1/dossiers/{id}"),
+            &producer,
+            Value::Null,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        detail["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("self_assessment"))
+    );
+
+    // A self-assessment that does not fit the sheet, then one that does.
+    let (status, refused) = call(
+        &app,
+        json_request(
+            "PUT",
+            &format!("/api/v1/dossiers/{id}/self-assessment"),
+            &producer,
+            json!({"choices": {"1.1": 9}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["code"], "invalid_scorecards");
+    let catalog = Catalog::load(&bundled_sources()).unwrap();
+    let choices: serde_json::Map<String, Value> = catalog
+        .version("148-1489")
+        .unwrap()
+        .set("P09")
+        .unwrap()
+        .sheet
+        .criteria()
+        .map(|(_, c)| {
+            (
+                c.code.clone(),
+                json!(
+                    c.options
+                        .iter()
+                        .find(|o| o.applies_to_token("company"))
+                        .unwrap()
+                        .number
+                ),
+            )
+        })
+        .collect();
+    let (status, scored) = call(
+        &app,
+        json_request(
+            "PUT",
+            &format!("/api/v1/dossiers/{id}/self-assessment"),
+            &producer,
+            json!({"choices": choices}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{scored}");
+    assert!(scored["total"].as_u64().is_some());
+
+    // Submitting too early says what is missing.
+    let (status, incomplete) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/actions"),
+            &producer,
+            json!({"action": "submit"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(incomplete["error"]["code"], "incomplete");
+    let needed: Vec<String> = incomplete["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        needed.contains(&"food_safety_certificate".to_string()),
+        "{needed:?}"
+    );
+
+    for kind in &needed {
+        let boundary = "XYZ";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence_type\"\r\n\r\n{kind}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{kind}.pdf\"\r\n\r\n%PDF-1.4 {kind}\r\n--{boundary}--\r\n"
+        );
+        let request = Request::post(format!("/api/v1/dossiers/{id}/evidence"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(producer.0, producer.1.clone())
+            .body(Body::from(body))
+            .unwrap();
+        let (status, evidence) = call(&app, request).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {evidence}");
+    }
+    let (status, submitted) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/actions"),
+            &producer,
+            json!({"action": "submit"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, submitted["state"].as_str()),
+        (StatusCode::OK, Some("submitted"))
+    );
+
+    // The commune: a producer may not accept; a short reason is refused; accept and propose.
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/actions"),
+            &producer,
+            json!({"action": "accept"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/actions"),
+            &officer,
+            json!({"action": "return", "reason": "thiếu"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, inbox) = call(
+        &app,
+        json_request("GET", "/api/v1/dossiers", &officer, Value::Null),
+    )
+    .await;
+    assert_eq!(inbox.as_array().unwrap().len(), 1);
+    for (action, state) in [("accept", "accepted"), ("propose", "proposed")] {
+        let (status, moved) = call(
+            &app,
+            json_request(
+                "POST",
+                &format!("/api/v1/dossiers/{id}/actions"),
+                &officer,
+                json!({"action": action}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, moved["state"].as_str()),
+            (StatusCode::OK, Some(state))
+        );
+    }
+
+    // A browser session may write only with its CSRF token in X-CSRF-Token.
+    let user = accounts::find_by_email(db, "hai@nuocmam.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    let (session, csrf) = accounts::create_session(db, &user).await.unwrap();
+    let cookie = ("cookie", format!("ocop_session={session}"));
+    let body = json!({"evaluation_type": "upgrade"});
+    let (status, error) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/products/{}/dossiers", product.id),
+            &cookie,
+            body.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("csrf_mismatch"))
+    );
+    let mut request = json_request(
+        "POST",
+        &format!("/api/v1/products/{}/dossiers", product.id),
+        &cookie,
+        body,
+    );
+    request
+        .headers_mut()
+        .insert("x-csrf-token", csrf.parse().unwrap());
+    let (status, _) = call(&app, request).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let _ = std::fs::remove_dir_all(upload_dir);
+}
