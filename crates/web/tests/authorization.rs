@@ -561,7 +561,26 @@ async fn every_route_role_and_scope() {
                 expected == StatusCode::OK,
                 "{actor:?} accept {object:?} changed the state"
             );
-            cells += 3;
+            // The same dossier through the API.
+            let api = world.get(actor, &format!("/api/v1/dossiers/{id}")).await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::UNAUTHORIZED,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(
+                api.status, expected,
+                "{actor:?} GET api dossier of {object:?}"
+            );
+            let api_list = world.get(actor, "/api/v1/dossiers").await;
+            if actor != Actor::Anonymous {
+                assert_eq!(
+                    api_list.body.contains(&id),
+                    sees(actor, object),
+                    "{actor:?} api dossiers {object:?}"
+                );
+            }
+            cells += 4;
         }
 
         // Account administration.
@@ -580,5 +599,5 @@ async fn every_route_role_and_scope() {
         }
         cells += 1;
     }
-    assert_eq!(cells, ACTORS.len() * 23);
+    assert_eq!(cells, ACTORS.len() * 25);
 }
