@@ -510,6 +510,40 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Turns an account on or off. Turning it off ends its sessions and stops its API tokens from
+/// working (a token acts only for an active account). `false`: no change was needed.
+pub async fn set_active(db: &Db, id: &str, active: bool, actor: &str) -> Result<bool, StoreError> {
+    let Some(user) = find_by_id(db, id).await? else {
+        return Ok(false);
+    };
+    if user.active == active {
+        return Ok(false);
+    }
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| sqlx::query(
+        "UPDATE users SET active = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(active)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if !active {
+        on_tx!(&mut tx, |conn| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1"
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected()))?;
+    }
+    let changes = Changes::new().field("active", user.active, active);
+    audit::append(&mut tx, actor, "user.set_active", "user", id, &changes).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// A machine token for `user`; the token is shown once, only its hash is kept.
 pub async fn create_api_token(
     db: &Db,

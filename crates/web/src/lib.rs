@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/users",
             get(pages::account::users_page).post(pages::account::create_user),
         )
+        .route("/admin/users/{id}/active", post(pages::account::set_active))
         .route("/assets/{file}", get(assets::serve_asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

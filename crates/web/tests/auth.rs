@@ -467,3 +467,86 @@ async fn administrators_manage_accounts_and_others_cannot() {
         ("user.create", admin_id.as_str())
     );
 }
+
+#[tokio::test]
+async fn administrators_switch_accounts_off_and_on() {
+    let app = App::new().await;
+    let officer = app.sign_in("xa@ocop.gov.vn").await;
+    let admin = app.sign_in("admin@ocop.gov.vn").await;
+    let csrf = app.get("/admin/users", &admin).await.hidden("csrf");
+    let officer_id = accounts::find_by_email(&app.test.db, "xa@ocop.gov.vn")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let admin_id = accounts::find_by_email(&app.test.db, "admin@ocop.gov.vn")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    let forged = app
+        .post(
+            &format!("/admin/users/{officer_id}/active"),
+            &admin,
+            &[("csrf", "0"), ("active", "false")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let own = app
+        .post(
+            &format!("/admin/users/{admin_id}/active"),
+            &admin,
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(
+        own.status,
+        StatusCode::FORBIDDEN,
+        "an administrator cannot lock itself out"
+    );
+
+    let off = app
+        .post(
+            &format!("/admin/users/{officer_id}/active"),
+            &admin,
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(
+        (off.status, off.location()),
+        (StatusCode::SEE_OTHER, "/admin/users")
+    );
+    assert_eq!(
+        app.get("/account", &officer).await.location(),
+        "/login",
+        "its session ended"
+    );
+    assert_eq!(
+        accounts::authenticate(&app.test.db, "xa@ocop.gov.vn", PASSWORD)
+            .await
+            .unwrap(),
+        accounts::Login::Invalid
+    );
+    let on = app
+        .post(
+            &format!("/admin/users/{officer_id}/active"),
+            &admin,
+            &[("csrf", &csrf), ("active", "true")],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    assert!(matches!(
+        accounts::authenticate(&app.test.db, "xa@ocop.gov.vn", PASSWORD)
+            .await
+            .unwrap(),
+        accounts::Login::Success(_)
+    ));
+    let history = ocop_store::audit::history(&app.test.db, "user", &officer_id)
+        .await
+        .unwrap();
+    assert!(
+        history.iter().any(|r| r.action == "user.set_active"
+            && r.changes.contains(r#""before":true,"after":false"#))
+    );
+}

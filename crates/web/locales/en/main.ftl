@@ -231,3 +231,5 @@ evidence-error-too-large = The file is too large: at most { $max } MB.
 evidence-error-type = Only PDF, JPEG, PNG, DOCX or XLSX files are accepted (judged by their content).
 evidence-error-empty = No file chosen, or the file is empty.
 evidence-error-date = The expiry date is not valid.
+users-deactivate = Deactivate
+users-activate = Reactivate

@@ -231,3 +231,5 @@ evidence-error-too-large = Tệp quá lớn: tối đa { $max } MB.
 evidence-error-type = Chỉ nhận tệp PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp).
 evidence-error-empty = Chưa chọn tệp hoặc tệp rỗng.
 evidence-error-date = Ngày hết hiệu lực không hợp lệ.
+users-deactivate = Khóa tài khoản
+users-activate = Mở khóa

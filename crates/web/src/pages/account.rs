@@ -292,6 +292,10 @@ pub async fn change_password(
 }
 
 pub struct UserRow {
+    pub id: String,
+    pub active: bool,
+    /// The administrator's own row: it cannot switch itself off.
+    pub is_self: bool,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -354,6 +358,9 @@ async fn users_page_with(
     for user in accounts::list(&state.db).await.map_err(page_error(lang))? {
         users.push(UserRow {
             unit: unit_label(state, &user, lang).await?,
+            id: user.id.clone(),
+            active: user.active,
+            is_self: user.id == session.user.id,
             email: user.email,
             name: user.name,
             role: role_label(user.role, lang),
@@ -436,4 +443,36 @@ pub async fn create_user(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    csrf: String,
+    active: String,
+}
+
+/// An administrator switches an account on or off (never its own).
+pub async fn set_active(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<ActiveForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = require_admin(&viewer)?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    if id == session.user.id {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let active = form.active == "true";
+    accounts::set_active(&state.db, &id, active, &session.user.id)
+        .await
+        .map_err(page_error(lang))?;
+    Ok(Redirect::to("/admin/users").into_response())
 }
