@@ -443,3 +443,122 @@ mod product_tests {
         );
     }
 }
+
+/// Certifications a product may hold.
+pub const CERTIFICATION_KINDS: [&str; 8] = [
+    "vietgap",
+    "globalgap",
+    "organic",
+    "haccp",
+    "iso_22000",
+    "iso_9001",
+    "fssc_22000",
+    "other",
+];
+
+/// A certification as a form submits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CertificationForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_to: String,
+}
+
+/// A checked certification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificationDraft {
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
+/// Checks a certification: a known kind, a number, an issuer, and a validity that ends after it
+/// starts.
+pub fn check_certification(form: &CertificationForm) -> Result<CertificationDraft, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let kind = form.kind.trim().to_string();
+    if !CERTIFICATION_KINDS.contains(&kind.as_str()) {
+        errors.insert("kind", "registry-error-certification-kind");
+    }
+    let number = normalize(&form.number);
+    if number.is_empty() {
+        errors.insert("number", "registry-error-required");
+    }
+    let issuer = normalize(&form.issuer);
+    if issuer.is_empty() {
+        errors.insert("issuer", "registry-error-required");
+    }
+    let valid_from = day(&form.valid_from);
+    let valid_to = day(&form.valid_to);
+    if valid_from.is_none() {
+        errors.insert("valid_from", "registry-error-date");
+    }
+    match (valid_from, valid_to) {
+        (_, None) => {
+            errors.insert("valid_to", "registry-error-date");
+        }
+        (Some(from), Some(to)) if to <= from => {
+            errors.insert("valid_to", "registry-error-validity");
+        }
+        _ => {}
+    }
+    match (errors.is_empty(), valid_from, valid_to) {
+        (true, Some(valid_from), Some(valid_to)) => Ok(CertificationDraft {
+            kind,
+            number,
+            issuer,
+            valid_from,
+            valid_to,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod certification_tests {
+    use super::*;
+
+    #[test]
+    fn certifications_need_a_kind_a_number_an_issuer_and_a_real_validity() {
+        let form = CertificationForm {
+            kind: "vietgap".into(),
+            number: " VietGAP-TT-19-05-75-0012 ".into(),
+            issuer: "Trung tâm Chứng nhận Phù hợp QUACERT".into(),
+            valid_from: "01/03/2024".into(),
+            valid_to: "2027-02-28".into(),
+        };
+        let draft = check_certification(&form).unwrap();
+        assert_eq!(draft.number, "VietGAP-TT-19-05-75-0012");
+        assert_eq!(
+            draft.valid_to,
+            NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()
+        );
+        let backwards = CertificationForm {
+            valid_to: "01/01/2024".into(),
+            kind: "gmp".into(),
+            ..form
+        };
+        let errors = check_certification(&backwards).unwrap_err();
+        assert_eq!(errors.get("valid_to"), Some(&"registry-error-validity"));
+        assert_eq!(
+            errors.get("kind"),
+            Some(&"registry-error-certification-kind")
+        );
+    }
+}

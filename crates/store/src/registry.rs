@@ -541,3 +541,99 @@ pub async fn add_product(
     tx.commit().await?;
     Ok(Some(product))
 }
+
+/// A certification a product holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certification {
+    pub id: String,
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+}
+
+/// Records a certification of a product within `scope`. `None`: no such product in scope.
+pub async fn add_certification(
+    db: &Db,
+    scope: &Scope,
+    product_id: &str,
+    draft: &ocop_domain::registry::CertificationDraft,
+    actor: &str,
+) -> Result<Option<Certification>, StoreError> {
+    if product(db, scope, product_id).await?.is_none() {
+        return Ok(None);
+    }
+    let certification = Certification {
+        id: new_id(),
+        kind: draft.kind.clone(),
+        number: draft.number.clone(),
+        issuer: draft.issuer.clone(),
+        valid_from: draft.valid_from,
+        valid_to: draft.valid_to,
+    };
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+        "INSERT INTO product_certifications (id, product_id, kind, number, issuer, valid_from, valid_to, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(&certification.id)
+    .bind(product_id)
+    .bind(&certification.kind)
+    .bind(&certification.number)
+    .bind(&certification.issuer)
+    .bind(certification.valid_from)
+    .bind(certification.valid_to)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new().created(
+        "certification",
+        serde_json::json!({
+            "kind": certification.kind,
+            "number": certification.number,
+            "issuer": certification.issuer,
+            "valid_from": certification.valid_from,
+            "valid_to": certification.valid_to,
+        }),
+    );
+    audit::append(
+        &mut tx,
+        actor,
+        "product.add_certification",
+        "product",
+        product_id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(certification))
+}
+
+/// A product's certifications, those ending last first. The caller has found the product in scope.
+pub async fn certifications(db: &Db, product_id: &str) -> Result<Vec<Certification>, StoreError> {
+    let rows: Vec<(String, String, String, String, NaiveDate, NaiveDate)> =
+        on_db!(db, |pool| sqlx::query_as(
+            "SELECT id, kind, number, issuer, valid_from, valid_to FROM product_certifications \
+         WHERE product_id = $1 ORDER BY valid_to DESC, id"
+        )
+        .bind(product_id)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, kind, number, issuer, valid_from, valid_to)| Certification {
+                id,
+                kind,
+                number,
+                issuer,
+                valid_from,
+                valid_to,
+            },
+        )
+        .collect())
+}

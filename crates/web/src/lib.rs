@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/entities/{id}/products", post(pages::registry::add_product))
         .route("/products/{id}", get(pages::registry::product_page))
         .route("/products/{id}/dossiers", post(pages::dossiers::create))
+        .route("/products/{id}/certifications", post(pages::registry::add_certification))
         .route("/dossiers", get(pages::dossiers::inbox))
         .route("/dossiers/{id}", get(pages::dossiers::dossier_page))
         .route(

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use ocop_domain::access::{Role, Scope};
 use ocop_domain::criteria::EntityType;
 use ocop_domain::registry::{
-    EntityForm, EntityStatus, LEGAL_FORMS, ProductForm, check_entity, check_product,
+    CERTIFICATION_KINDS, CertificationForm, EntityForm, EntityStatus, LEGAL_FORMS, ProductForm,
+    check_certification, check_entity, check_product,
 };
 use ocop_store::accounts::{self, AccountError, NewUser, SESSION_MS};
 use ocop_store::clock::new_token;
@@ -584,6 +585,13 @@ pub async fn add_product(
 struct ProductPage {
     chrome: Chrome,
     id: String,
+    message: Option<String>,
+    /// (description, expired)
+    certifications: Vec<(String, bool)>,
+    certification_csrf: Option<String>,
+    certification_kinds: Vec<&'static str>,
+    certification_form: CertificationForm,
+    certification_errors: HashMap<&'static str, String>,
     dossiers: Vec<(String, String)>,
     create_csrf: Option<String>,
     evaluation_types: Vec<(&'static str, String)>,
@@ -600,6 +608,26 @@ pub async fn product_page(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
+    product_page_with(
+        &state,
+        &viewer,
+        &id,
+        None,
+        CertificationForm::default(),
+        HashMap::new(),
+    )
+    .await
+}
+
+async fn product_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    message: Option<String>,
+    certification_form: CertificationForm,
+    certification_errors: HashMap<&'static str, String>,
+) -> Result<Html<String>, PageError> {
+    let id = id.to_string();
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     let scope = scope_of(session);
@@ -672,10 +700,35 @@ pub async fn product_page(
             (d.id, label)
         })
         .collect();
+    let today = chrono::Utc::now().date_naive();
+    let certifications = registry::certifications(&state.db, &product.id)
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .map(|c| {
+            (
+                format!(
+                    "{} {} — {} ({} – {})",
+                    c.kind,
+                    c.number,
+                    c.issuer,
+                    crate::format::date(c.valid_from),
+                    crate::format::date(c.valid_to)
+                ),
+                c.valid_to < today,
+            )
+        })
+        .collect();
     render(
         &ProductPage {
-            chrome: Chrome::new(&viewer, "entities"),
+            chrome: Chrome::new(viewer, "entities"),
             id: product.id.clone(),
+            message,
+            certifications,
+            certification_csrf: may_add_products(session).then(|| session.csrf.clone()),
+            certification_kinds: CERTIFICATION_KINDS.to_vec(),
+            certification_form,
+            certification_errors,
             dossiers,
             create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
             evaluation_types: super::dossiers::evaluation_choices(lang),
@@ -684,8 +737,68 @@ pub async fn product_page(
             entity_id: entity.id.clone(),
             entity_name: entity.name.clone(),
             facts,
-            history: history_rows(&state, "product", &product.id, lang).await?,
+            history: history_rows(state, "product", &product.id, lang).await?,
         },
         lang,
     )
+}
+
+#[derive(Deserialize)]
+pub struct AddCertificationForm {
+    csrf: String,
+    #[serde(flatten)]
+    certification: CertificationForm,
+}
+
+pub async fn add_certification(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<AddCertificationForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    if !may_add_products(session) {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let draft = match check_certification(&form.certification) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let errors = errors
+                .into_iter()
+                .map(|(field, key)| (field, lang.t(key)))
+                .collect();
+            let page = product_page_with(
+                &state,
+                &viewer,
+                &id,
+                None,
+                form.certification.clone(),
+                errors,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    registry::add_certification(&state.db, &scope_of(session), &id, &draft, &session.user.id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    Ok(product_page_with(
+        &state,
+        &viewer,
+        &id,
+        Some(lang.t("certification-added")),
+        CertificationForm::default(),
+        HashMap::new(),
+    )
+    .await?
+    .into_response())
 }
