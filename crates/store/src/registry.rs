@@ -637,3 +637,54 @@ pub async fn certifications(db: &Db, product_id: &str) -> Result<Vec<Certificati
         )
         .collect())
 }
+
+/// Adds a photo (a stored JPEG or PNG) to a product within `scope`; the same photo twice is
+/// kept once. `None`: no such product in scope.
+pub async fn add_photo(
+    db: &Db,
+    scope: &Scope,
+    product_id: &str,
+    file: &crate::files::StoredFile,
+    actor: &str,
+) -> Result<Option<()>, StoreError> {
+    if product(db, scope, product_id).await?.is_none() {
+        return Ok(None);
+    }
+    let mut tx = db.begin().await?;
+    let added = on_tx!(&mut tx, |conn| sqlx::query(
+        "INSERT INTO product_photos (product_id, file_sha256, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (product_id, file_sha256) DO NOTHING"
+    )
+    .bind(product_id)
+    .bind(&file.sha256)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if added > 0 {
+        let changes = Changes::new().created("photo", &file.sha256);
+        audit::append(
+            &mut tx,
+            actor,
+            "product.add_photo",
+            "product",
+            product_id,
+            &changes,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(()))
+}
+
+/// A product's photos (file hashes), oldest first. The caller has found the product in scope.
+pub async fn photos(db: &Db, product_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(on_db!(db, |pool| {
+        sqlx::query_scalar(
+        "SELECT file_sha256 FROM product_photos WHERE product_id = $1 ORDER BY created_at, file_sha256"
+    )
+    .bind(product_id)
+    .fetch_all(pool)
+    .await
+    })?)
+}

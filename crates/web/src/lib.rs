@@ -104,6 +104,11 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{id}", get(pages::registry::product_page))
         .route("/products/{id}/dossiers", post(pages::dossiers::create))
         .route("/products/{id}/certifications", post(pages::registry::add_certification))
+        .route(
+            "/products/{id}/photos",
+            post(pages::registry::add_photo).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/products/{id}/photos/{sha}", get(pages::registry::photo))
         .route("/dossiers", get(pages::dossiers::inbox))
         .route("/dossiers/{id}", get(pages::dossiers::dossier_page))
         .route(

@@ -72,10 +72,12 @@ fn set_cookie(reply: &Reply, name: &str) -> String {
 #[tokio::test]
 async fn a_producer_registers_and_the_commune_confirms() {
     let test = TestDb::with_units().await;
-    let app = router(AppState::new(
-        test.db.clone(),
-        Catalog::load(&bundled_sources()).unwrap(),
-    ));
+    let upload_dir =
+        std::env::temp_dir().join(format!("ocop_registry_uploads_{}", std::process::id()));
+    let app = router(
+        AppState::new(test.db.clone(), Catalog::load(&bundled_sources()).unwrap())
+            .with_files(ocop_store::files::FileStore::new(&upload_dir, 1 << 20)),
+    );
     let get = |uri: &str, cookie: &str| {
         let mut request = Request::get(uri);
         if !cookie.is_empty() {
@@ -206,4 +208,130 @@ async fn a_producer_registers_and_the_commune_confirms() {
         after.body.contains("entity.confirm") && after.body.contains("Cán bộ Xã"),
         "history names who"
     );
+
+    // The producer adds a product: a wrong barcode first, kept beside its field.
+    let producer_csrf = hidden(&after.body, "csrf");
+    let product = |gtin: &str| {
+        encode(&[
+            ("csrf", producer_csrf.as_str()),
+            ("name", "Bánh pía sầu riêng trứng muối"),
+            ("product_set", "P06"),
+            (
+                "description",
+                "Bánh pía nhân sầu riêng, đậu xanh và trứng muối",
+            ),
+            ("gtin", gtin),
+            ("sales_channels", "điểm bán OCOP, sàn thương mại điện tử"),
+        ])
+    };
+    let bad = post(
+        &format!("{location}/products"),
+        &producer,
+        product("8934563138166"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Mã GTIN không hợp lệ"));
+    assert!(
+        bad.body
+            .contains(r#"value="Bánh pía sầu riêng trứng muối""#)
+    );
+    let good = post(
+        &format!("{location}/products"),
+        &producer,
+        product("8934563138165"),
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+    let code = format!("79-26882-1-{year}");
+    assert!(
+        good.body.contains(&format!("Đã thêm sản phẩm {code}.")),
+        "{}",
+        good.body
+    );
+    let start = good.body.find("/products/").unwrap();
+    let product_uri: String = good.body[start..].split('"').next().unwrap().to_string();
+    let page = get(&product_uri, &producer).await;
+    assert!(page.body.contains("P06 — Chế biến từ gạo, ngũ cốc"));
+    assert!(page.body.contains("product.create"));
+
+    // A certification with its validity; dates the wrong way round are refused beside the field.
+    let certification = |to: &str| {
+        encode(&[
+            ("csrf", producer_csrf.as_str()),
+            ("kind", "haccp"),
+            ("number", "HACCP-2024-0571"),
+            ("issuer", "Trung tâm Kỹ thuật 3"),
+            ("valid_from", "15/04/2024"),
+            ("valid_to", to),
+        ])
+    };
+    let backwards = post(
+        &format!("{product_uri}/certifications"),
+        &producer,
+        certification("01/01/2024"),
+    )
+    .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        backwards
+            .body
+            .contains("Ngày hết hạn phải sau ngày có hiệu lực.")
+    );
+    assert!(backwards.body.contains(r#"value="HACCP-2024-0571""#));
+    let added = post(
+        &format!("{product_uri}/certifications"),
+        &producer,
+        certification("14/04/2027"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(
+        added
+            .body
+            .contains("haccp HACCP-2024-0571 — Trung tâm Kỹ thuật 3 (15/04/2024 – 14/04/2027)")
+    );
+    assert!(added.body.contains("product.add_certification"));
+
+    // Photos: PNG or JPEG by content; shown to those who see the product.
+    let photo_form = |bytes: &[u8]| {
+        let boundary = "PHOTO";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{producer_csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"anh.png\"\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post(format!("{product_uri}/photos"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::COOKIE, producer.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let pdf = send(&app, photo_form(b"%PDF-1.4 not a photo")).await;
+    assert_eq!(pdf.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(pdf.body.contains("Chỉ nhận ảnh JPEG hoặc PNG"));
+    let png = send(&app, photo_form(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny")).await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert!(png.body.contains("Đã thêm ảnh."));
+    let start = png.body.find(&format!("{product_uri}/photos/")).unwrap();
+    let photo_uri = png.body[start..].split('"').next().unwrap().to_string();
+    let image = app
+        .clone()
+        .oneshot(
+            Request::get(&photo_uri)
+                .header(header::COOKIE, producer.clone())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(get(&photo_uri, "").await.status, StatusCode::SEE_OTHER);
+    let _ = std::fs::remove_dir_all(&upload_dir);
 }

@@ -244,3 +244,7 @@ certification-valid-to = Valid until (dd/mm/yyyy)
 certification-expired = Expired
 registry-error-certification-kind = Choose a certification.
 registry-error-validity = The end must come after the start.
+photos-title = Product photos
+photo-add = Add a photo (JPEG or PNG)
+photo-added = Photo added.
+photo-error = Only JPEG or PNG photos, at most { $max } MB.

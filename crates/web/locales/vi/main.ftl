@@ -244,3 +244,7 @@ certification-valid-to = Đến ngày (dd/mm/yyyy)
 certification-expired = Hết hạn
 registry-error-certification-kind = Chọn loại chứng nhận.
 registry-error-validity = Ngày hết hạn phải sau ngày có hiệu lực.
+photos-title = Ảnh sản phẩm
+photo-add = Thêm ảnh (JPEG hoặc PNG)
+photo-added = Đã thêm ảnh.
+photo-error = Chỉ nhận ảnh JPEG hoặc PNG, tối đa { $max } MB.

@@ -586,6 +586,7 @@ struct ProductPage {
     chrome: Chrome,
     id: String,
     message: Option<String>,
+    photos: Vec<String>,
     /// (description, expired)
     certifications: Vec<(String, bool)>,
     certification_csrf: Option<String>,
@@ -724,6 +725,9 @@ async fn product_page_with(
             chrome: Chrome::new(viewer, "entities"),
             id: product.id.clone(),
             message,
+            photos: registry::photos(&state.db, &product.id)
+                .await
+                .map_err(page_error(lang))?,
             certifications,
             certification_csrf: may_add_products(session).then(|| session.csrf.clone()),
             certification_kinds: CERTIFICATION_KINDS.to_vec(),
@@ -801,4 +805,133 @@ pub async fn add_certification(
     )
     .await?
     .into_response())
+}
+
+/// Adds a photo to a product: JPEG or PNG only (by content), size-limited, stored once.
+pub async fn add_photo(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    let (mut csrf, mut bytes) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|error| {
+        PageError::new(
+            AppError::bad_request("invalid_upload", error.body_text()),
+            lang,
+        )
+    })? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => {
+                bytes = Some(field.bytes().await.map_err(|error| {
+                    PageError::new(
+                        AppError::bad_request("invalid_upload", error.body_text()),
+                        lang,
+                    )
+                })?)
+            }
+            _ => {}
+        }
+    }
+    check_csrf(session, &csrf).map_err(page_error(lang))?;
+    if !may_add_products(session) {
+        return Err(PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        ));
+    }
+    let scope = scope_of(session);
+    if registry::product(&state.db, &scope, &id)
+        .await
+        .map_err(page_error(lang))?
+        .is_none()
+    {
+        return Err(not_found(&id, lang));
+    }
+    let is_image = bytes
+        .as_deref()
+        .and_then(ocop_domain::files::sniff)
+        .is_some_and(|kind| {
+            matches!(
+                kind,
+                ocop_domain::files::FileKind::Jpeg | ocop_domain::files::FileKind::Png
+            )
+        });
+    let stored = match bytes {
+        Some(bytes) if is_image => state.files.put(&state.db, &bytes).await.ok(),
+        _ => None,
+    };
+    let Some(stored) = stored else {
+        let message = lang.t_with(
+            "photo-error",
+            &[(
+                "max",
+                fluent_templates::fluent_bundle::FluentValue::from(
+                    state.files.max_bytes() / (1024 * 1024),
+                ),
+            )],
+        );
+        let page = product_page_with(
+            &state,
+            &viewer,
+            &id,
+            Some(message),
+            CertificationForm::default(),
+            HashMap::new(),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    registry::add_photo(&state.db, &scope, &id, &stored, &session.user.id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    Ok(product_page_with(
+        &state,
+        &viewer,
+        &id,
+        Some(lang.t("photo-added")),
+        CertificationForm::default(),
+        HashMap::new(),
+    )
+    .await?
+    .into_response())
+}
+
+/// A product's photo, for those who can see the product.
+pub async fn photo(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, sha)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    registry::product(&state.db, &scope_of(session), &id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    let photos = registry::photos(&state.db, &id)
+        .await
+        .map_err(page_error(lang))?;
+    if !photos.contains(&sha) {
+        return Err(not_found(&sha, lang));
+    }
+    let (stored, bytes) = match state.files.get(&state.db, &sha).await {
+        Ok(Some(found)) => found,
+        _ => return Err(not_found(&sha, lang)),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, stored.kind.content_type()),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
