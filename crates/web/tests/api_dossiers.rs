@@ -346,3 +346,159 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     assert_eq!(status, StatusCode::CREATED);
     let _ = std::fs::remove_dir_all(upload_dir);
 }
+
+#[tokio::test]
+async fn registration_confirmation_and_products_through_the_api() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let app = router(AppState::new(
+        db.clone(),
+        Catalog::load(&bundled_sources()).unwrap(),
+    ));
+    let anonymous = ("x-anonymous", String::new());
+    let registration = json!({
+        "entity": {"kind": "household", "registration_code": "HKD-API-0001", "name": "Hộ Mật ong Rừng Tràm",
+                    "representative": "Cao Văn Tràm", "address": "Ấp 5", "commune_code": "26882"},
+        "account_email": "tram@matong.vn", "account_password": "mật khẩu thật dài"
+    });
+    let mut bad = registration.clone();
+    bad["entity"]["commune_code"] = json!("99999");
+    let (status, error) = call(
+        &app,
+        json_request("POST", "/api/v1/register", &anonymous, bad),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_fields"))
+    );
+    assert_eq!(
+        error["error"]["details"][0],
+        "commune_code: registry-error-commune"
+    );
+    let (status, entity) = call(
+        &app,
+        json_request("POST", "/api/v1/register", &anonymous, registration.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{entity}");
+    assert_eq!(entity["status"], "pending");
+    let (status, again) = call(
+        &app,
+        json_request("POST", "/api/v1/register", &anonymous, registration),
+    )
+    .await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_account"))
+    );
+
+    let token = |email: &'static str, role: Role, unit: Option<&'static str>| async move {
+        let user = match accounts::find_by_email(db, email).await.unwrap() {
+            Some(user) => user,
+            None => accounts::create_user(
+                db,
+                NewUser {
+                    email: email.into(),
+                    name: email.into(),
+                    role,
+                    unit_code: unit.map(str::to_string),
+                    entity_id: None,
+                    password: "mật khẩu thật dài".into(),
+                },
+                "t",
+            )
+            .await
+            .unwrap(),
+        };
+        let (_, token) = accounts::create_api_token(db, &user, "test", "t")
+            .await
+            .unwrap();
+        ("authorization", format!("Bearer {token}"))
+    };
+    let producer = token("tram@matong.vn", Role::Producer, None).await;
+    let officer = token("xa@ocop.vn", Role::CommuneOfficer, Some("26882")).await;
+    let elsewhere = token("khac@ocop.vn", Role::CommuneOfficer, Some("26878")).await;
+    let id = entity["id"].as_str().unwrap();
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/confirm"),
+            &producer,
+            Value::Null,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/confirm"),
+            &elsewhere,
+            Value::Null,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, confirmed) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/confirm"),
+            &officer,
+            Value::Null,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, confirmed["status"].as_str()),
+        (StatusCode::OK, Some("confirmed"))
+    );
+
+    let product = json!({"name": "Mật ong rừng tràm", "product_set": "P04", "description": "Mật ong khai thác tự nhiên", "sales_channels": "chợ, hội chợ"});
+    let mut wrong = product.clone();
+    wrong["product_set"] = json!("P99");
+    let (status, error) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/products"),
+            &producer,
+            wrong,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["details"][0].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("product_set: registry-error-product-set")
+        )
+    );
+    let (status, created) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/products"),
+            &producer,
+            product.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["code"].as_str().unwrap().starts_with("79-26882-1-"));
+    assert_eq!(created["sales_channels"], json!(["chợ", "hội chợ"]));
+    let (status, _) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/entities/{id}/products"),
+            &elsewhere,
+            product,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -174,3 +174,142 @@ pub async fn product(
             key: id,
         })
 }
+
+fn fields_error(errors: ocop_domain::registry::FieldErrors) -> AppError {
+    AppError::Unprocessable {
+        code: "invalid_fields",
+        message: "some fields are not valid".into(),
+        details: errors
+            .into_iter()
+            .map(|(field, key)| format!("{field}: {key}"))
+            .collect(),
+    }
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct Registration {
+    /// The entity, as the registration form has it (kind, registration_code, name, …).
+    #[schema(value_type = Object)]
+    pub entity: ocop_domain::registry::EntityForm,
+    pub account_email: String,
+    pub account_password: String,
+}
+
+/// `POST /api/v1/register`: a producer registers its entity and account (pending until the
+/// commune confirms it). No sign-in needed.
+#[utoipa::path(post, path = "/api/v1/register", tag = "registry",
+    request_body = Registration,
+    responses(
+        (status = 201, body = EntityJson),
+        (status = 422, description = "invalid_fields (details: field: problem) or invalid_account", body = crate::error::ErrorDoc),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    Json(body): Json<Registration>,
+) -> Result<(axum::http::StatusCode, Json<EntityJson>), AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let draft = ocop_domain::registry::check_entity(&body.entity, today).map_err(fields_error)?;
+    let account = ocop_store::accounts::NewUser {
+        email: body.account_email,
+        name: draft.representative.clone(),
+        role: ocop_domain::access::Role::Producer,
+        unit_code: None,
+        entity_id: None,
+        password: body.account_password,
+    };
+    match registry::register_producer(&state.db, &draft, account).await {
+        Ok((entity, _)) => Ok((axum::http::StatusCode::CREATED, Json(entity.into()))),
+        Err(registry::RegistryError::Fields(errors)) => Err(fields_error(errors)),
+        Err(registry::RegistryError::Account(ocop_store::accounts::AccountError::Store(error)))
+        | Err(registry::RegistryError::Store(error)) => Err(error.into()),
+        Err(registry::RegistryError::Account(error)) => Err(AppError::Unprocessable {
+            code: "invalid_account",
+            message: error.to_string(),
+            details: Vec::new(),
+        }),
+    }
+}
+
+/// `POST /api/v1/entities/{id}/confirm`: a commune or provincial officer confirms a pending entity.
+#[utoipa::path(post, path = "/api/v1/entities/{id}/confirm", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = EntityJson),
+        (status = 403, body = crate::error::ErrorDoc),
+        (status = 404, description = "no pending entity with this id in scope", body = crate::error::ErrorDoc),
+    ))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    Path(id): Path<String>,
+) -> Result<Json<EntityJson>, AppError> {
+    use ocop_domain::access::Role;
+    if !matches!(user.role, Role::CommuneOfficer | Role::ProvincialOfficer) {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only commune or provincial officers confirm".into(),
+        });
+    }
+    let scope = Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    );
+    registry::confirm(&state.db, &scope, &id, &user.id)
+        .await?
+        .map(|e| Json(EntityJson::from(e)))
+        .ok_or(AppError::NotFound {
+            code: "entity_not_found",
+            what: "pending entity",
+            key: id,
+        })
+}
+
+/// `POST /api/v1/entities/{id}/products`: add a product (producers, and officers of its unit).
+#[utoipa::path(post, path = "/api/v1/entities/{id}/products", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
+    responses(
+        (status = 201, body = ProductJson),
+        (status = 403, body = crate::error::ErrorDoc),
+        (status = 404, body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_fields", body = crate::error::ErrorDoc),
+    ))]
+pub async fn add_product(
+    State(state): State<AppState>,
+    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    Path(id): Path<String>,
+    Json(form): Json<ocop_domain::registry::ProductForm>,
+) -> Result<(axum::http::StatusCode, Json<ProductJson>), AppError> {
+    use ocop_domain::access::Role;
+    if !matches!(
+        user.role,
+        Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer
+    ) {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only producers and officers add products".into(),
+        });
+    }
+    let today = chrono::Utc::now().date_naive();
+    let version = state
+        .criteria
+        .in_force_on(today)
+        .ok_or(AppError::Internal)?;
+    let codes: Vec<&str> = version.sets.iter().map(|s| s.code.as_str()).collect();
+    let draft =
+        ocop_domain::registry::check_product(&form, &version.id, &codes).map_err(fields_error)?;
+    let scope = Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    );
+    registry::add_product(&state.db, &scope, &id, &draft, &user.id)
+        .await?
+        .map(|p| (axum::http::StatusCode::CREATED, Json(ProductJson::from(p))))
+        .ok_or(AppError::NotFound {
+            code: "entity_not_found",
+            what: "entity",
+            key: id,
+        })
+}
