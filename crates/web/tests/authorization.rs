@@ -76,6 +76,9 @@ fn may_confirm(actor: Actor) -> bool {
 
 struct World {
     router: Router,
+    /// The photo both products have.
+    photo: String,
+    evidence_file: ocop_store::files::StoredFile,
     test: TestDb,
     home_commune: String,
     away_commune: String,
@@ -107,7 +110,7 @@ async fn send(router: &Router, request: Request<Body>) -> Reply {
     Reply {
         status,
         location,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -238,11 +241,26 @@ impl World {
             let (token, csrf) = accounts::create_session(db, &user).await.unwrap();
             cookies.push((actor, format!("ocop_session={token}"), csrf));
         }
+        let national = ocop_domain::access::Scope::National;
+        let files = ocop_store::files::FileStore::new(
+            std::env::temp_dir().join(format!("ocop_matrix_files_{}", std::process::id())),
+            1 << 20,
+        );
+        let photo = files.put(db, b"\x89PNG\r\n\x1a\nmatrix").await.unwrap();
+        for product_id in [&home_product.id, &away_product.id] {
+            registry::add_photo(db, &national, product_id, &photo, "test")
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let evidence_file = files.put(db, b"%PDF-1.4 matrix").await.unwrap();
         World {
-            router: router(AppState::new(
-                test.db.clone(),
-                Catalog::load(&bundled_sources()).unwrap(),
-            )),
+            photo: photo.sha256.clone(),
+            evidence_file,
+            router: router(
+                AppState::new(test.db.clone(), Catalog::load(&bundled_sources()).unwrap())
+                    .with_files(files),
+            ),
             home_commune,
             away_commune,
             home: (home.id, home.name),
@@ -282,8 +300,8 @@ impl World {
         .await
     }
 
-    /// A fresh submitted dossier of `object`'s product, for an action attempt.
-    async fn submitted_dossier(&self, object: Object) -> String {
+    /// A fresh submitted dossier of `object`'s product (with one document), for an action attempt.
+    async fn submitted_dossier(&self, object: Object) -> (String, String) {
         let (product_id, _) = self.product(object);
         let national = ocop_domain::access::Scope::National;
         let dossier = ocop_store::dossiers::create(
@@ -292,6 +310,19 @@ impl World {
             product_id,
             ocop_domain::dossier::EvaluationType::FirstTime,
             Some("0909000000".into()),
+            "test",
+        )
+        .await
+        .unwrap();
+        let evidence = ocop_store::dossiers::add_evidence(
+            &self.test.db,
+            &national,
+            &dossier.id,
+            ocop_domain::dossier::EvidenceType::TestReport,
+            None,
+            &self.evidence_file,
+            "kiem-nghiem.pdf",
+            None,
             "test",
         )
         .await
@@ -307,7 +338,7 @@ impl World {
         )
         .await
         .unwrap();
-        dossier.id
+        (dossier.id, evidence.id)
     }
 
     fn product(&self, object: Object) -> &(String, String) {
@@ -514,7 +545,7 @@ async fn every_route_role_and_scope() {
 
         // Dossiers: the inbox, one dossier, and accepting it (commune officers only, in scope).
         for object in [Object::Home, Object::Away] {
-            let id = world.submitted_dossier(object).await;
+            let (id, evidence_id) = world.submitted_dossier(object).await;
             let (_, product_name) = world.product(object).clone();
             let page = world.get(actor, &format!("/dossiers/{id}")).await;
             let expected = match actor {
@@ -580,7 +611,77 @@ async fn every_route_role_and_scope() {
                     "{actor:?} api dossiers {object:?}"
                 );
             }
-            cells += 4;
+            // Its document, and the self-assessment page (producers only).
+            let document = world
+                .get(actor, &format!("/dossiers/{id}/evidence/{evidence_id}"))
+                .await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(
+                document.status, expected,
+                "{actor:?} evidence of {object:?}"
+            );
+            let sheet = world
+                .get(actor, &format!("/dossiers/{id}/self-assessment"))
+                .await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                Actor::Producer if sees(actor, object) => StatusCode::OK,
+                Actor::Producer => StatusCode::NOT_FOUND,
+                _ => StatusCode::FORBIDDEN,
+            };
+            assert_eq!(
+                sheet.status, expected,
+                "{actor:?} self-assessment of {object:?}"
+            );
+            cells += 6;
+
+            // The product's photo, and adding a certification.
+            let (product_id, _) = world.product(object).clone();
+            let photo = world
+                .get(
+                    actor,
+                    &format!("/products/{product_id}/photos/{}", world.photo),
+                )
+                .await;
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(photo.status, expected, "{actor:?} photo of {object:?}");
+            let (cookie, csrf) = world.session(actor);
+            let mut request = Request::post(format!("/products/{product_id}/certifications"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if !cookie.is_empty() {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let body = format!(
+                "csrf={csrf}&kind=vietgap&number=VG-1&issuer=QUACERT&valid_from=01%2F01%2F2025&valid_to=31%2F12%2F2027"
+            );
+            let reply = send(&world.router, request.body(Body::from(body)).unwrap()).await;
+            let may_add = matches!(
+                actor,
+                Actor::Producer
+                    | Actor::CommuneOfficer
+                    | Actor::OtherCommuneOfficer
+                    | Actor::ProvincialOfficer
+                    | Actor::OtherProvincialOfficer
+            );
+            let expected = match actor {
+                Actor::Anonymous => StatusCode::SEE_OTHER,
+                _ if !may_add => StatusCode::FORBIDDEN,
+                _ if sees(actor, object) => StatusCode::OK,
+                _ => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(
+                reply.status, expected,
+                "{actor:?} certification for {object:?}"
+            );
+            cells += 2;
         }
 
         // Account administration.
@@ -599,5 +700,5 @@ async fn every_route_role_and_scope() {
         }
         cells += 1;
     }
-    assert_eq!(cells, ACTORS.len() * 25);
+    assert_eq!(cells, ACTORS.len() * 33);
 }
