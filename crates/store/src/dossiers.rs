@@ -15,7 +15,7 @@ use ocop_domain::dossier::{
 
 use crate::clock::{new_id, now_ms};
 use crate::files::StoredFile;
-use crate::registry::{scope_binds, scope_filter};
+use crate::registry::scoped;
 use crate::{Db, StoreError, audit, on_db, on_tx, registry};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,43 +110,30 @@ pub async fn list(
     scope: &Scope,
     state: Option<DossierState>,
 ) -> Result<Vec<Dossier>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE {} AND ($3 = '' OR state = $3) \
-         ORDER BY updated_at DESC, id",
-        scope_filter("entity_id")
-    );
-    let dossiers = on_db!(db, |pool| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(state.map_or("", DossierState::as_str))
-            .fetch_all(pool)
-            .await?;
-        rows.iter()
-            .map(dossier_from_row)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(dossiers)
+    Ok(scoped!(
+        all,
+        db,
+        scope,
+        format!("SELECT {DOSSIER_COLUMNS} FROM dossiers"),
+        "entity_id",
+        "($3 = '' OR state = $3) ORDER BY updated_at DESC, id",
+        state.map_or("", DossierState::as_str),
+        dossier_from_row
+    )?)
 }
 
 /// One dossier, if within `scope`.
 pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Dossier>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE {} AND id = $3",
-        scope_filter("entity_id")
-    );
-    let dossier = on_db!(db, |pool| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        row.as_ref().map(dossier_from_row).transpose()
-    })?;
-    Ok(dossier)
+    Ok(scoped!(
+        one,
+        db,
+        scope,
+        format!("SELECT {DOSSIER_COLUMNS} FROM dossiers"),
+        "entity_id",
+        "id = $3",
+        id,
+        dossier_from_row
+    )?)
 }
 
 /// Opens a draft dossier for a product within `scope`.

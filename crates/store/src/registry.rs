@@ -111,49 +111,81 @@ pub(crate) fn scope_filter(entity_column: &str) -> String {
     )
 }
 
+/// Reads rows within a scope: `SELECT … WHERE <scope filter> AND <rest>`, binding the scope as
+/// $1, $2 and `third` as $3, mapping each row with `map`. `all` gives a `Vec`, `one` an `Option`.
+/// Every scoped read goes through here, so none can forget the filter.
+macro_rules! scoped {
+    (all, $db:expr, $scope:expr, $select:expr, $entity_column:expr, $rest:expr, $third:expr, $map:path) => {{
+        let (kind, key) = $crate::registry::scope_binds($scope);
+        let sql = format!(
+            "{} WHERE {} AND {}",
+            $select,
+            $crate::registry::scope_filter($entity_column),
+            $rest
+        );
+        let rows: Result<Vec<_>, sqlx::Error> = $crate::on_db!($db, |pool| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(kind)
+                .bind(&key)
+                .bind($third)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map($map).collect()
+        });
+        rows
+    }};
+    (one, $db:expr, $scope:expr, $select:expr, $entity_column:expr, $rest:expr, $third:expr, $map:path) => {{
+        let (kind, key) = $crate::registry::scope_binds($scope);
+        let sql = format!(
+            "{} WHERE {} AND {}",
+            $select,
+            $crate::registry::scope_filter($entity_column),
+            $rest
+        );
+        let row: Result<Option<_>, sqlx::Error> = $crate::on_db!($db, |pool| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(kind)
+                .bind(&key)
+                .bind($third)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map($map).transpose()
+        });
+        row
+    }};
+}
+pub(crate) use scoped;
+
 /// Entities within `scope`, optionally of one status, by name.
 pub async fn list(
     db: &Db,
     scope: &Scope,
     status: Option<EntityStatus>,
 ) -> Result<Vec<Entity>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {} AND ($3 = '' OR status = $3) \
-         ORDER BY name_folded, id",
-        scope_filter("id")
-    );
-    let entities = on_db!(db, |pool| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(status.map_or("", EntityStatus::as_str))
-            .fetch_all(pool)
-            .await?;
-        rows.iter()
-            .map(entity_from_row)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(entities)
+    Ok(scoped!(
+        all,
+        db,
+        scope,
+        format!("SELECT {ENTITY_COLUMNS} FROM entities"),
+        "id",
+        "($3 = '' OR status = $3) ORDER BY name_folded, id",
+        status.map_or("", EntityStatus::as_str),
+        entity_from_row
+    )?)
 }
 
 /// One entity, if it exists within `scope` (out of scope reads as absent).
 pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {ENTITY_COLUMNS} FROM entities WHERE {} AND id = $3",
-        scope_filter("id")
-    );
-    let entity = on_db!(db, |pool| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        row.as_ref().map(entity_from_row).transpose()
-    })?;
-    Ok(entity)
+    Ok(scoped!(
+        one,
+        db,
+        scope,
+        format!("SELECT {ENTITY_COLUMNS} FROM entities"),
+        "id",
+        "id = $3",
+        id,
+        entity_from_row
+    )?)
 }
 
 /// The province of a commune in force, or the field error.
@@ -402,43 +434,30 @@ pub async fn products(
     scope: &Scope,
     entity_id: Option<&str>,
 ) -> Result<Vec<Product>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products WHERE {} AND ($3 = '' OR entity_id = $3) \
-         ORDER BY name_folded, id",
-        scope_filter("entity_id")
-    );
-    let products = on_db!(db, |pool| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(entity_id.unwrap_or(""))
-            .fetch_all(pool)
-            .await?;
-        rows.iter()
-            .map(product_from_row)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(products)
+    Ok(scoped!(
+        all,
+        db,
+        scope,
+        format!("SELECT {PRODUCT_COLUMNS} FROM products"),
+        "entity_id",
+        "($3 = '' OR entity_id = $3) ORDER BY name_folded, id",
+        entity_id.unwrap_or(""),
+        product_from_row
+    )?)
 }
 
 /// One product, if within `scope`.
 pub async fn product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>, StoreError> {
-    let (kind, key) = scope_binds(scope);
-    let sql = format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products WHERE {} AND id = $3",
-        scope_filter("entity_id")
-    );
-    let product = on_db!(db, |pool| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(kind)
-            .bind(&key)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        row.as_ref().map(product_from_row).transpose()
-    })?;
-    Ok(product)
+    Ok(scoped!(
+        one,
+        db,
+        scope,
+        format!("SELECT {PRODUCT_COLUMNS} FROM products"),
+        "entity_id",
+        "id = $3",
+        id,
+        product_from_row
+    )?)
 }
 
 /// Registers a product of an entity within `scope`, with the next code of its commune and
