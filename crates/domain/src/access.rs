@@ -58,6 +58,21 @@ impl Role {
         }
     }
 
+    /// Officers of an entity's commune or province confirm a self-registered entity.
+    pub fn confirms_entities(self) -> bool {
+        matches!(self, Role::CommuneOfficer | Role::ProvincialOfficer)
+    }
+
+    /// Producers keep their own registry records (entity details, products, certifications,
+    /// photos); officers of the entity's commune or province may do it for them. Council
+    /// members, central officers and administrators read but do not write the registry.
+    pub fn maintains_registry(self) -> bool {
+        matches!(
+            self,
+            Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer
+        )
+    }
+
     /// What kind of unit the account must be bound to.
     pub fn unit_level(self) -> UnitBinding {
         match self {
@@ -156,6 +171,27 @@ mod tests {
         }
         assert_eq!(Role::parse("king"), None);
         assert_eq!(Role::CommuneOfficer.unit_level(), UnitBinding::Commune);
+    }
+
+    #[test]
+    fn who_writes_the_registry() {
+        let confirm: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.confirms_entities())
+            .collect();
+        assert_eq!(confirm, [Role::CommuneOfficer, Role::ProvincialOfficer]);
+        let maintain: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.maintains_registry())
+            .collect();
+        assert_eq!(
+            maintain,
+            [
+                Role::Producer,
+                Role::CommuneOfficer,
+                Role::ProvincialOfficer
+            ]
+        );
     }
 
     #[test]

@@ -47,6 +47,11 @@ impl Changes {
         self.0.is_empty()
     }
 
+    /// The names of the fields that changed, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// Canonical JSON (fields sorted), as stored and hashed.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())

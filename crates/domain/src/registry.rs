@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::access::normalize_email;
+use crate::access::{Role, normalize_email};
 use crate::criteria::EntityType;
 use crate::text::normalize;
 
@@ -208,6 +208,62 @@ pub fn check_entity(form: &EntityForm, today: NaiveDate) -> Result<EntityDraft, 
     }
 }
 
+/// Checks an edit of a registered entity: the rules of a registration, and the commune stays.
+/// Moving an entity to another commune changes who has jurisdiction over it and its dossiers,
+/// so it is not an edit; a form may leave the commune out or repeat the current one.
+pub fn check_entity_edit(
+    form: &EntityForm,
+    commune_code: &str,
+    today: NaiveDate,
+) -> Result<EntityDraft, FieldErrors> {
+    let sent = form.commune_code.trim();
+    let moved = !sent.is_empty() && sent != commune_code;
+    let form = EntityForm {
+        commune_code: commune_code.to_string(),
+        ..form.clone()
+    };
+    let checked = check_entity(&form, today);
+    match (checked, moved) {
+        (Ok(draft), false) => Ok(draft),
+        (Ok(_), true) => Err(FieldErrors::from([(
+            "commune_code",
+            "registry-error-commune-fixed",
+        )])),
+        (Err(mut errors), moved) => {
+            if moved {
+                errors.insert("commune_code", "registry-error-commune-fixed");
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// The fields that identify an entity to the commune that confirmed it.
+pub const IDENTITY_FIELDS: [&str; 5] = [
+    "kind",
+    "legal_form",
+    "registration_code",
+    "name",
+    "representative",
+];
+
+/// An entity's status after an edit: when its producer changes what identifies it, a confirmed
+/// entity goes back to the commune for confirmation; officers' edits, and other fields, keep it.
+pub fn status_after_edit<'a>(
+    status: EntityStatus,
+    editor: Role,
+    changed: impl IntoIterator<Item = &'a str>,
+) -> EntityStatus {
+    let identity_changed = changed
+        .into_iter()
+        .any(|field| IDENTITY_FIELDS.contains(&field));
+    if editor == Role::Producer && identity_changed {
+        EntityStatus::Pending
+    } else {
+        status
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +443,33 @@ pub fn check_product(
     })
 }
 
+/// Checks an edit of a product: the rules of a registration within the product's own criteria
+/// version (`sets`). The product set chooses the scoring sheet, so it stays once a dossier has
+/// been opened (`has_dossiers`).
+pub fn check_product_edit(
+    form: &ProductForm,
+    criteria_version: &str,
+    sets: &[&str],
+    current_set: &str,
+    has_dossiers: bool,
+) -> Result<ProductDraft, FieldErrors> {
+    let set_changed = form.product_set.trim() != current_set;
+    let checked = check_product(form, criteria_version, sets);
+    match (checked, set_changed && has_dossiers) {
+        (Ok(draft), false) => Ok(draft),
+        (Ok(_), true) => Err(FieldErrors::from([(
+            "product_set",
+            "registry-error-product-set-locked",
+        )])),
+        (Err(mut errors), locked) => {
+            if locked {
+                errors.insert("product_set", "registry-error-product-set-locked");
+            }
+            Err(errors)
+        }
+    }
+}
+
 /// The product code after the 2025 reform: `{province}-{commune}-{seq}-{year}` (legacy codes,
 /// imported later, keep their own form).
 pub fn product_code(province: &str, commune: &str, seq: u32, year: i32) -> String {
@@ -527,6 +610,108 @@ pub fn check_certification(form: &CertificationForm) -> Result<CertificationDraf
             valid_to,
         }),
         _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn entity() -> EntityForm {
+        EntityForm {
+            kind: "household".into(),
+            registration_code: "HKD-75-001".into(),
+            name: "Hộ kinh doanh Bà Tư".into(),
+            representative: "Trần Thị Tư".into(),
+            address: "Ấp 2".into(),
+            ..EntityForm::default()
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_the_commune() {
+        let draft = check_entity_edit(&entity(), "26041", today()).unwrap();
+        assert_eq!(draft.commune_code, "26041");
+        let same = EntityForm {
+            commune_code: " 26041 ".into(),
+            ..entity()
+        };
+        assert!(check_entity_edit(&same, "26041", today()).is_ok());
+        let moved = EntityForm {
+            commune_code: "26044".into(),
+            ..entity()
+        };
+        assert_eq!(
+            check_entity_edit(&moved, "26041", today()).unwrap_err(),
+            FieldErrors::from([("commune_code", "registry-error-commune-fixed")])
+        );
+        let moved_and_nameless = EntityForm {
+            name: String::new(),
+            ..moved
+        };
+        let errors = check_entity_edit(&moved_and_nameless, "26041", today()).unwrap_err();
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            ["commune_code", "name"]
+        );
+    }
+
+    #[test]
+    fn a_producer_changing_its_identity_is_confirmed_again() {
+        use EntityStatus::{Confirmed, Pending};
+        assert_eq!(
+            status_after_edit(Confirmed, Role::Producer, ["phone", "name"]),
+            Pending
+        );
+        assert_eq!(
+            status_after_edit(Confirmed, Role::Producer, ["phone", "workers"]),
+            Confirmed
+        );
+        assert_eq!(
+            status_after_edit(Confirmed, Role::CommuneOfficer, ["registration_code"]),
+            Confirmed
+        );
+        assert_eq!(
+            status_after_edit(Pending, Role::CommuneOfficer, ["name"]),
+            Pending
+        );
+        for field in IDENTITY_FIELDS {
+            assert_eq!(
+                status_after_edit(Confirmed, Role::Producer, [field]),
+                Pending
+            );
+        }
+    }
+
+    #[test]
+    fn the_product_set_stays_once_a_dossier_exists() {
+        let form = ProductForm {
+            name: "Bưởi".into(),
+            product_set: "P02".into(),
+            description: "Bưởi da xanh".into(),
+            ..ProductForm::default()
+        };
+        let sets = ["P01", "P02"];
+        assert!(check_product_edit(&form, "148-1489", &sets, "P01", false).is_ok());
+        assert_eq!(
+            check_product_edit(&form, "148-1489", &sets, "P01", true).unwrap_err(),
+            FieldErrors::from([("product_set", "registry-error-product-set-locked")])
+        );
+        assert!(check_product_edit(&form, "148-1489", &sets, "P02", true).is_ok());
+        let unknown = ProductForm {
+            product_set: "P77".into(),
+            ..form
+        };
+        assert_eq!(
+            check_product_edit(&unknown, "148-1489", &sets, "P01", true)
+                .unwrap_err()
+                .get("product_set"),
+            Some(&"registry-error-product-set-locked")
+        );
     }
 }
 

@@ -376,6 +376,119 @@ pub async fn confirm(
     }))
 }
 
+/// Edits an entity within `scope` by someone of role `editor`: every changed field is audited
+/// with its value before and after, and a producer who changes what identifies a confirmed
+/// entity sends it back for confirmation. Nothing changed: nothing written. `None`: no such
+/// entity in scope.
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    draft: &EntityDraft,
+    editor: ocop_domain::access::Role,
+    actor: &str,
+) -> Result<Option<Entity>, RegistryError> {
+    let Some(before) = find(db, scope, id).await? else {
+        return Ok(None);
+    };
+    let members = draft.members.map(i64::from);
+    let workers = draft.workers.map(i64::from);
+    let changes = Changes::new()
+        .field("kind", before.kind.as_str(), draft.kind.as_str())
+        .field("legal_form", &before.legal_form, &draft.legal_form)
+        .field(
+            "registration_code",
+            &before.registration_code,
+            &draft.registration_code,
+        )
+        .field("name", &before.name, &draft.name)
+        .field(
+            "representative",
+            &before.representative,
+            &draft.representative,
+        )
+        .field("address", &before.address, &draft.address)
+        .field("phone", &before.phone, &draft.phone)
+        .field("email", &before.email, &draft.email)
+        .field("women_led", before.women_led, draft.women_led)
+        .field(
+            "ethnic_minority_led",
+            before.ethnic_minority_led,
+            draft.ethnic_minority_led,
+        )
+        .field("members", before.members, members)
+        .field("workers", before.workers, workers)
+        .field("founded_on", before.founded_on, draft.founded_on);
+    if changes.is_empty() {
+        return Ok(Some(before));
+    }
+    let status = ocop_domain::registry::status_after_edit(before.status, editor, changes.fields());
+    let changes = changes.field("status", before.status.as_str(), status.as_str());
+    let after = Entity {
+        kind: draft.kind,
+        legal_form: draft.legal_form.clone(),
+        registration_code: draft.registration_code.clone(),
+        name: draft.name.clone(),
+        representative: draft.representative.clone(),
+        address: draft.address.clone(),
+        phone: draft.phone.clone(),
+        email: draft.email.clone(),
+        women_led: draft.women_led,
+        ethnic_minority_led: draft.ethnic_minority_led,
+        members,
+        workers,
+        founded_on: draft.founded_on,
+        status,
+        ..before
+    };
+    let mut tx = db.begin().await?;
+    let updated = on_tx!(&mut tx, |conn| {
+        sqlx::query(
+            "UPDATE entities SET kind = $1, legal_form = $2, registration_code = $3, name = $4, \
+             name_folded = $5, representative = $6, address = $7, phone = $8, email = $9, \
+             women_led = $10, ethnic_minority_led = $11, members = $12, workers = $13, \
+             founded_on = $14, status = $15, updated_at = $16 WHERE id = $17",
+        )
+        .bind(after.kind.as_str())
+        .bind(&after.legal_form)
+        .bind(&after.registration_code)
+        .bind(&after.name)
+        .bind(fold(&after.name))
+        .bind(&after.representative)
+        .bind(&after.address)
+        .bind(&after.phone)
+        .bind(&after.email)
+        .bind(after.women_led)
+        .bind(after.ethnic_minority_led)
+        .bind(after.members)
+        .bind(after.workers)
+        .bind(after.founded_on)
+        .bind(after.status.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+    });
+    match updated {
+        Err(error)
+            if error
+                .as_database_error()
+                .is_some_and(|e| e.is_unique_violation()) =>
+        {
+            return Err(RegistryError::Fields(FieldErrors::from([(
+                "registration_code",
+                "registry-error-registration-taken",
+            )])));
+        }
+        Err(error) => return Err(error.into()),
+        Ok(_) => {}
+    }
+    audit::append(&mut tx, actor, "entity.update", "entity", id, &changes).await?;
+    tx.commit().await?;
+    Ok(Some(after))
+}
+
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
@@ -559,6 +672,94 @@ pub async fn add_product(
     .await?;
     tx.commit().await?;
     Ok(Some(product))
+}
+
+/// Whether a product has any dossier (its product set is then fixed).
+pub async fn has_dossiers(db: &Db, product_id: &str) -> Result<bool, StoreError> {
+    let count: i64 = on_db!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dossiers WHERE product_id = $1"
+    )
+    .bind(product_id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(count > 0)
+}
+
+/// Edits a product within `scope`: its code, entity and criteria version stay; every changed
+/// field is audited with its value before and after. Nothing changed: nothing written. `None`:
+/// no such product in scope.
+pub async fn update_product(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    draft: &ocop_domain::registry::ProductDraft,
+    actor: &str,
+) -> Result<Option<Product>, StoreError> {
+    let Some(before) = product(db, scope, id).await? else {
+        return Ok(None);
+    };
+    let changes = Changes::new()
+        .field("name", &before.name, &draft.name)
+        .field("product_set", &before.product_set, &draft.product_set)
+        .field("description", &before.description, &draft.description)
+        .field(
+            "raw_material_area",
+            &before.raw_material_area,
+            &draft.raw_material_area,
+        )
+        .field("trademark", &before.trademark, &draft.trademark)
+        .field("gtin", &before.gtin, &draft.gtin)
+        .field(
+            "sales_channels",
+            &before.sales_channels,
+            &draft.sales_channels,
+        )
+        .field(
+            "export_markets",
+            &before.export_markets,
+            &draft.export_markets,
+        );
+    if changes.is_empty() {
+        return Ok(Some(before));
+    }
+    let after = Product {
+        name: draft.name.clone(),
+        product_set: draft.product_set.clone(),
+        description: draft.description.clone(),
+        raw_material_area: draft.raw_material_area.clone(),
+        trademark: draft.trademark.clone(),
+        gtin: draft.gtin.clone(),
+        sales_channels: draft.sales_channels.clone(),
+        export_markets: draft.export_markets.clone(),
+        ..before
+    };
+    let as_json =
+        |items: &Vec<String>| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+            "UPDATE products SET name = $1, name_folded = $2, product_set = $3, description = $4, \
+             raw_material_area = $5, trademark = $6, gtin = $7, sales_channels = $8, \
+             export_markets = $9, updated_at = $10 WHERE id = $11",
+        )
+        .bind(&after.name)
+        .bind(fold(&after.name))
+        .bind(&after.product_set)
+        .bind(&after.description)
+        .bind(&after.raw_material_area)
+        .bind(&after.trademark)
+        .bind(&after.gtin)
+        .bind(as_json(&after.sales_channels))
+        .bind(as_json(&after.export_markets))
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    audit::append(&mut tx, actor, "product.update", "product", id, &changes).await?;
+    tx.commit().await?;
+    Ok(Some(after))
 }
 
 /// A certification a product holds.
