@@ -69,6 +69,11 @@ impl Lang {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// The message `key`, if there is one (for labels derived from data, such as field names).
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+
     /// The message `key` with named arguments.
     pub fn t_with(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue> = args

@@ -13,9 +13,11 @@ pub mod pages;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{self, MethodRouter};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -55,89 +57,158 @@ impl AppState {
     }
 }
 
+/// Builds the router while listing every (method, path) it serves, so that tests can walk
+/// every route (the authorization matrix fails on a route it has no row for).
+struct Routes {
+    router: Router<AppState>,
+    listed: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            listed: Vec::new(),
+        }
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Routes {
+        self.router = self.router.route(path, route);
+        self.listed.push((method, path));
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Routes {
+        self.add(Method::GET, path, routing::get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Routes {
+        self.add(Method::POST, path, routing::post(handler))
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Routes {
+        self.add(Method::PUT, path, routing::put(handler))
+    }
+
+    /// A `POST` that carries a file: room for it and the form's other fields (the file store
+    /// enforces its own limit, with a message).
+    fn upload<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+        max_bytes: usize,
+    ) -> Routes {
+        let route = routing::post(handler).layer(DefaultBodyLimit::max(max_bytes + 1024 * 1024));
+        self.add(Method::POST, path, route)
+    }
+}
+
+/// Every route of the application.
+fn routes(max_upload_bytes: usize) -> Routes {
+    use api::{criteria as api_criteria, dossiers as api_dossiers, registry as api_registry};
+    use pages::{account, criteria, dossiers, registry};
+    Routes::new()
+        // Public pages.
+        .get("/", pages::home)
+        .get("/units", pages::units_index)
+        .get("/units/{code}", pages::unit_page)
+        .get("/criteria", criteria::criteria_index)
+        .get("/criteria/{version}/{set}", criteria::sheet_page)
+        .get("/lang/{code}", pages::set_lang)
+        .get("/assets/{file}", assets::serve_asset)
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
+        // Signing in, one's account, administration.
+        .get("/login", account::login_page)
+        .post("/login", account::login)
+        .post("/logout", account::logout)
+        .get("/account", account::account_page)
+        .post("/account/password", account::change_password)
+        .get("/admin/users", account::users_page)
+        .post("/admin/users", account::create_user)
+        .post("/admin/users/{id}/active", account::set_active)
+        // The registry.
+        .get("/register", registry::register_page)
+        .post("/register", registry::register)
+        .get("/entities", registry::entities_page)
+        .get("/entities/{id}", registry::entity_page)
+        .get("/entities/{id}/edit", registry::edit_entity_page)
+        .post("/entities/{id}/edit", registry::edit_entity)
+        .post("/entities/{id}/confirm", registry::confirm_entity)
+        .post("/entities/{id}/products", registry::add_product)
+        .get("/products/{id}", registry::product_page)
+        .get("/products/{id}/edit", registry::edit_product_page)
+        .post("/products/{id}/edit", registry::edit_product)
+        .post("/products/{id}/certifications", registry::add_certification)
+        .upload(
+            "/products/{id}/photos",
+            registry::add_photo,
+            max_upload_bytes,
+        )
+        .get("/products/{id}/photos/{sha}", registry::photo)
+        // Dossiers.
+        .post("/products/{id}/dossiers", dossiers::create)
+        .get("/dossiers", dossiers::inbox)
+        .get("/dossiers/{id}", dossiers::dossier_page)
+        .get(
+            "/dossiers/{id}/self-assessment",
+            dossiers::self_assessment_form,
+        )
+        .post(
+            "/dossiers/{id}/self-assessment",
+            dossiers::save_self_assessment,
+        )
+        .upload(
+            "/dossiers/{id}/evidence",
+            dossiers::upload_evidence,
+            max_upload_bytes,
+        )
+        .get(
+            "/dossiers/{id}/evidence/{evidence}",
+            dossiers::download_evidence,
+        )
+        .post("/dossiers/{id}/{action}", dossiers::act)
+        // The JSON API.
+        .get("/api/v1/openapi.json", api::openapi::openapi_json)
+        .get("/api/v1/units", api::search)
+        .get("/api/v1/units/provinces", api::provinces)
+        .get("/api/v1/units/{code}", api::unit)
+        .get("/api/v1/criteria", api_criteria::versions)
+        .get("/api/v1/criteria/{version}/{set}", api_criteria::sheet)
+        .post("/api/v1/score", api_criteria::score)
+        .post("/api/v1/register", api_registry::register)
+        .get("/api/v1/entities", api_registry::list)
+        .get("/api/v1/entities/{id}", api_registry::get)
+        .put("/api/v1/entities/{id}", api_registry::update)
+        .post("/api/v1/entities/{id}/confirm", api_registry::confirm)
+        .post("/api/v1/entities/{id}/products", api_registry::add_product)
+        .get("/api/v1/products", api_registry::products)
+        .get("/api/v1/products/{id}", api_registry::product)
+        .put("/api/v1/products/{id}", api_registry::update_product)
+        .post("/api/v1/products/{id}/dossiers", api_dossiers::create)
+        .get("/api/v1/dossiers", api_dossiers::list)
+        .get("/api/v1/dossiers/{id}", api_dossiers::get)
+        .put(
+            "/api/v1/dossiers/{id}/self-assessment",
+            api_dossiers::self_assess,
+        )
+        .post("/api/v1/dossiers/{id}/actions", api_dossiers::act)
+        .upload(
+            "/api/v1/dossiers/{id}/evidence",
+            api_dossiers::upload,
+            max_upload_bytes,
+        )
+}
+
+/// Every (method, path) the application serves, as the router has them.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes(DEFAULT_MAX_BYTES).listed
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let upload_limit = state.files.max_bytes() + 1024 * 1024;
-    let api = Router::new()
-        .route("/openapi.json", get(api::openapi::openapi_json))
-        .route("/units", get(api::search))
-        .route("/units/provinces", get(api::provinces))
-        .route("/units/{code}", get(api::unit))
-        .route("/criteria", get(api::criteria::versions))
-        .route("/criteria/{version}/{set}", get(api::criteria::sheet))
-        .route("/score", post(api::criteria::score))
-        .route("/entities", get(api::registry::list))
-        .route("/entities/{id}", get(api::registry::get))
-        .route("/register", post(api::registry::register))
-        .route("/entities/{id}/confirm", post(api::registry::confirm))
-        .route("/entities/{id}/products", post(api::registry::add_product))
-        .route("/products", get(api::registry::products))
-        .route("/products/{id}", get(api::registry::product))
-        .route("/products/{id}/dossiers", post(api::dossiers::create))
-        .route("/dossiers", get(api::dossiers::list))
-        .route("/dossiers/{id}", get(api::dossiers::get))
-        .route(
-            "/dossiers/{id}/self-assessment",
-            axum::routing::put(api::dossiers::self_assess),
-        )
-        .route("/dossiers/{id}/actions", post(api::dossiers::act))
-        .route(
-            "/dossiers/{id}/evidence",
-            post(api::dossiers::upload).layer(DefaultBodyLimit::max(upload_limit)),
-        );
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/units", get(pages::units_index))
-        .route("/units/{code}", get(pages::unit_page))
-        .route("/criteria", get(pages::criteria::criteria_index))
-        .route("/criteria/{version}/{set}", get(pages::criteria::sheet_page))
-        .route("/lang/{code}", get(pages::set_lang))
-        .route("/login", get(pages::account::login_page).post(pages::account::login))
-        .route("/logout", post(pages::account::logout))
-        .route("/account", get(pages::account::account_page))
-        .route("/account/password", post(pages::account::change_password))
-        .route(
-            "/register",
-            get(pages::registry::register_page).post(pages::registry::register),
-        )
-        .route("/entities", get(pages::registry::entities_page))
-        .route("/entities/{id}", get(pages::registry::entity_page))
-        .route("/entities/{id}/confirm", post(pages::registry::confirm_entity))
-        .route("/entities/{id}/products", post(pages::registry::add_product))
-        .route("/products/{id}", get(pages::registry::product_page))
-        .route("/products/{id}/dossiers", post(pages::dossiers::create))
-        .route("/products/{id}/certifications", post(pages::registry::add_certification))
-        .route(
-            "/products/{id}/photos",
-            post(pages::registry::add_photo).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/products/{id}/photos/{sha}", get(pages::registry::photo))
-        .route("/dossiers", get(pages::dossiers::inbox))
-        .route("/dossiers/{id}", get(pages::dossiers::dossier_page))
-        .route(
-            "/dossiers/{id}/self-assessment",
-            get(pages::dossiers::self_assessment_form).post(pages::dossiers::save_self_assessment),
-        )
-        .route(
-            "/dossiers/{id}/evidence",
-            // Room for the file and the form's other fields; the file store enforces the limit
-            // itself, with a message on the page.
-            post(pages::dossiers::upload_evidence).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/dossiers/{id}/evidence/{evidence}",
-            get(pages::dossiers::download_evidence),
-        )
-        .route("/dossiers/{id}/{action}", post(pages::dossiers::act))
-        .route(
-            "/admin/users",
-            get(pages::account::users_page).post(pages::account::create_user),
-        )
-        .route("/admin/users/{id}/active", post(pages::account::set_active))
-        .route("/assets/{file}", get(assets::serve_asset))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .nest("/api/v1", api)
+    routes(state.files.max_bytes())
+        .router
         .fallback(pages::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

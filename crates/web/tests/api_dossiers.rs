@@ -344,6 +344,89 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         .insert("x-csrf-token", csrf.parse().unwrap());
     let (status, _) = call(&app, request).await;
     assert_eq!(status, StatusCode::CREATED);
+
+    // Editing through the API: the product has dossiers now, so its set stays; the rest changes.
+    let product_uri = format!("/api/v1/products/{}", product.id);
+    let edit = |set: &str| {
+        json!({
+            "name": "Nước mắm nhĩ cá cơm 40 độ đạm",
+            "product_set": set,
+            "description": "Nước mắm truyền thống ủ chượp 12 tháng",
+            "export_markets": "Nhật Bản, Hàn Quốc",
+        })
+    };
+    let (status, error) = call(
+        &app,
+        json_request("PUT", &product_uri, &producer, edit("P10")),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["details"][0].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("product_set: registry-error-product-set-locked")
+        )
+    );
+    let (status, edited) = call(
+        &app,
+        json_request("PUT", &product_uri, &producer, edit("P09")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["name"], "Nước mắm nhĩ cá cơm 40 độ đạm");
+    assert_eq!(edited["export_markets"], json!(["Nhật Bản", "Hàn Quốc"]));
+    assert_eq!(edited["code"], json!(product.code));
+    let (status, _) = call(
+        &app,
+        json_request("PUT", &product_uri, &officer, edit("P09")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the commune's officer may correct it"
+    );
+
+    // The entity: moving it to another commune is refused; a new phone is saved.
+    let entity_uri = format!("/api/v1/entities/{}", entity.id);
+    let mut details = json!({
+        "kind": "company",
+        "legal_form": "joint_stock",
+        "registration_code": "0312345678",
+        "name": "Công ty CP Nước mắm Phú Quốc",
+        "representative": "Trương Văn Hải",
+        "address": "Khu phố 1",
+        "commune_code": "26881",
+        "phone": "0297 3846 222",
+    });
+    let (status, error) = call(
+        &app,
+        json_request("PUT", &entity_uri, &producer, details.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["details"][0].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("commune_code: registry-error-commune-fixed")
+        )
+    );
+    details["commune_code"] = json!("26882");
+    let (status, saved) = call(&app, json_request("PUT", &entity_uri, &producer, details)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(
+        saved["status"], "confirmed",
+        "a phone is not an identity change"
+    );
+    assert_eq!(saved["phone"], "0297 3846 222");
+    let history = ocop_store::audit::history(db, "entity", &entity.id)
+        .await
+        .unwrap();
+    assert_eq!(history.last().unwrap().action, "entity.update");
+    assert_eq!(
+        history.last().unwrap().changes,
+        r#"{"phone":{"before":null,"after":"0297 3846 222"}}"#
+    );
     let _ = std::fs::remove_dir_all(upload_dir);
 }
 

@@ -360,7 +360,14 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     )
     .await;
     assert!(proposed.body.contains("Đã đề xuất lên tỉnh"));
-    assert!(proposed.body.contains("dossier.propose"));
+    // The history names the step and the state before and after.
+    assert!(
+        proposed
+            .body
+            .contains("<del>Xã đã tiếp nhận</del> → <ins>Đã đề xuất lên tỉnh</ins>"),
+        "{}",
+        proposed.body
+    );
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(upload_dir);
 }

@@ -205,7 +205,7 @@ async fn a_producer_registers_and_the_commune_confirms() {
     let after = get(&location, &producer).await;
     assert!(after.body.contains("Đã xác nhận"));
     assert!(
-        after.body.contains("entity.confirm") && after.body.contains("Cán bộ Xã"),
+        after.body.contains("Cán bộ Xã · Xác nhận chủ thể"),
         "history names who"
     );
 
@@ -254,7 +254,7 @@ async fn a_producer_registers_and_the_commune_confirms() {
     let product_uri: String = good.body[start..].split('"').next().unwrap().to_string();
     let page = get(&product_uri, &producer).await;
     assert!(page.body.contains("P06 — Chế biến từ gạo, ngũ cốc"));
-    assert!(page.body.contains("product.create"));
+    assert!(page.body.contains("· Thêm sản phẩm</td>"));
 
     // A certification with its validity; dates the wrong way round are refused beside the field.
     let certification = |to: &str| {
@@ -292,7 +292,7 @@ async fn a_producer_registers_and_the_commune_confirms() {
             .body
             .contains("haccp HACCP-2024-0571 — Trung tâm Kỹ thuật 3 (15/04/2024 – 14/04/2027)")
     );
-    assert!(added.body.contains("product.add_certification"));
+    assert!(added.body.contains("· Thêm chứng nhận</td>"));
 
     // Photos: PNG or JPEG by content; shown to those who see the product.
     let photo_form = |bytes: &[u8]| {
@@ -333,5 +333,111 @@ async fn a_producer_registers_and_the_commune_confirms() {
     assert_eq!(image.status(), StatusCode::OK);
     assert_eq!(image.headers()[header::CONTENT_TYPE], "image/png");
     assert_eq!(get(&photo_uri, "").await.status, StatusCode::SEE_OTHER);
+
+    // The producer edits its entity: mistakes first (a bad phone, another commune), shown
+    // beside their fields with what was typed, and nothing saved.
+    let edit_page = get(&format!("{location}/edit"), &producer).await;
+    assert_eq!(edit_page.status, StatusCode::OK);
+    assert!(edit_page.body.contains(r#"value="HKD-57-001234""#));
+    assert!(edit_page.body.contains(r#"value="12/05/2018""#));
+    let mut edit = vec![
+        ("csrf", producer_csrf.as_str()),
+        ("kind", "household"),
+        ("registration_code", "HKD-57-001234"),
+        ("name", "Hộ kinh doanh Bánh pía Hoa Sóc Trăng"),
+        ("representative", "Lâm Thị Hoa"),
+        ("address", "Ấp Hòa Thành"),
+        ("commune_code", "26881"),
+        ("phone", "gọi tôi"),
+        ("women_led", "on"),
+        ("founded_on", "12/05/2018"),
+    ];
+    let refused = post(&format!("{location}/edit"), &producer, encode(&edit)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Số điện thoại không hợp lệ."));
+    assert!(
+        refused
+            .body
+            .contains("Không đổi được đơn vị cấp xã khi sửa thông tin.")
+    );
+    assert!(
+        refused.body.contains(r#"value="gọi tôi""#),
+        "typed values kept"
+    );
+    assert!(
+        get(&location, &producer)
+            .await
+            .body
+            .contains("<h1>Hộ kinh doanh Bánh pía Sóc Trăng "),
+        "nothing saved"
+    );
+    // Renaming a confirmed entity sends it back to the commune; the history shows before and after.
+    edit[6] = ("commune_code", "");
+    edit[7] = ("phone", "0299 3822 999");
+    let renamed = post(&format!("{location}/edit"), &producer, encode(&edit)).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert!(renamed.body.contains("chờ xã xác nhận lại"));
+    assert!(renamed.body.contains("Chờ xác nhận"));
+    assert!(renamed.body.contains(
+        "<del>Hộ kinh doanh Bánh pía Sóc Trăng</del> → <ins>Hộ kinh doanh Bánh pía Hoa Sóc Trăng</ins>"
+    ));
+    assert!(
+        renamed
+            .body
+            .contains("<del>Đã xác nhận</del> → <ins>Chờ xác nhận</ins>")
+    );
+    // The commune officer corrects the phone: it stays as it is (pending) and is confirmed again.
+    edit[0] = ("csrf", csrf.as_str());
+    edit[7] = ("phone", "0299 3822 888");
+    let corrected = post(&format!("{location}/edit"), &officer_cookie, encode(&edit)).await;
+    assert_eq!(corrected.status, StatusCode::OK);
+    assert!(corrected.body.contains("Đã lưu thông tin chủ thể."));
+    assert!(corrected.body.contains("Cán bộ Xã · Sửa thông tin chủ thể"));
+
+    // The product: the set can change while there is no dossier; the code stays.
+    let product_edit = get(&format!("{product_uri}/edit"), &producer).await;
+    assert_eq!(product_edit.status, StatusCode::OK);
+    assert!(product_edit.body.contains(&code));
+    let changed = post(
+        &format!("{product_uri}/edit"),
+        &producer,
+        encode(&[
+            ("csrf", producer_csrf.as_str()),
+            ("name", "Bánh pía sầu riêng trứng muối Hoa"),
+            ("product_set", "P06"),
+            ("description", "Bánh pía nhân sầu riêng và trứng muối"),
+            ("gtin", "893456313816"),
+        ]),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(changed.body.contains("Mã GTIN không hợp lệ"));
+    assert!(changed.body.contains(r#"value="893456313816""#));
+    let changed = post(
+        &format!("{product_uri}/edit"),
+        &producer,
+        encode(&[
+            ("csrf", producer_csrf.as_str()),
+            ("name", "Bánh pía sầu riêng trứng muối Hoa"),
+            ("product_set", "P06"),
+            ("description", "Bánh pía nhân sầu riêng và trứng muối"),
+            ("gtin", ""),
+        ]),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert!(changed.body.contains("Đã lưu thông tin sản phẩm."));
+    assert!(
+        changed
+            .body
+            .contains(&format!(r#"<span class="tag">{code}</span>"#))
+    );
+    assert!(
+        changed
+            .body
+            .contains("<del>8934563138165</del> → <ins>—</ins>"),
+        "{}",
+        changed.body
+    );
     let _ = std::fs::remove_dir_all(&upload_dir);
 }

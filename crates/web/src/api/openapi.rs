@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         super::registry::register,
         super::registry::confirm,
         super::registry::add_product,
+        super::registry::update,
+        super::registry::update_product,
         super::dossiers::list,
         super::dossiers::get,
         super::dossiers::create,

@@ -23,6 +23,8 @@ pub struct EntityJson {
     pub address: String,
     pub commune_code: String,
     pub province_code: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
     pub women_led: bool,
     pub ethnic_minority_led: bool,
     pub members: Option<i64>,
@@ -43,6 +45,8 @@ impl From<Entity> for EntityJson {
             address: e.address,
             commune_code: e.commune_code,
             province_code: e.province_code,
+            phone: e.phone,
+            email: e.email,
             women_led: e.women_led,
             ethnic_minority_led: e.ethnic_minority_led,
             members: e.members,
@@ -243,8 +247,7 @@ pub async fn confirm(
     crate::auth::ApiWriter(user): crate::auth::ApiWriter,
     Path(id): Path<String>,
 ) -> Result<Json<EntityJson>, AppError> {
-    use ocop_domain::access::Role;
-    if !matches!(user.role, Role::CommuneOfficer | Role::ProvincialOfficer) {
+    if !user.role.confirms_entities() {
         return Err(AppError::Forbidden {
             code: "not_allowed",
             message: "only commune or provincial officers confirm".into(),
@@ -281,16 +284,7 @@ pub async fn add_product(
     Path(id): Path<String>,
     Json(form): Json<ocop_domain::registry::ProductForm>,
 ) -> Result<(axum::http::StatusCode, Json<ProductJson>), AppError> {
-    use ocop_domain::access::Role;
-    if !matches!(
-        user.role,
-        Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer
-    ) {
-        return Err(AppError::Forbidden {
-            code: "not_allowed",
-            message: "only producers and officers add products".into(),
-        });
-    }
+    may_maintain(&user)?;
     let today = chrono::Utc::now().date_naive();
     let version = state
         .criteria
@@ -312,4 +306,116 @@ pub async fn add_product(
             what: "entity",
             key: id,
         })
+}
+
+/// Producers keep their registry records; officers of the entity's unit may do it for them.
+fn may_maintain(user: &ocop_store::accounts::User) -> Result<(), AppError> {
+    if user.role.maintains_registry() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            code: "not_allowed",
+            message:
+                "only producers and the officers of their commune or province change the registry"
+                    .into(),
+        })
+    }
+}
+
+/// `PUT /api/v1/entities/{id}`: edits an entity (the commune stays). Each changed field is
+/// audited; a producer changing a confirmed entity's name, code, kind or representative sends it
+/// back for confirmation.
+#[utoipa::path(put, path = "/api/v1/entities/{id}", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "the entity's fields as the registration has them (kind, registration_code, name, …); commune_code may be left out or repeat the current one"),
+    responses(
+        (status = 200, body = EntityJson),
+        (status = 403, body = crate::error::ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::error::ErrorDoc),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    Path(id): Path<String>,
+    Json(form): Json<ocop_domain::registry::EntityForm>,
+) -> Result<Json<EntityJson>, AppError> {
+    may_maintain(&user)?;
+    let scope = Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    );
+    let missing = || AppError::NotFound {
+        code: "entity_not_found",
+        what: "entity",
+        key: id.clone(),
+    };
+    let entity = registry::find(&state.db, &scope, &id)
+        .await?
+        .ok_or_else(missing)?;
+    let today = chrono::Utc::now().date_naive();
+    let draft = ocop_domain::registry::check_entity_edit(&form, &entity.commune_code, today)
+        .map_err(fields_error)?;
+    match registry::update(&state.db, &scope, &id, &draft, user.role, &user.id).await {
+        Ok(Some(updated)) => Ok(Json(updated.into())),
+        Ok(None) => Err(missing()),
+        Err(registry::RegistryError::Fields(errors)) => Err(fields_error(errors)),
+        Err(registry::RegistryError::Store(error)) => Err(error.into()),
+        Err(registry::RegistryError::Account(error)) => {
+            tracing::error!(%error, "entity edit");
+            Err(AppError::Internal)
+        }
+    }
+}
+
+/// `PUT /api/v1/products/{id}`: edits a product (its code, entity and criteria version stay;
+/// the product set stays once a dossier exists). Each changed field is audited.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "registry", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
+    responses(
+        (status = 200, body = ProductJson),
+        (status = 403, body = crate::error::ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::error::ErrorDoc),
+    ))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    Path(id): Path<String>,
+    Json(form): Json<ocop_domain::registry::ProductForm>,
+) -> Result<Json<ProductJson>, AppError> {
+    may_maintain(&user)?;
+    let scope = Scope::of(
+        user.role,
+        user.unit_code.as_deref(),
+        user.entity_id.as_deref(),
+    );
+    let missing = || AppError::NotFound {
+        code: "product_not_found",
+        what: "product",
+        key: id.clone(),
+    };
+    let product = registry::product(&state.db, &scope, &id)
+        .await?
+        .ok_or_else(missing)?;
+    let codes: Vec<&str> = state
+        .criteria
+        .version(&product.criteria_version)
+        .map(|version| version.sets.iter().map(|s| s.code.as_str()).collect())
+        .unwrap_or_default();
+    let has_dossiers = registry::has_dossiers(&state.db, &product.id).await?;
+    let draft = ocop_domain::registry::check_product_edit(
+        &form,
+        &product.criteria_version,
+        &codes,
+        &product.product_set,
+        has_dossiers,
+    )
+    .map_err(fields_error)?;
+    registry::update_product(&state.db, &scope, &id, &draft, &user.id)
+        .await?
+        .map(|p| Json(ProductJson::from(p)))
+        .ok_or_else(missing)
 }

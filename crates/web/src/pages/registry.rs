@@ -59,6 +59,14 @@ struct RegisterPage {
     form: EntityForm,
     account_email: String,
     errors: HashMap<&'static str, String>,
+    commune_fixed: Option<String>,
+}
+
+fn kind_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    EntityType::ALL
+        .iter()
+        .map(|k| (k.as_str(), kind_label(*k, lang)))
+        .collect()
 }
 
 fn register_form(
@@ -74,14 +82,12 @@ fn register_form(
         &RegisterPage {
             chrome: Chrome::new(viewer, "register"),
             csrf: csrf.clone(),
-            kinds: EntityType::ALL
-                .iter()
-                .map(|k| (k.as_str(), kind_label(*k, lang)))
-                .collect(),
+            kinds: kind_choices(lang),
             legal_forms: LEGAL_FORMS.to_vec(),
             form,
             account_email,
             errors,
+            commune_fixed: None,
         },
         lang,
     )?;
@@ -262,7 +268,60 @@ pub struct HistoryRow {
     pub when: String,
     pub who: String,
     pub action: String,
-    pub changes: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field of an audit record, for people: its label, and its value before (none for a new
+/// object) and after.
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// A recorded value for people: "—" for nothing, ✓ for yes, lists joined, known codes named
+/// (`{object}-{field}-{value}` messages, such as an entity's kind or a dossier's state).
+fn shown_value(object_type: &str, field: &str, value: &serde_json::Value, lang: Lang) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "—".into(),
+        Value::Bool(true) => "✓".into(),
+        Value::Bool(false) => "✗".into(),
+        Value::String(text) => lang
+            .try_t(&format!("{object_type}-{}-{text}", field.replace('_', "-")))
+            .unwrap_or_else(|| text.clone()),
+        Value::Array(items) if items.is_empty() => "—".into(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| shown_value(object_type, field, item, lang))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(items) => lang.t_with(
+            "history-items",
+            &[(
+                "count",
+                fluent_templates::fluent_bundle::FluentValue::from(items.len()),
+            )],
+        ),
+        Value::Number(number) => number.to_string(),
+    }
+}
+
+/// An audit record's changes (`{"field": {"before": …, "after": …}}`) for people.
+fn field_changes(object_type: &str, changes: &str, lang: Lang) -> Vec<FieldChange> {
+    let parsed: std::collections::BTreeMap<String, ocop_domain::audit::Change> =
+        serde_json::from_str(changes).unwrap_or_default();
+    parsed
+        .into_iter()
+        .map(|(field, change)| FieldChange {
+            field: lang
+                .try_t(&format!("{object_type}-{}", field.replace('_', "-")))
+                .unwrap_or_else(|| field.clone()),
+            before: (!change.before.is_null())
+                .then(|| shown_value(object_type, &field, &change.before, lang)),
+            after: shown_value(object_type, &field, &change.after, lang),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -275,14 +334,23 @@ struct EntityPage {
     message: Option<String>,
     products: Vec<ProductRow>,
     product_form: Option<ProductFormView>,
+    may_edit: bool,
     history: Vec<HistoryRow>,
 }
 
 /// Officers of the entity's commune or province confirm it.
 fn may_confirm(session: &Session) -> bool {
-    matches!(
-        session.user.role,
-        Role::CommuneOfficer | Role::ProvincialOfficer
+    session.user.role.confirms_entities()
+}
+
+/// Refused for the viewer's role.
+fn forbidden(lang: Lang) -> PageError {
+    PageError::new(
+        AppError::Forbidden {
+            code: "forbidden",
+            message: String::new(),
+        },
+        lang,
     )
 }
 
@@ -325,8 +393,10 @@ pub(crate) async fn history_rows(
                 })
                 .unwrap_or_default(),
             who,
-            action: record.action,
-            changes: record.changes,
+            action: lang
+                .try_t(&format!("audit-{}", record.action.replace(['.', '_'], "-")))
+                .unwrap_or(record.action),
+            changes: field_changes(object_type, &record.changes, lang),
         });
     }
     Ok(rows)
@@ -347,34 +417,33 @@ pub struct ProductFormView {
     pub sets: Vec<(String, String)>,
 }
 
-/// Producers add their products; officers of the entity's unit may do it for them.
+/// Producers keep their registry records; officers of the entity's unit may do it for them.
 fn may_add_products(session: &Session) -> bool {
-    matches!(
-        session.user.role,
-        Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer
-    )
+    session.user.role.maintains_registry()
 }
 
 /// The product sets of the criteria version in force today.
 fn sets_in_force(state: &AppState, lang: Lang) -> (String, Vec<(String, String)>) {
     let today = chrono::Utc::now().date_naive();
     match state.criteria.in_force_on(today) {
-        Some(version) => (
-            version.id.clone(),
-            version
-                .sets
-                .iter()
-                .map(|set| {
-                    let name = match lang {
-                        Lang::Vi => &set.name_vi,
-                        Lang::En => &set.name_en,
-                    };
-                    (set.code.clone(), format!("{} — {name}", set.code))
-                })
-                .collect(),
-        ),
+        Some(version) => (version.id.clone(), set_choices(version, lang)),
         None => (String::new(), Vec::new()),
     }
+}
+
+/// A criteria version's product sets: (code, "code — name").
+fn set_choices(version: &ocop_domain::criteria::Version, lang: Lang) -> Vec<(String, String)> {
+    version
+        .sets
+        .iter()
+        .map(|set| {
+            let name = match lang {
+                Lang::Vi => &set.name_vi,
+                Lang::En => &set.name_en,
+            };
+            (set.code.clone(), format!("{} — {name}", set.code))
+        })
+        .collect()
 }
 
 async fn entity_page_with(
@@ -474,6 +543,7 @@ async fn entity_page_full(
             message,
             products,
             product_form,
+            may_edit: may_add_products(session),
             history,
         },
         lang,
@@ -503,13 +573,7 @@ pub async fn confirm_entity(
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_confirm(session) {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(forbidden(lang));
     }
     registry::confirm(&state.db, &scope_of(session), &id, &session.user.id)
         .await
@@ -535,13 +599,7 @@ pub async fn add_product(
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(forbidden(lang));
     }
     let (version, sets) = sets_in_force(&state, lang);
     let codes: Vec<&str> = sets.iter().map(|(code, _)| code.as_str()).collect();
@@ -764,13 +822,7 @@ pub async fn add_certification(
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(forbidden(lang));
     }
     let draft = match check_certification(&form.certification) {
         Ok(draft) => draft,
@@ -838,13 +890,7 @@ pub async fn add_photo(
     }
     check_csrf(session, &csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(forbidden(lang));
     }
     let scope = scope_of(session);
     if registry::product(&state.db, &scope, &id)
@@ -934,4 +980,357 @@ pub async fn photo(
         bytes,
     )
         .into_response())
+}
+
+/// An entity as its edit form shows it.
+fn entity_form_of(entity: &Entity) -> EntityForm {
+    let checked = |value: bool| value.then(|| "on".to_string());
+    let count = |value: Option<i64>| value.map(|n| n.to_string()).unwrap_or_default();
+    EntityForm {
+        kind: entity.kind.as_str().into(),
+        legal_form: entity.legal_form.clone().unwrap_or_default(),
+        registration_code: entity.registration_code.clone(),
+        name: entity.name.clone(),
+        representative: entity.representative.clone(),
+        address: entity.address.clone(),
+        commune_code: entity.commune_code.clone(),
+        phone: entity.phone.clone().unwrap_or_default(),
+        email: entity.email.clone().unwrap_or_default(),
+        women_led: checked(entity.women_led),
+        ethnic_minority_led: checked(entity.ethnic_minority_led),
+        members: count(entity.members),
+        workers: count(entity.workers),
+        founded_on: entity
+            .founded_on
+            .map(crate::format::date)
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "entity_edit.html")]
+struct EntityEditPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    csrf: String,
+    kinds: Vec<(&'static str, String)>,
+    legal_forms: Vec<&'static str>,
+    form: EntityForm,
+    errors: HashMap<&'static str, String>,
+    commune_fixed: Option<String>,
+}
+
+/// The entity an editor may change: signed in, of a role that maintains the registry, in scope.
+async fn editable_entity<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    id: &str,
+) -> Result<(&'v Session, Entity), PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    if !may_add_products(session) {
+        return Err(forbidden(lang));
+    }
+    let entity = registry::find(&state.db, &scope_of(session), id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(id, lang))?;
+    Ok((session, entity))
+}
+
+async fn entity_edit_form(
+    state: &AppState,
+    viewer: &Viewer,
+    session: &Session,
+    entity: &Entity,
+    form: EntityForm,
+    errors: HashMap<&'static str, String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let page = render(
+        &EntityEditPage {
+            chrome: Chrome::new(viewer, "entities"),
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            csrf: session.csrf.clone(),
+            kinds: kind_choices(lang),
+            legal_forms: LEGAL_FORMS.to_vec(),
+            form,
+            errors,
+            commune_fixed: Some(commune_name(state, &entity.commune_code, lang).await?),
+        },
+        lang,
+    )?;
+    Ok((status, page).into_response())
+}
+
+/// `GET /entities/{id}/edit`: the entity's details in a form.
+pub async fn edit_entity_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (session, entity) = editable_entity(&state, &viewer, &id).await?;
+    let form = entity_form_of(&entity);
+    entity_edit_form(
+        &state,
+        &viewer,
+        session,
+        &entity,
+        form,
+        HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EditEntityForm {
+    csrf: String,
+    #[serde(flatten)]
+    entity: EntityForm,
+}
+
+/// `POST /entities/{id}/edit`: saves the changes (each audited with before and after); problems
+/// are shown beside their fields with what was typed.
+pub async fn edit_entity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<EditEntityForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    let (session, entity) = editable_entity(&state, &viewer, &id).await?;
+    let redo = |errors: ocop_domain::registry::FieldErrors| {
+        let errors = errors
+            .into_iter()
+            .map(|(field, key)| (field, lang.t(key)))
+            .collect();
+        entity_edit_form(
+            &state,
+            &viewer,
+            session,
+            &entity,
+            form.entity.clone(),
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let today = chrono::Utc::now().date_naive();
+    let draft =
+        match ocop_domain::registry::check_entity_edit(&form.entity, &entity.commune_code, today) {
+            Ok(draft) => draft,
+            Err(errors) => return redo(errors).await,
+        };
+    let updated = match registry::update(
+        &state.db,
+        &scope_of(session),
+        &id,
+        &draft,
+        session.user.role,
+        &session.user.id,
+    )
+    .await
+    {
+        Ok(Some(updated)) => updated,
+        Ok(None) => return Err(not_found(&id, lang)),
+        Err(RegistryError::Fields(errors)) => return redo(errors).await,
+        Err(RegistryError::Store(error)) => return Err(PageError::new(error.into(), lang)),
+        Err(RegistryError::Account(error)) => {
+            // An edit touches no account; this would be a bug.
+            tracing::error!(%error, "entity edit");
+            return Err(PageError::new(AppError::Internal, lang));
+        }
+    };
+    let message = if updated.status != entity.status {
+        lang.t("entity-updated-reconfirm")
+    } else {
+        lang.t("entity-updated")
+    };
+    Ok(entity_page_with(&state, &viewer, &id, Some(message))
+        .await?
+        .into_response())
+}
+
+/// A product as its edit form shows it.
+fn product_form_of(product: &registry::Product) -> ProductForm {
+    ProductForm {
+        name: product.name.clone(),
+        product_set: product.product_set.clone(),
+        description: product.description.clone(),
+        raw_material_area: product.raw_material_area.clone().unwrap_or_default(),
+        trademark: product.trademark.clone().unwrap_or_default(),
+        gtin: product.gtin.clone().unwrap_or_default(),
+        sales_channels: product.sales_channels.join(", "),
+        export_markets: product.export_markets.join(", "),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product_edit.html")]
+struct ProductEditPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    code: String,
+    entity_id: String,
+    entity_name: String,
+    form: ProductFormView,
+}
+
+/// The product an editor may change: signed in, of a role that maintains the registry, in scope;
+/// with its entity.
+async fn editable_product<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    id: &str,
+) -> Result<(&'v Session, registry::Product, Entity), PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    if !may_add_products(session) {
+        return Err(forbidden(lang));
+    }
+    let scope = scope_of(session);
+    let missing = || {
+        PageError::new(
+            AppError::NotFound {
+                code: "product_not_found",
+                what: "product",
+                key: id.to_string(),
+            },
+            lang,
+        )
+    };
+    let product = registry::product(&state.db, &scope, id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(missing)?;
+    let entity = registry::find(&state.db, &scope, &product.entity_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(missing)?;
+    Ok((session, product, entity))
+}
+
+/// The product sets of the product's own criteria version.
+fn product_sets(
+    state: &AppState,
+    product: &registry::Product,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    state
+        .criteria
+        .version(&product.criteria_version)
+        .map(|version| set_choices(version, lang))
+        .unwrap_or_default()
+}
+
+fn product_edit_form(
+    state: &AppState,
+    viewer: &Viewer,
+    session: &Session,
+    (product, entity): (&registry::Product, &Entity),
+    values: ProductForm,
+    errors: HashMap<&'static str, String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let page = render(
+        &ProductEditPage {
+            chrome: Chrome::new(viewer, "entities"),
+            id: product.id.clone(),
+            name: product.name.clone(),
+            code: product.code.clone(),
+            entity_id: entity.id.clone(),
+            entity_name: entity.name.clone(),
+            form: ProductFormView {
+                csrf: session.csrf.clone(),
+                values,
+                errors,
+                sets: product_sets(state, product, lang),
+            },
+        },
+        lang,
+    )?;
+    Ok((status, page).into_response())
+}
+
+/// `GET /products/{id}/edit`: the product's details in a form.
+pub async fn edit_product_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (session, product, entity) = editable_product(&state, &viewer, &id).await?;
+    let values = product_form_of(&product);
+    product_edit_form(
+        &state,
+        &viewer,
+        session,
+        (&product, &entity),
+        values,
+        HashMap::new(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST /products/{id}/edit`: saves the changes (each audited with before and after); its code,
+/// entity and criteria version stay.
+pub async fn edit_product(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<AddProductForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    let (session, product, entity) = editable_product(&state, &viewer, &id).await?;
+    let sets = product_sets(&state, &product, lang);
+    let codes: Vec<&str> = sets.iter().map(|(code, _)| code.as_str()).collect();
+    let has_dossiers = registry::has_dossiers(&state.db, &product.id)
+        .await
+        .map_err(page_error(lang))?;
+    let draft = match ocop_domain::registry::check_product_edit(
+        &form.product,
+        &product.criteria_version,
+        &codes,
+        &product.product_set,
+        has_dossiers,
+    ) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let errors = errors
+                .into_iter()
+                .map(|(field, key)| (field, lang.t(key)))
+                .collect();
+            return product_edit_form(
+                &state,
+                &viewer,
+                session,
+                (&product, &entity),
+                form.product.clone(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    registry::update_product(&state.db, &scope_of(session), &id, &draft, &session.user.id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&id, lang))?;
+    Ok(product_page_with(
+        &state,
+        &viewer,
+        &id,
+        Some(lang.t("product-updated")),
+        CertificationForm::default(),
+        HashMap::new(),
+    )
+    .await?
+    .into_response())
 }
