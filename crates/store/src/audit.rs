@@ -98,13 +98,18 @@ pub async fn history(
         .collect())
 }
 
-/// Checks the whole chain against the head. `Ok(Ok(n))`: n records, intact.
-pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
-    let last_seq: i64 = on_db!(db, |pool| sqlx::query_scalar(
+/// The number of the newest record (0 before the first): how far the trail has grown.
+pub async fn last_seq(db: &Db) -> Result<i64, StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_scalar(
         "SELECT seq FROM audit_head WHERE id = 1"
     )
     .fetch_one(pool)
-    .await)?;
+    .await)?)
+}
+
+/// Checks the whole chain against the head. `Ok(Ok(n))`: n records, intact.
+pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
+    let last_seq = last_seq(db).await?;
     let entries: Vec<ChainedEntry> = on_db!(db, |pool| {
         let rows = sqlx::query(
             "SELECT seq, at_ms, actor, action, object_type, object_id, changes, prev_hash, hash \
