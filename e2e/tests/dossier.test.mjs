@@ -86,7 +86,7 @@ test('a dossier goes from the producer to the province', async () => {
   await desk.getByRole('button', { name: 'Đề xuất lên tỉnh' }).click();
   assert.match(await desk.locator('h1 .tag').textContent(), /Đã đề xuất lên tỉnh/);
   const history = await desk.locator('table').last().textContent();
-  for (const step of ['dossier.create', 'dossier.self_assess', 'dossier.add_evidence', 'dossier.submit', 'dossier.return', 'dossier.accept', 'dossier.propose']) {
+  for (const step of ['Lập hồ sơ', 'Tự đánh giá', 'Thêm tài liệu minh chứng', 'Nộp hồ sơ', 'Trả lại hồ sơ', 'Tiếp nhận hồ sơ', 'Đề xuất lên tỉnh']) {
     assert.ok(history.includes(step), `history lacks ${step}`);
   }
   await producer.context.close();

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startOcop, chromiumOptions } from './server.mjs';
+import { startOcop, chromiumOptions, phone, overflowOnPhone } from './server.mjs';
 
 let server;
 let browser;
@@ -29,7 +29,7 @@ test('a producer registers, adds a product, and the commune confirms it', async 
   await desk.waitForURL('**/account');
   const communeCode = (await desk.locator('dl.facts dd').last().textContent()).match(/\((\d+)\)/)[1];
 
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const context = await browser.newContext(phone);
   const page = await context.newPage();
   await page.goto(server.base + '/');
   await page.getByRole('link', { name: 'Đăng ký chủ thể' }).click();
@@ -50,7 +50,7 @@ test('a producer registers, adds a product, and the commune confirms it', async 
   await page.waitForURL(/\/entities\/[0-9a-f]{32}$/);
   const entityUrl = page.url();
   assert.match(await page.textContent('h1'), /Chờ xác nhận/);
-  let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  let overflow = await overflowOnPhone(page);
   assert.ok(overflow <= 0, `the entity page overflows by ${overflow}px`);
 
   await page.fill('input[name=name]', 'Chuối sấy dẻo Cô Ba');
@@ -59,7 +59,7 @@ test('a producer registers, adds a product, and the commune confirms it', async 
   await page.getByRole('button', { name: 'Thêm sản phẩm' }).click();
   assert.match(await page.locator('.flash').textContent(), /Đã thêm sản phẩm 75-/);
   await page.getByRole('link', { name: 'Chuối sấy dẻo Cô Ba' }).click();
-  overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  overflow = await overflowOnPhone(page);
   assert.ok(overflow <= 0, `the product page overflows by ${overflow}px`);
 
   await desk.goto(entityUrl);

@@ -54,3 +54,12 @@ export const chromiumOptions = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 };
+
+// The phone viewport the tests use, and how far a page sticks out of it. A phone browser widens
+// its layout to fit content that overflows (so scrollWidth == innerWidth even then): measure
+// against the phone's own width.
+export const phone = { viewport: { width: 390, height: 844 }, isMobile: true };
+
+export async function overflowOnPhone(page) {
+  return page.evaluate((width) => Math.max(document.documentElement.scrollWidth, window.innerWidth) - width, phone.viewport.width);
+}

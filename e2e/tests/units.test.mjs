@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { startOcop, chromiumOptions } from './server.mjs';
+import { startOcop, chromiumOptions, phone, overflowOnPhone } from './server.mjs';
 
 let server;
 let browser;
@@ -75,11 +75,11 @@ test('the English switch is remembered across pages and can be undone', async ()
 });
 
 test('on a phone nothing scrolls sideways', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const context = await browser.newContext(phone);
   const page = await context.newPage();
   for (const path of ['/', '/units', '/units/79', '/units/26882?on=2025-06-30']) {
     await page.goto(server.base + path);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowOnPhone(page);
     assert.ok(overflow <= 0, `${path} overflows by ${overflow}px`);
   }
   await page.goto(server.base + '/units/79');

@@ -287,9 +287,12 @@ fn shown_value(object_type: &str, field: &str, value: &serde_json::Value, lang: 
         Value::Null => "—".into(),
         Value::Bool(true) => "✓".into(),
         Value::Bool(false) => "✗".into(),
-        Value::String(text) => lang
-            .try_t(&format!("{object_type}-{}-{text}", field.replace('_', "-")))
-            .unwrap_or_else(|| text.clone()),
+        Value::String(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => crate::format::date(day),
+            Err(_) => lang
+                .try_t(&format!("{object_type}-{}-{text}", field.replace('_', "-")))
+                .unwrap_or_else(|| text.clone()),
+        },
         Value::Array(items) if items.is_empty() => "—".into(),
         Value::Array(items) => items
             .iter()
