@@ -30,6 +30,17 @@ pub struct User {
     pub active: bool,
 }
 
+impl User {
+    /// The records this account may see.
+    pub fn scope(&self) -> ocop_domain::access::Scope {
+        ocop_domain::access::Scope::of(
+            self.role,
+            self.unit_code.as_deref(),
+            self.entity_id.as_deref(),
+        )
+    }
+}
+
 /// A user to create.
 #[derive(Debug, Clone)]
 pub struct NewUser {

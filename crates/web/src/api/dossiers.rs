@@ -85,11 +85,7 @@ pub struct DossierDetail {
 }
 
 fn scope(user: &ocop_store::accounts::User) -> Scope {
-    Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    )
+    user.scope()
 }
 
 fn not_found(id: &str) -> AppError {

@@ -59,11 +59,7 @@ impl From<Entity> for EntityJson {
 
 fn scope(caller: &ApiCaller) -> Scope {
     let user = &caller.0;
-    Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    )
+    user.scope()
 }
 
 /// `GET /api/v1/entities`: the entities in the caller's scope.
@@ -253,11 +249,7 @@ pub async fn confirm(
             message: "only commune or provincial officers confirm".into(),
         });
     }
-    let scope = Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    );
+    let scope = user.scope();
     registry::confirm(&state.db, &scope, &id, &user.id)
         .await?
         .map(|e| Json(EntityJson::from(e)))
@@ -293,11 +285,7 @@ pub async fn add_product(
     let codes: Vec<&str> = version.sets.iter().map(|s| s.code.as_str()).collect();
     let draft =
         ocop_domain::registry::check_product(&form, &version.id, &codes).map_err(fields_error)?;
-    let scope = Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    );
+    let scope = user.scope();
     registry::add_product(&state.db, &scope, &id, &draft, &user.id)
         .await?
         .map(|p| (axum::http::StatusCode::CREATED, Json(ProductJson::from(p))))
@@ -341,11 +329,7 @@ pub async fn update(
     Json(form): Json<ocop_domain::registry::EntityForm>,
 ) -> Result<Json<EntityJson>, AppError> {
     may_maintain(&user)?;
-    let scope = Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    );
+    let scope = user.scope();
     let missing = || AppError::NotFound {
         code: "entity_not_found",
         what: "entity",
@@ -387,11 +371,7 @@ pub async fn update_product(
     Json(form): Json<ocop_domain::registry::ProductForm>,
 ) -> Result<Json<ProductJson>, AppError> {
     may_maintain(&user)?;
-    let scope = Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    );
+    let scope = user.scope();
     let missing = || AppError::NotFound {
         code: "product_not_found",
         what: "product",

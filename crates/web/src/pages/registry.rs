@@ -34,11 +34,7 @@ use crate::i18n::Lang;
 /// What a session may see of the registry.
 pub fn scope_of(session: &Session) -> Scope {
     let user = &session.user;
-    Scope::of(
-        user.role,
-        user.unit_code.as_deref(),
-        user.entity_id.as_deref(),
-    )
+    user.scope()
 }
 
 fn kind_label(kind: EntityType, lang: Lang) -> String {
