@@ -74,6 +74,17 @@ impl Lang {
         LOCALES.try_lookup(&self.id(), key)
     }
 
+    /// A form's problems (field → message key) in this language, to show beside each field.
+    pub fn field_messages(
+        self,
+        errors: std::collections::BTreeMap<&'static str, &'static str>,
+    ) -> HashMap<&'static str, String> {
+        errors
+            .into_iter()
+            .map(|(field, key)| (field, self.t(key)))
+            .collect()
+    }
+
     /// The message `key` with named arguments.
     pub fn t_with(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue> = args

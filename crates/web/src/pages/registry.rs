@@ -139,12 +139,7 @@ pub async fn register(
     let draft = match check_entity(&form.entity, today) {
         Ok(draft) => draft,
         Err(errors) => {
-            return redo(
-                errors
-                    .into_iter()
-                    .map(|(field, key)| (field, lang.t(key)))
-                    .collect(),
-            );
+            return redo(lang.field_messages(errors));
         }
     };
     let account = NewUser {
@@ -172,12 +167,7 @@ pub async fn register(
             )
                 .into_response())
         }
-        Err(RegistryError::Fields(errors)) => redo(
-            errors
-                .into_iter()
-                .map(|(field, key)| (field, lang.t(key)))
-                .collect(),
-        ),
+        Err(RegistryError::Fields(errors)) => redo(lang.field_messages(errors)),
         Err(RegistryError::Account(AccountError::Store(error)))
         | Err(RegistryError::Store(error)) => Err(PageError::new(error.into(), lang)),
         Err(RegistryError::Account(error)) => {
@@ -605,10 +595,7 @@ pub async fn add_product(
     let draft = match check_product(&form.product, &version, &codes) {
         Ok(draft) => draft,
         Err(errors) => {
-            let errors = errors
-                .into_iter()
-                .map(|(field, key)| (field, lang.t(key)))
-                .collect();
+            let errors = lang.field_messages(errors);
             let page = entity_page_full(
                 &state,
                 &viewer,
@@ -826,10 +813,7 @@ pub async fn add_certification(
     let draft = match check_certification(&form.certification) {
         Ok(draft) => draft,
         Err(errors) => {
-            let errors = errors
-                .into_iter()
-                .map(|(field, key)| (field, lang.t(key)))
-                .collect();
+            let errors = lang.field_messages(errors);
             let page = product_page_with(
                 &state,
                 &viewer,
@@ -1105,10 +1089,7 @@ pub async fn edit_entity(
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     let (session, entity) = editable_entity(&state, &viewer, &id).await?;
     let redo = |errors: ocop_domain::registry::FieldErrors| {
-        let errors = errors
-            .into_iter()
-            .map(|(field, key)| (field, lang.t(key)))
-            .collect();
+        let errors = lang.field_messages(errors);
         entity_edit_form(
             &state,
             &viewer,
@@ -1303,10 +1284,7 @@ pub async fn edit_product(
     ) {
         Ok(draft) => draft,
         Err(errors) => {
-            let errors = errors
-                .into_iter()
-                .map(|(field, key)| (field, lang.t(key)))
-                .collect();
+            let errors = lang.field_messages(errors);
             return product_edit_form(
                 &state,
                 &viewer,
