@@ -313,6 +313,31 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
 
     let inbox = get("/dossiers".into(), officer.clone()).await;
     assert!(inbox.body.contains("Rau muống sạch An Hội"));
+    // The inbox filters by state and counts each.
+    assert!(
+        inbox.body.contains(
+            r#"<a href="/dossiers?state=submitted">Đã nộp <span class="count">1</span></a>"#
+        ),
+        "{}",
+        inbox.body
+    );
+    let drafts = get("/dossiers?state=draft".into(), officer.clone()).await;
+    assert_eq!(drafts.status, StatusCode::OK);
+    assert!(!drafts.body.contains("Rau muống sạch An Hội"));
+    assert!(
+        drafts
+            .body
+            .contains(r#"<a href="/dossiers?state=draft" aria-current="page">"#)
+    );
+    let waiting = get("/dossiers?state=submitted".into(), officer.clone()).await;
+    assert!(waiting.body.contains("Rau muống sạch An Hội"));
+    let unknown = get("/dossiers?state=lost".into(), officer.clone()).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.body.contains("unknown dossier state"),
+        "{}",
+        unknown.body
+    );
     let short = post(
         format!("{dossier_uri}/return"),
         officer.clone(),

@@ -296,3 +296,4 @@ audit-dossier-submit = Dossier submitted
 audit-dossier-return = Dossier returned
 audit-dossier-accept = Dossier accepted
 audit-dossier-propose = Proposed to the province
+dossiers-all = All

@@ -296,3 +296,4 @@ audit-dossier-submit = Nộp hồ sơ
 audit-dossier-return = Trả lại hồ sơ
 audit-dossier-accept = Tiếp nhận hồ sơ
 audit-dossier-propose = Đề xuất lên tỉnh
+dossiers-all = Tất cả

@@ -152,21 +152,61 @@ pub struct DossierRow {
 #[template(path = "dossiers.html")]
 struct DossiersPage {
     chrome: Chrome,
+    filters: Vec<StateFilter>,
     dossiers: Vec<DossierRow>,
 }
 
-/// The dossiers in the viewer's scope: a producer's own, a commune's inbox, a province's.
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    /// Only the dossiers in this state.
+    state: Option<String>,
+}
+
+/// The dossiers in the viewer's scope: a producer's own, a commune's inbox, a province's; with
+/// a filter by state that shows how many are in each.
 pub async fn inbox(
     State(state): State<AppState>,
     viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<InboxQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
+    let wanted = match query.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(DossierState::parse(text).ok_or_else(|| {
+            PageError::new(
+                AppError::bad_request(
+                    "invalid_state",
+                    format!("unknown dossier state `{text}`: draft, submitted, returned, accepted or proposed"),
+                ),
+                lang,
+            )
+        })?),
+    };
     let scope = scope_of(session);
-    let mut rows = Vec::new();
-    for dossier in dossiers::list(&state.db, &scope, None)
+    let all = dossiers::list(&state.db, &scope, None)
         .await
-        .map_err(page_error(lang))?
+        .map_err(page_error(lang))?;
+    let count = |state: Option<DossierState>| {
+        all.iter()
+            .filter(|d| state.is_none_or(|s| d.state == s))
+            .count()
+    };
+    let filters = std::iter::once(None)
+        .chain(DossierState::ALL.into_iter().map(Some))
+        .map(|state| StateFilter {
+            href: state.map_or("/dossiers".to_string(), |s| {
+                format!("/dossiers?state={}", s.as_str())
+            }),
+            label: state.map_or(lang.t("dossiers-all"), |s| state_label(s, lang)),
+            count: count(state),
+            current: state == wanted,
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for dossier in all
+        .into_iter()
+        .filter(|d| wanted.is_none_or(|s| d.state == s))
     {
         let product = registry::product(&state.db, &scope, &dossier.product_id)
             .await
@@ -183,10 +223,19 @@ pub async fn inbox(
     render(
         &DossiersPage {
             chrome: Chrome::new(&viewer, "dossiers"),
+            filters,
             dossiers: rows,
         },
         lang,
     )
+}
+
+/// One choice of the inbox's state filter.
+pub struct StateFilter {
+    pub href: String,
+    pub label: String,
+    pub count: usize,
+    pub current: bool,
 }
 
 #[derive(Template)]
