@@ -96,6 +96,12 @@ test('a commune officer works its inbox on a phone', async () => {
   await fits(page, 'commune-inbox');
   const dossiers = await links(page, /\/dossiers\/[0-9a-f]{32}$/);
   assert.ok(dossiers.length >= 2, `the inbox lists ${dossiers.length} dossiers`);
+  // The filter narrows the inbox to what waits for the commune.
+  await page.locator('nav.filters a', { hasText: 'Đã nộp' }).click();
+  await page.waitForURL('**/dossiers?state=submitted');
+  await fits(page, 'commune-inbox-submitted');
+  const states = await page.locator('tbody .tag').allTextContents();
+  assert.ok(states.length >= 1 && states.every((s) => s === 'Đã nộp'), `filtered states: ${states}`);
   for (const [index, url] of dossiers.entries()) {
     await page.goto(url);
     await fits(page, `commune-dossier-${index}`);
