@@ -102,6 +102,23 @@ fn checkbox(value: &Option<String>) -> bool {
     matches!(value.as_deref(), Some("on" | "true" | "yes" | "1"))
 }
 
+/// A phone number as people type it (at least 9 digits; spaces, `+`, `.`, `-` allowed), or
+/// nothing; `Err` is the message key of the problem.
+pub fn check_phone(text: &str) -> Result<Option<String>, &'static str> {
+    let phone = normalize(text);
+    if phone.is_empty() {
+        Ok(None)
+    } else if phone.chars().filter(char::is_ascii_digit).count() >= 9
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '.' | '-'))
+    {
+        Ok(Some(phone))
+    } else {
+        Err("registry-error-phone")
+    }
+}
+
 /// Checks a registration; every problem is reported against its field.
 pub fn check_entity(form: &EntityForm, today: NaiveDate) -> Result<EntityDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -140,19 +157,10 @@ pub fn check_entity(form: &EntityForm, today: NaiveDate) -> Result<EntityDraft, 
     if !crate::units::is_plausible_code(&commune_code) {
         errors.insert("commune_code", "registry-error-commune");
     }
-    let phone = normalize(&form.phone);
-    let phone = if phone.is_empty() {
+    let phone = check_phone(&form.phone).unwrap_or_else(|key| {
+        errors.insert("phone", key);
         None
-    } else if phone.chars().filter(char::is_ascii_digit).count() >= 9
-        && phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '.' | '-'))
-    {
-        Some(phone)
-    } else {
-        errors.insert("phone", "registry-error-phone");
-        None
-    };
+    });
     let email = match form.email.trim() {
         "" => None,
         text => match normalize_email(text) {

@@ -131,6 +131,23 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, error) = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/api/v1/products/{}/dossiers", product.id),
+            &producer,
+            json!({"evaluation_type": "first_time", "contact_phone": "gọi tôi"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["details"][0].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("contact_phone: registry-error-phone")
+        )
+    );
     let (status, created) = call(
         &app,
         json_request(

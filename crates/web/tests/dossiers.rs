@@ -144,6 +144,28 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     )
     .await;
     assert_eq!(by_officer.status, StatusCode::FORBIDDEN);
+    // A wrong phone is shown beside its field, with what was typed; no dossier is opened.
+    let wrong = post(
+        format!("/products/{}/dossiers", product.id),
+        producer.clone(),
+        format!(
+            "csrf={producer_csrf}&evaluation_type=first_time&contact_phone=g%E1%BB%8Di+t%C3%B4i"
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains(r#"value="gọi tôi" aria-invalid="true""#)
+    );
+    assert!(wrong.body.contains("Số điện thoại không hợp lệ."));
+    assert!(
+        ocop_store::dossiers::list(&test.db, &ocop_domain::access::Scope::National, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let created = post(
         format!("/products/{}/dossiers", product.id),
         producer.clone(),

@@ -175,6 +175,7 @@ pub struct NewDossier {
         (status = 400, body = crate::error::ErrorDoc),
         (status = 403, description = "not a producer, or no CSRF token with a session", body = crate::error::ErrorDoc),
         (status = 404, body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: contact_phone: problem)", body = crate::error::ErrorDoc),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -194,10 +195,12 @@ pub async fn create(
             "first_time, upgrade or reevaluation",
         )
     })?;
-    let phone = body
-        .contact_phone
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty());
+    let phone = ocop_domain::registry::check_phone(body.contact_phone.as_deref().unwrap_or(""))
+        .map_err(|key| AppError::Unprocessable {
+            code: "invalid_fields",
+            message: "some fields are not valid".into(),
+            details: vec![format!("contact_phone: {key}")],
+        })?;
     let dossier = dossiers::create(&state.db, &scope(&user), &product_id, kind, phone, &user.id)
         .await
         .map_err(|e| match e {

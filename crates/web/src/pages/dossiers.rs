@@ -106,7 +106,21 @@ pub async fn create(
             lang,
         )
     })?;
-    let phone = Some(form.contact_phone.trim().to_string()).filter(|p| !p.is_empty());
+    let phone = match ocop_domain::registry::check_phone(&form.contact_phone) {
+        Ok(phone) => phone,
+        Err(key) => {
+            // Shown beside the field on the product's page, with what was typed.
+            let forms = super::registry::ProductForms {
+                contact_phone: form.contact_phone.clone(),
+                contact_phone_error: Some(lang.t(key)),
+                ..Default::default()
+            };
+            let page =
+                super::registry::product_page_with(&state, &viewer, &product_id, None, forms)
+                    .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     match dossiers::create(
         &state.db,
         &scope_of(session),

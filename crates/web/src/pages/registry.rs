@@ -637,6 +637,8 @@ struct ProductPage {
     certification_kinds: Vec<&'static str>,
     certification_form: CertificationForm,
     certification_errors: HashMap<&'static str, String>,
+    contact_phone: String,
+    contact_phone_error: Option<String>,
     dossiers: Vec<(String, String)>,
     create_csrf: Option<String>,
     evaluation_types: Vec<(&'static str, String)>,
@@ -653,24 +655,25 @@ pub async fn product_page(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    product_page_with(
-        &state,
-        &viewer,
-        &id,
-        None,
-        CertificationForm::default(),
-        HashMap::new(),
-    )
-    .await
+    product_page_with(&state, &viewer, &id, None, ProductForms::default()).await
 }
 
-async fn product_page_with(
+/// The forms on a product's page, with what was typed and its problems.
+#[derive(Default)]
+pub(crate) struct ProductForms {
+    pub certification: CertificationForm,
+    pub certification_errors: HashMap<&'static str, String>,
+    /// The new dossier's contact phone, and its problem.
+    pub contact_phone: String,
+    pub contact_phone_error: Option<String>,
+}
+
+pub(crate) async fn product_page_with(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
     message: Option<String>,
-    certification_form: CertificationForm,
-    certification_errors: HashMap<&'static str, String>,
+    forms: ProductForms,
 ) -> Result<Html<String>, PageError> {
     let id = id.to_string();
     let lang = viewer.lang;
@@ -775,8 +778,10 @@ async fn product_page_with(
             certifications,
             certification_csrf: may_add_products(session).then(|| session.csrf.clone()),
             certification_kinds: CERTIFICATION_KINDS.to_vec(),
-            certification_form,
-            certification_errors,
+            certification_form: forms.certification,
+            certification_errors: forms.certification_errors,
+            contact_phone: forms.contact_phone,
+            contact_phone_error: forms.contact_phone_error,
             dossiers,
             create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
             evaluation_types: super::dossiers::evaluation_choices(lang),
@@ -814,15 +819,12 @@ pub async fn add_certification(
         Ok(draft) => draft,
         Err(errors) => {
             let errors = lang.field_messages(errors);
-            let page = product_page_with(
-                &state,
-                &viewer,
-                &id,
-                None,
-                form.certification.clone(),
-                errors,
-            )
-            .await?;
+            let forms = ProductForms {
+                certification: form.certification.clone(),
+                certification_errors: errors,
+                ..ProductForms::default()
+            };
+            let page = product_page_with(&state, &viewer, &id, None, forms).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -835,8 +837,7 @@ pub async fn add_certification(
         &viewer,
         &id,
         Some(lang.t("certification-added")),
-        CertificationForm::default(),
-        HashMap::new(),
+        ProductForms::default(),
     )
     .await?
     .into_response())
@@ -906,15 +907,8 @@ pub async fn add_photo(
                 ),
             )],
         );
-        let page = product_page_with(
-            &state,
-            &viewer,
-            &id,
-            Some(message),
-            CertificationForm::default(),
-            HashMap::new(),
-        )
-        .await?;
+        let page =
+            product_page_with(&state, &viewer, &id, Some(message), ProductForms::default()).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     registry::add_photo(&state.db, &scope, &id, &stored, &session.user.id)
@@ -926,8 +920,7 @@ pub async fn add_photo(
         &viewer,
         &id,
         Some(lang.t("photo-added")),
-        CertificationForm::default(),
-        HashMap::new(),
+        ProductForms::default(),
     )
     .await?
     .into_response())
@@ -1305,8 +1298,7 @@ pub async fn edit_product(
         &viewer,
         &id,
         Some(lang.t("product-updated")),
-        CertificationForm::default(),
-        HashMap::new(),
+        ProductForms::default(),
     )
     .await?
     .into_response())
