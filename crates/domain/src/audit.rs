@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The fields of a kind of object that the trail records: name, and how to read its value.
+pub type AuditedFields<T> = [(&'static str, fn(&T) -> Value)];
+
 /// What changed on an object: field → before and after (`null` where there was nothing).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Changes(BTreeMap<String, Change>);
@@ -36,6 +39,16 @@ impl Changes {
             self.0.insert(name.to_string(), Change { before, after });
         }
         self
+    }
+
+    /// The fields of an object that differ between `before` (none: a new object) and `after`,
+    /// each read by its accessor in `fields`.
+    pub fn between<T>(before: Option<&T>, after: &T, fields: &AuditedFields<T>) -> Changes {
+        fields
+            .iter()
+            .fold(Changes::new(), |changes, (name, value)| {
+                changes.field(name, before.map(value), value(after))
+            })
     }
 
     /// Records a field of a new object.
@@ -220,6 +233,35 @@ mod tests {
                 chained
             })
             .collect()
+    }
+
+    #[test]
+    fn changes_between_two_versions_of_an_object() {
+        struct Thing {
+            name: &'static str,
+            size: Option<u32>,
+        }
+        let fields: &AuditedFields<Thing> = &[
+            ("name", |t| Value::from(t.name)),
+            ("size", |t| serde_json::json!(t.size)),
+        ];
+        let old = Thing {
+            name: "a",
+            size: None,
+        };
+        let new = Thing {
+            name: "b",
+            size: None,
+        };
+        assert_eq!(
+            Changes::between(Some(&old), &new, fields).to_json(),
+            r#"{"name":{"before":"a","after":"b"}}"#
+        );
+        assert_eq!(
+            Changes::between(None, &new, fields).to_json(),
+            r#"{"name":{"before":null,"after":"b"}}"#,
+            "a new object's empty fields are not recorded"
+        );
     }
 
     #[test]

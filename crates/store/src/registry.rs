@@ -2,10 +2,11 @@
 //! or lookup can return another unit's records.
 
 use chrono::NaiveDate;
+use serde_json::json;
 use sqlx::Row;
 
 use ocop_domain::access::Scope;
-use ocop_domain::audit::Changes;
+use ocop_domain::audit::{AuditedFields, Changes};
 use ocop_domain::criteria::EntityType;
 use ocop_domain::registry::{EntityDraft, EntityStatus, FieldErrors};
 use ocop_domain::text::fold;
@@ -56,6 +57,40 @@ impl From<sqlx::Error> for RegistryError {
 const ENTITY_COLUMNS: &str = "id, kind, legal_form, registration_code, name, representative, address, \
     commune_code, province_code, phone, email, women_led, ethnic_minority_led, members, workers, \
     founded_on, status";
+
+/// What the audit trail records of an entity, field by field.
+const ENTITY_FIELDS: &AuditedFields<Entity> = &[
+    ("kind", |e| json!(e.kind.as_str())),
+    ("legal_form", |e| json!(e.legal_form)),
+    ("registration_code", |e| json!(e.registration_code)),
+    ("name", |e| json!(e.name)),
+    ("representative", |e| json!(e.representative)),
+    ("address", |e| json!(e.address)),
+    ("commune_code", |e| json!(e.commune_code)),
+    ("phone", |e| json!(e.phone)),
+    ("email", |e| json!(e.email)),
+    ("women_led", |e| json!(e.women_led)),
+    ("ethnic_minority_led", |e| json!(e.ethnic_minority_led)),
+    ("members", |e| json!(e.members)),
+    ("workers", |e| json!(e.workers)),
+    ("founded_on", |e| json!(e.founded_on)),
+    ("status", |e| json!(e.status.as_str())),
+];
+
+/// A registration code another entity has: the field's error; anything else as it is.
+fn code_taken(error: sqlx::Error) -> RegistryError {
+    if error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+    {
+        RegistryError::Fields(FieldErrors::from([(
+            "registration_code",
+            "registry-error-registration-taken",
+        )]))
+    } else {
+        error.into()
+    }
+}
 
 fn entity_from_row<R: Row>(row: &R) -> Result<Entity, sqlx::Error>
 where
@@ -265,34 +300,8 @@ async fn insert(
     .await
     .map(|done| done.rows_affected())
     });
-    if let Err(error) = inserted {
-        if error
-            .as_database_error()
-            .is_some_and(|e| e.is_unique_violation())
-        {
-            return Err(RegistryError::Fields(FieldErrors::from([(
-                "registration_code",
-                "registry-error-registration-taken",
-            )])));
-        }
-        return Err(error.into());
-    }
-    let changes = Changes::new()
-        .created("kind", entity.kind.as_str())
-        .created("legal_form", &entity.legal_form)
-        .created("registration_code", &entity.registration_code)
-        .created("name", &entity.name)
-        .created("representative", &entity.representative)
-        .created("address", &entity.address)
-        .created("commune_code", &entity.commune_code)
-        .created("phone", &entity.phone)
-        .created("email", &entity.email)
-        .created("women_led", entity.women_led)
-        .created("ethnic_minority_led", entity.ethnic_minority_led)
-        .created("members", entity.members)
-        .created("workers", entity.workers)
-        .created("founded_on", entity.founded_on)
-        .created("status", status.as_str());
+    inserted.map_err(code_taken)?;
+    let changes = Changes::between(None, &entity, ENTITY_FIELDS);
     audit::append(tx, actor, "entity.create", "entity", &entity.id, &changes).await?;
     Ok(entity)
 }
@@ -391,40 +400,7 @@ pub async fn update(
     let Some(before) = find(db, scope, id).await? else {
         return Ok(None);
     };
-    let members = draft.members.map(i64::from);
-    let workers = draft.workers.map(i64::from);
-    let changes = Changes::new()
-        .field("kind", before.kind.as_str(), draft.kind.as_str())
-        .field("legal_form", &before.legal_form, &draft.legal_form)
-        .field(
-            "registration_code",
-            &before.registration_code,
-            &draft.registration_code,
-        )
-        .field("name", &before.name, &draft.name)
-        .field(
-            "representative",
-            &before.representative,
-            &draft.representative,
-        )
-        .field("address", &before.address, &draft.address)
-        .field("phone", &before.phone, &draft.phone)
-        .field("email", &before.email, &draft.email)
-        .field("women_led", before.women_led, draft.women_led)
-        .field(
-            "ethnic_minority_led",
-            before.ethnic_minority_led,
-            draft.ethnic_minority_led,
-        )
-        .field("members", before.members, members)
-        .field("workers", before.workers, workers)
-        .field("founded_on", before.founded_on, draft.founded_on);
-    if changes.is_empty() {
-        return Ok(Some(before));
-    }
-    let status = ocop_domain::registry::status_after_edit(before.status, editor, changes.fields());
-    let changes = changes.field("status", before.status.as_str(), status.as_str());
-    let after = Entity {
+    let mut after = Entity {
         kind: draft.kind,
         legal_form: draft.legal_form.clone(),
         registration_code: draft.registration_code.clone(),
@@ -435,12 +411,18 @@ pub async fn update(
         email: draft.email.clone(),
         women_led: draft.women_led,
         ethnic_minority_led: draft.ethnic_minority_led,
-        members,
-        workers,
+        members: draft.members.map(i64::from),
+        workers: draft.workers.map(i64::from),
         founded_on: draft.founded_on,
-        status,
-        ..before
+        ..before.clone()
     };
+    let changes = Changes::between(Some(&before), &after, ENTITY_FIELDS);
+    if changes.is_empty() {
+        return Ok(Some(before));
+    }
+    after.status =
+        ocop_domain::registry::status_after_edit(before.status, editor, changes.fields());
+    let changes = changes.field("status", before.status.as_str(), after.status.as_str());
     let mut tx = db.begin().await?;
     let updated = on_tx!(&mut tx, |conn| {
         sqlx::query(
@@ -470,20 +452,7 @@ pub async fn update(
         .await
         .map(|done| done.rows_affected())
     });
-    match updated {
-        Err(error)
-            if error
-                .as_database_error()
-                .is_some_and(|e| e.is_unique_violation()) =>
-        {
-            return Err(RegistryError::Fields(FieldErrors::from([(
-                "registration_code",
-                "registry-error-registration-taken",
-            )])));
-        }
-        Err(error) => return Err(error.into()),
-        Ok(_) => {}
-    }
+    updated.map_err(code_taken)?;
     audit::append(&mut tx, actor, "entity.update", "entity", id, &changes).await?;
     tx.commit().await?;
     Ok(Some(after))
@@ -510,6 +479,26 @@ pub struct Product {
 
 const PRODUCT_COLUMNS: &str = "id, entity_id, code, name, criteria_version, product_set, description, \
     raw_material_area, trademark, gtin, sales_channels, export_markets, commune_code, province_code";
+
+/// What the audit trail records of a product, field by field.
+const PRODUCT_FIELDS: &AuditedFields<Product> = &[
+    ("entity_id", |p| json!(p.entity_id)),
+    ("code", |p| json!(p.code)),
+    ("name", |p| json!(p.name)),
+    ("criteria_version", |p| json!(p.criteria_version)),
+    ("product_set", |p| json!(p.product_set)),
+    ("description", |p| json!(p.description)),
+    ("raw_material_area", |p| json!(p.raw_material_area)),
+    ("trademark", |p| json!(p.trademark)),
+    ("gtin", |p| json!(p.gtin)),
+    ("sales_channels", |p| json!(p.sales_channels)),
+    ("export_markets", |p| json!(p.export_markets)),
+];
+
+/// A list column's stored form (JSON text).
+fn list_json(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
 
 fn product_from_row<R: Row>(row: &R) -> Result<Product, sqlx::Error>
 where
@@ -618,8 +607,6 @@ pub async fn add_product(
         commune_code: entity.commune_code.clone(),
         province_code: entity.province_code.clone(),
     };
-    let as_json =
-        |items: &Vec<String>| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
     let now = now_ms();
     on_tx!(&mut tx, |conn| {
         sqlx::query(
@@ -640,8 +627,8 @@ pub async fn add_product(
     .bind(&product.raw_material_area)
     .bind(&product.trademark)
     .bind(&product.gtin)
-    .bind(as_json(&product.sales_channels))
-    .bind(as_json(&product.export_markets))
+    .bind(list_json(&product.sales_channels))
+    .bind(list_json(&product.export_markets))
     .bind(&product.commune_code)
     .bind(&product.province_code)
     .bind(now)
@@ -649,18 +636,7 @@ pub async fn add_product(
     .await
     .map(|done| done.rows_affected())
     })?;
-    let changes = Changes::new()
-        .created("entity_id", &product.entity_id)
-        .created("code", &product.code)
-        .created("name", &product.name)
-        .created("criteria_version", &product.criteria_version)
-        .created("product_set", &product.product_set)
-        .created("description", &product.description)
-        .created("raw_material_area", &product.raw_material_area)
-        .created("trademark", &product.trademark)
-        .created("gtin", &product.gtin)
-        .created("sales_channels", &product.sales_channels)
-        .created("export_markets", &product.export_markets);
+    let changes = Changes::between(None, &product, PRODUCT_FIELDS);
     audit::append(
         &mut tx,
         actor,
@@ -698,30 +674,6 @@ pub async fn update_product(
     let Some(before) = product(db, scope, id).await? else {
         return Ok(None);
     };
-    let changes = Changes::new()
-        .field("name", &before.name, &draft.name)
-        .field("product_set", &before.product_set, &draft.product_set)
-        .field("description", &before.description, &draft.description)
-        .field(
-            "raw_material_area",
-            &before.raw_material_area,
-            &draft.raw_material_area,
-        )
-        .field("trademark", &before.trademark, &draft.trademark)
-        .field("gtin", &before.gtin, &draft.gtin)
-        .field(
-            "sales_channels",
-            &before.sales_channels,
-            &draft.sales_channels,
-        )
-        .field(
-            "export_markets",
-            &before.export_markets,
-            &draft.export_markets,
-        );
-    if changes.is_empty() {
-        return Ok(Some(before));
-    }
     let after = Product {
         name: draft.name.clone(),
         product_set: draft.product_set.clone(),
@@ -731,10 +683,12 @@ pub async fn update_product(
         gtin: draft.gtin.clone(),
         sales_channels: draft.sales_channels.clone(),
         export_markets: draft.export_markets.clone(),
-        ..before
+        ..before.clone()
     };
-    let as_json =
-        |items: &Vec<String>| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
+    let changes = Changes::between(Some(&before), &after, PRODUCT_FIELDS);
+    if changes.is_empty() {
+        return Ok(Some(before));
+    }
     let mut tx = db.begin().await?;
     on_tx!(&mut tx, |conn| {
         sqlx::query(
@@ -749,8 +703,8 @@ pub async fn update_product(
         .bind(&after.raw_material_area)
         .bind(&after.trademark)
         .bind(&after.gtin)
-        .bind(as_json(&after.sales_channels))
-        .bind(as_json(&after.export_markets))
+        .bind(list_json(&after.sales_channels))
+        .bind(list_json(&after.export_markets))
         .bind(now_ms())
         .bind(id)
         .execute(&mut *conn)
