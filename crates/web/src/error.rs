@@ -141,6 +141,17 @@ impl PageError {
     pub fn new(error: AppError, lang: Lang) -> PageError {
         PageError { error, lang }
     }
+
+    /// The viewer's role may not do this.
+    pub fn forbidden(lang: Lang) -> PageError {
+        PageError::new(
+            AppError::Forbidden {
+                code: "forbidden",
+                message: String::new(),
+            },
+            lang,
+        )
+    }
 }
 
 impl IntoResponse for PageError {

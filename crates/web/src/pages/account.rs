@@ -16,7 +16,7 @@ use ocop_store::accounts::{self, AccountError, Login, NewUser, SESSION_MS, User}
 use ocop_store::clock::new_token;
 use ocop_store::units;
 
-use super::{Chrome, local_path, render};
+use super::{Chrome, CsrfForm, local_path, render};
 use crate::AppState;
 use crate::auth::{
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, check_csrf, check_login_csrf, clear_cookie,
@@ -143,11 +143,6 @@ pub async fn login(
             Ok(response)
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(
@@ -334,13 +329,7 @@ struct UsersPage {
 fn require_admin(viewer: &Viewer) -> Result<&crate::auth::Session, PageError> {
     let session = viewer.require().map_err(page_error(viewer.lang))?;
     if session.user.role != Role::Administrator {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            viewer.lang,
-        ));
+        return Err(PageError::forbidden(viewer.lang));
     }
     Ok(session)
 }
@@ -462,13 +451,7 @@ pub async fn set_active(
     let session = require_admin(&viewer)?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if id == session.user.id {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(PageError::forbidden(lang));
     }
     let active = form.active == "true";
     accounts::set_active(&state.db, &id, active, &session.user.id)

@@ -92,13 +92,7 @@ pub async fn create(
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if session.user.role != Role::Producer {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(PageError::forbidden(lang));
     }
     let kind = EvaluationType::parse(&form.evaluation_type).ok_or_else(|| {
         PageError::new(
@@ -508,13 +502,7 @@ async fn own_dossier(
     lang: Lang,
 ) -> Result<(Dossier, String, EntityType), PageError> {
     if session.user.role != Role::Producer {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(PageError::forbidden(lang));
     }
     let scope = scope_of(session);
     let dossier = dossiers::find(&state.db, &scope, id)
@@ -746,13 +734,7 @@ pub async fn upload_evidence(
     }
     check_csrf(session, &csrf).map_err(page_error(lang))?;
     if session.user.role != Role::Producer {
-        return Err(PageError::new(
-            AppError::Forbidden {
-                code: "forbidden",
-                message: String::new(),
-            },
-            lang,
-        ));
+        return Err(PageError::forbidden(lang));
     }
     let refuse = |key: &str, state: &AppState, viewer: &Viewer| {
         let message = lang.t_with(

@@ -23,6 +23,20 @@ use crate::error::{AppError, PageError, page_error};
 use crate::format;
 use crate::i18n::{LANG_COOKIE, Lang};
 
+/// A form whose only field is the session's CSRF token (a button: confirm, sign out).
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// A form's fields with the session's CSRF token beside them.
+#[derive(Deserialize)]
+pub struct WithCsrf<T> {
+    pub csrf: String,
+    #[serde(flatten)]
+    pub fields: T,
+}
+
 /// What every page's layout needs.
 pub struct Chrome {
     pub lang: Lang,

@@ -22,7 +22,7 @@ use ocop_store::clock::new_token;
 use ocop_store::registry::{self, Entity, RegistryError};
 use ocop_store::{audit, units};
 
-use super::{Chrome, render};
+use super::{Chrome, CsrfForm, WithCsrf, render};
 use crate::AppState;
 use crate::auth::{
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, Viewer, check_csrf, check_login_csrf, clear_cookie,
@@ -332,17 +332,6 @@ fn may_confirm(session: &Session) -> bool {
     session.user.role.confirms_entities()
 }
 
-/// Refused for the viewer's role.
-fn forbidden(lang: Lang) -> PageError {
-    PageError::new(
-        AppError::Forbidden {
-            code: "forbidden",
-            message: String::new(),
-        },
-        lang,
-    )
-}
-
 fn not_found(id: &str, lang: Lang) -> PageError {
     PageError::new(
         AppError::NotFound {
@@ -547,11 +536,6 @@ pub async fn entity_page(
     entity_page_with(&state, &viewer, &id, None).await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn confirm_entity(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -562,7 +546,7 @@ pub async fn confirm_entity(
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_confirm(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
     registry::confirm(&state.db, &scope_of(session), &id, &session.user.id)
         .await
@@ -571,28 +555,21 @@ pub async fn confirm_entity(
     entity_page_with(&state, &viewer, &id, Some(lang.t("entity-confirmed"))).await
 }
 
-#[derive(Deserialize)]
-pub struct AddProductForm {
-    csrf: String,
-    #[serde(flatten)]
-    product: ProductForm,
-}
-
 pub async fn add_product(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<AddProductForm>,
+    Form(form): Form<WithCsrf<ProductForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
     let (version, sets) = sets_in_force(&state, lang);
     let codes: Vec<&str> = sets.iter().map(|(code, _)| code.as_str()).collect();
-    let draft = match check_product(&form.product, &version, &codes) {
+    let draft = match check_product(&form.fields, &version, &codes) {
         Ok(draft) => draft,
         Err(errors) => {
             let errors = lang.field_messages(errors);
@@ -601,7 +578,7 @@ pub async fn add_product(
                 &viewer,
                 &id,
                 None,
-                Some((form.product.clone(), errors)),
+                Some((form.fields.clone(), errors)),
             )
             .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -796,31 +773,24 @@ pub(crate) async fn product_page_with(
     )
 }
 
-#[derive(Deserialize)]
-pub struct AddCertificationForm {
-    csrf: String,
-    #[serde(flatten)]
-    certification: CertificationForm,
-}
-
 pub async fn add_certification(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<AddCertificationForm>,
+    Form(form): Form<WithCsrf<CertificationForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
-    let draft = match check_certification(&form.certification) {
+    let draft = match check_certification(&form.fields) {
         Ok(draft) => draft,
         Err(errors) => {
             let errors = lang.field_messages(errors);
             let forms = ProductForms {
-                certification: form.certification.clone(),
+                certification: form.fields.clone(),
                 certification_errors: errors,
                 ..ProductForms::default()
             };
@@ -874,7 +844,7 @@ pub async fn add_photo(
     }
     check_csrf(session, &csrf).map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
     let scope = scope_of(session);
     if registry::product(&state.db, &scope, &id)
@@ -1006,7 +976,7 @@ async fn editable_entity<'v>(
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
     let entity = registry::find(&state.db, &scope_of(session), id)
         .await
@@ -1062,20 +1032,13 @@ pub async fn edit_entity_page(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct EditEntityForm {
-    csrf: String,
-    #[serde(flatten)]
-    entity: EntityForm,
-}
-
 /// `POST /entities/{id}/edit`: saves the changes (each audited with before and after); problems
 /// are shown beside their fields with what was typed.
 pub async fn edit_entity(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<EditEntityForm>,
+    Form(form): Form<WithCsrf<EntityForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
@@ -1088,14 +1051,14 @@ pub async fn edit_entity(
             &viewer,
             session,
             &entity,
-            form.entity.clone(),
+            form.fields.clone(),
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
     let today = chrono::Utc::now().date_naive();
     let draft =
-        match ocop_domain::registry::check_entity_edit(&form.entity, &entity.commune_code, today) {
+        match ocop_domain::registry::check_entity_edit(&form.fields, &entity.commune_code, today) {
             Ok(draft) => draft,
             Err(errors) => return redo(errors).await,
         };
@@ -1165,7 +1128,7 @@ async fn editable_product<'v>(
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     if !may_add_products(session) {
-        return Err(forbidden(lang));
+        return Err(PageError::forbidden(lang));
     }
     let scope = scope_of(session);
     let missing = || {
@@ -1257,7 +1220,7 @@ pub async fn edit_product(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<AddProductForm>,
+    Form(form): Form<WithCsrf<ProductForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
@@ -1269,7 +1232,7 @@ pub async fn edit_product(
         .await
         .map_err(page_error(lang))?;
     let draft = match ocop_domain::registry::check_product_edit(
-        &form.product,
+        &form.fields,
         &product.criteria_version,
         &codes,
         &product.product_set,
@@ -1283,7 +1246,7 @@ pub async fn edit_product(
                 &viewer,
                 session,
                 (&product, &entity),
-                form.product.clone(),
+                form.fields.clone(),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
