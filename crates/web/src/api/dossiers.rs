@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use ocop_domain::access::{Role, Scope};
+use ocop_domain::access::Role;
 use ocop_domain::criteria::{Scorecard, score_card};
 use ocop_domain::dossier::{DossierAction, EvaluationType, EvidenceType, TransitionError};
 use ocop_store::dossiers::{self, Dossier, DossierError, Evidence};
@@ -84,10 +84,6 @@ pub struct DossierDetail {
     pub evidence: Vec<EvidenceJson>,
 }
 
-fn scope(user: &ocop_store::accounts::User) -> Scope {
-    user.scope()
-}
-
 fn not_found(id: &str) -> AppError {
     AppError::NotFound {
         code: "dossier_not_found",
@@ -126,7 +122,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
 ) -> Result<Json<Vec<DossierJson>>, AppError> {
-    let dossiers = dossiers::list(&state.db, &scope(&user), None).await?;
+    let dossiers = dossiers::list(&state.db, &user.scope(), None).await?;
     Ok(Json(dossiers.into_iter().map(DossierJson::from).collect()))
 }
 
@@ -139,7 +135,7 @@ pub async fn get(
     ApiCaller(user): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<DossierDetail>, AppError> {
-    let dossier = dossiers::find(&state.db, &scope(&user), &id)
+    let dossier = dossiers::find(&state.db, &user.scope(), &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
     let missing = missing(&state, &dossier)
@@ -201,7 +197,7 @@ pub async fn create(
             message: "some fields are not valid".into(),
             details: vec![format!("contact_phone: {key}")],
         })?;
-    let dossier = dossiers::create(&state.db, &scope(&user), &product_id, kind, phone, &user.id)
+    let dossier = dossiers::create(&state.db, &user.scope(), &product_id, kind, phone, &user.id)
         .await
         .map_err(|e| match e {
             DossierError::NotFound => AppError::NotFound {
@@ -246,7 +242,7 @@ pub async fn self_assess(
             message: "only producers self-assess".into(),
         });
     }
-    let scope = scope(&user);
+    let scope = user.scope();
     let dossier = dossiers::find(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
@@ -324,7 +320,7 @@ pub async fn act(
             ));
         }
     };
-    let scope = scope(&user);
+    let scope = user.scope();
     let dossier = dossiers::find(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
@@ -401,7 +397,7 @@ pub async fn upload(
         .transpose()
         .map_err(|_| unprocessable("invalid_date", "expires_on must be YYYY-MM-DD".into()))?;
     let (name, bytes) = file.ok_or_else(|| unprocessable("empty_file", "no file".into()))?;
-    let scope = scope(&user);
+    let scope = user.scope();
     dossiers::find(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;

@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use ocop_domain::access::Scope;
 use ocop_store::registry::{self, Entity};
 
 use crate::AppState;
@@ -57,11 +56,6 @@ impl From<Entity> for EntityJson {
     }
 }
 
-fn scope(caller: &ApiCaller) -> Scope {
-    let user = &caller.0;
-    user.scope()
-}
-
 /// `GET /api/v1/entities`: the entities in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/entities", tag = "registry", security(("bearer" = []), ("session" = [])),
     responses(
@@ -72,7 +66,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Vec<EntityJson>>, AppError> {
-    let entities = registry::list(&state.db, &scope(&caller), None).await?;
+    let entities = registry::list(&state.db, &caller.0.scope(), None).await?;
     Ok(Json(entities.into_iter().map(EntityJson::from).collect()))
 }
 
@@ -89,7 +83,7 @@ pub async fn get(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<EntityJson>, AppError> {
-    registry::find(&state.db, &scope(&caller), &id)
+    registry::find(&state.db, &caller.0.scope(), &id)
         .await?
         .map(|e| Json(EntityJson::from(e)))
         .ok_or(AppError::NotFound {
@@ -148,7 +142,7 @@ pub async fn products(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Vec<ProductJson>>, AppError> {
-    let products = registry::products(&state.db, &scope(&caller), None).await?;
+    let products = registry::products(&state.db, &caller.0.scope(), None).await?;
     Ok(Json(products.into_iter().map(ProductJson::from).collect()))
 }
 
@@ -165,7 +159,7 @@ pub async fn product(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ProductJson>, AppError> {
-    registry::product(&state.db, &scope(&caller), &id)
+    registry::product(&state.db, &caller.0.scope(), &id)
         .await?
         .map(|p| Json(ProductJson::from(p)))
         .ok_or(AppError::NotFound {

@@ -33,8 +33,7 @@ use crate::i18n::Lang;
 
 /// What a session may see of the registry.
 pub fn scope_of(session: &Session) -> Scope {
-    let user = &session.user;
-    user.scope()
+    session.user.scope()
 }
 
 fn kind_label(kind: EntityType, lang: Lang) -> String {
