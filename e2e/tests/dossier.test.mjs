@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startOcop, chromiumOptions } from './server.mjs';
+import { startOcop, chromiumOptions, signIn as signInAs } from './server.mjs';
 
 let server;
 let browser;
@@ -19,16 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function signIn(email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.base + '/login');
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', 'ocop-demo-2025');
-  await page.click('form.stacked button[type=submit]');
-  await page.waitForURL('**/account');
-  return { context, page };
-}
+const signIn = (email) => signInAs(browser, server.base, email);
 
 const pdf = (text) => ({ name: `${text}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`) });
 

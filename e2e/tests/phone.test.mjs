@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startOcop, chromiumOptions, phone, overflowOnPhone } from './server.mjs';
+import { startOcop, chromiumOptions, phone, overflowOnPhone, signIn } from './server.mjs';
 
 let server;
 let browser;
@@ -21,16 +21,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function onPhone(email) {
-  const context = await browser.newContext(phone);
-  const page = await context.newPage();
-  await page.goto(server.base + '/login');
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', 'ocop-demo-2025');
-  await page.click('form.stacked button[type=submit]');
-  await page.waitForURL('**/account');
-  return { context, page };
-}
+const onPhone = (email) => signIn(browser, server.base, email, phone);
 
 // The page fits the phone's width; a screenshot is kept when asked for.
 async function fits(page, name) {

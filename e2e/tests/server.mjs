@@ -63,3 +63,15 @@ export const phone = { viewport: { width: 390, height: 844 }, isMobile: true };
 export async function overflowOnPhone(page) {
   return page.evaluate((width) => Math.max(document.documentElement.scrollWidth, window.innerWidth) - width, phone.viewport.width);
 }
+
+// A demo account signed in, in a browser context of its own (desktop unless `options` say phone).
+export async function signIn(browser, base, email, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', 'ocop-demo-2025');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForURL('**/account');
+  return { context, page };
+}

@@ -912,17 +912,13 @@ impl World {
                 write(request, maintains, Page, ok)
             }
             ("PUT", "/api/v1/entities/{id}") => {
-                let body: serde_json::Map<String, Value> = self
-                    .entity_edit(object)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), Value::String(v)))
-                    .collect();
+                let body = json_object(&self.entity_edit(object));
                 let request = self.json(
                     actor,
                     Method::PUT,
                     &format!("/api/v1/entities/{entity}"),
                     csrf,
-                    Value::Object(body),
+                    body,
                 );
                 write(request, maintains, Api, ok)
             }
@@ -1004,17 +1000,13 @@ impl World {
                 write(request, maintains, Page, ok)
             }
             ("PUT", "/api/v1/products/{id}") => {
-                let body: serde_json::Map<String, Value> = self
-                    .product_edit(object)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), Value::String(v)))
-                    .collect();
+                let body = json_object(&self.product_edit(object));
                 let request = self.json(
                     actor,
                     Method::PUT,
                     &format!("/api/v1/products/{product}"),
                     csrf,
-                    Value::Object(body),
+                    body,
                 );
                 write(request, maintains, Api, ok)
             }
@@ -1194,6 +1186,15 @@ impl World {
             ),
         }
     }
+}
+
+/// Form fields as a JSON object, for the API's side of a form.
+fn json_object(fields: &[(&'static str, String)]) -> Value {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {

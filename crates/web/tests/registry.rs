@@ -398,33 +398,24 @@ async fn a_producer_registers_and_the_commune_confirms() {
     let product_edit = get(&format!("{product_uri}/edit"), &producer).await;
     assert_eq!(product_edit.status, StatusCode::OK);
     assert!(product_edit.body.contains(&code));
-    let changed = post(
-        &format!("{product_uri}/edit"),
-        &producer,
-        encode(&[
-            ("csrf", producer_csrf.as_str()),
-            ("name", "Bánh pía sầu riêng trứng muối Hoa"),
-            ("product_set", "P06"),
-            ("description", "Bánh pía nhân sầu riêng và trứng muối"),
-            ("gtin", "893456313816"),
-        ]),
-    )
-    .await;
+    let edit_product = |gtin: &str| {
+        post(
+            &format!("{product_uri}/edit"),
+            &producer,
+            encode(&[
+                ("csrf", producer_csrf.as_str()),
+                ("name", "Bánh pía sầu riêng trứng muối Hoa"),
+                ("product_set", "P06"),
+                ("description", "Bánh pía nhân sầu riêng và trứng muối"),
+                ("gtin", gtin),
+            ]),
+        )
+    };
+    let changed = edit_product("893456313816").await;
     assert_eq!(changed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(changed.body.contains("Mã GTIN không hợp lệ"));
     assert!(changed.body.contains(r#"value="893456313816""#));
-    let changed = post(
-        &format!("{product_uri}/edit"),
-        &producer,
-        encode(&[
-            ("csrf", producer_csrf.as_str()),
-            ("name", "Bánh pía sầu riêng trứng muối Hoa"),
-            ("product_set", "P06"),
-            ("description", "Bánh pía nhân sầu riêng và trứng muối"),
-            ("gtin", ""),
-        ]),
-    )
-    .await;
+    let changed = edit_product("").await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert!(changed.body.contains("Đã lưu thông tin sản phẩm."));
     assert!(
