@@ -326,11 +326,6 @@ struct EntityPage {
     history: Vec<HistoryRow>,
 }
 
-/// Officers of the entity's commune or province confirm it.
-fn may_confirm(session: &Session) -> bool {
-    session.user.role.confirms_entities()
-}
-
 fn not_found(id: &str, lang: Lang) -> PageError {
     PageError::new(
         AppError::NotFound {
@@ -392,11 +387,6 @@ pub struct ProductFormView {
     pub values: ProductForm,
     pub errors: HashMap<&'static str, String>,
     pub sets: Vec<(String, String)>,
-}
-
-/// Producers keep their registry records; officers of the entity's unit may do it for them.
-fn may_add_products(session: &Session) -> bool {
-    session.user.role.maintains_registry()
 }
 
 /// The product sets of the criteria version in force today.
@@ -489,8 +479,9 @@ async fn entity_page_full(
         ),
     ];
     let history = history_rows(state, "entity", &entity.id, lang).await?;
-    let confirm_csrf = (entity.status == EntityStatus::Pending && may_confirm(session))
-        .then(|| session.csrf.clone());
+    let confirm_csrf = (entity.status == EntityStatus::Pending
+        && session.user.role.confirms_entities())
+    .then(|| session.csrf.clone());
     let products = registry::products(&state.db, &scope_of(session), Some(&entity.id))
         .await
         .map_err(page_error(lang))?
@@ -502,7 +493,7 @@ async fn entity_page_full(
             set: format!("{} · {}", p.criteria_version, p.product_set),
         })
         .collect();
-    let product_form = may_add_products(session).then(|| {
+    let product_form = session.user.role.maintains_registry().then(|| {
         let (values, errors) = product_form.unwrap_or_default();
         ProductFormView {
             csrf: session.csrf.clone(),
@@ -520,7 +511,7 @@ async fn entity_page_full(
             message,
             products,
             product_form,
-            may_edit: may_add_products(session),
+            may_edit: session.user.role.maintains_registry(),
             history,
         },
         lang,
@@ -544,7 +535,7 @@ pub async fn confirm_entity(
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    if !may_confirm(session) {
+    if !session.user.role.confirms_entities() {
         return Err(PageError::forbidden(lang));
     }
     registry::confirm(&state.db, &scope_of(session), &id, &session.user.id)
@@ -563,7 +554,7 @@ pub async fn add_product(
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    if !may_add_products(session) {
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     let (version, sets) = sets_in_force(&state, lang);
@@ -752,7 +743,11 @@ pub(crate) async fn product_page_with(
                 .await
                 .map_err(page_error(lang))?,
             certifications,
-            certification_csrf: may_add_products(session).then(|| session.csrf.clone()),
+            certification_csrf: session
+                .user
+                .role
+                .maintains_registry()
+                .then(|| session.csrf.clone()),
             certification_kinds: CERTIFICATION_KINDS.to_vec(),
             certification_form: forms.certification,
             certification_errors: forms.certification_errors,
@@ -781,7 +776,7 @@ pub async fn add_certification(
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    if !may_add_products(session) {
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     let draft = match check_certification(&form.fields) {
@@ -842,7 +837,7 @@ pub async fn add_photo(
         }
     }
     check_csrf(session, &csrf).map_err(page_error(lang))?;
-    if !may_add_products(session) {
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     let scope = scope_of(session);
@@ -974,7 +969,7 @@ async fn editable_entity<'v>(
 ) -> Result<(&'v Session, Entity), PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    if !may_add_products(session) {
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     let entity = registry::find(&state.db, &scope_of(session), id)
@@ -1126,7 +1121,7 @@ async fn editable_product<'v>(
 ) -> Result<(&'v Session, registry::Product, Entity), PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    if !may_add_products(session) {
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     let scope = scope_of(session);
