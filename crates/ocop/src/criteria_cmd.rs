@@ -70,10 +70,10 @@ fn read_file(path: &Path) -> anyhow::Result<String> {
         .map_err(|error| UsageError(format!("cannot read {}: {error}", path.display())).into())
 }
 
-/// Reads one version directory: `version.toml`, `sets.csv` and `sheets/*.csv`.
+/// Reads one version directory: `version.toml`, `sets.csv`, `errata.csv` and `sheets/*.csv`.
 pub fn read_version_dir(dir: &Path) -> anyhow::Result<VersionSource> {
     let mut files = BTreeMap::new();
-    for name in ["version.toml", "sets.csv"] {
+    for name in ["version.toml", "sets.csv", "errata.csv"] {
         let path = dir.join(name);
         if path.exists() {
             files.insert(name.to_string(), read_file(&path)?);
@@ -169,11 +169,13 @@ pub fn run(command: CriteriaCommand) -> anyhow::Result<()> {
 
 fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
     let mut problems = Vec::new();
+    let mut loaded = Vec::new();
     for path in paths {
         for dir in version_dirs(path)? {
             let source = read_version_dir(&dir)?;
             match load_version(&source) {
                 Ok(version) => {
+                    loaded.push((source.origin.clone(), version.clone()));
                     let provisional = version.sets.iter().filter(|s| s.provisional).count();
                     println!(
                         "ok  {}: version {}, {} product sets ({} on a provisional sheet)",
@@ -184,6 +186,21 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
                     );
                 }
                 Err(mut errors) => problems.append(&mut errors),
+            }
+        }
+    }
+    // A transition names an earlier version: among those checked, or those shipped.
+    let shipped = Catalog::load(&bundled_sources()).unwrap_or_default();
+    for (origin, version) in &loaded {
+        for (index, rule) in version.transitions.iter().enumerate() {
+            let known = loaded.iter().any(|(_, v)| v.id == rule.from)
+                || shipped.version(&rule.from).is_some();
+            if !known {
+                problems.push(CriteriaError {
+                    file: format!("{origin}/version.toml"),
+                    path: format!("{}/transition/{}", version.id, index + 1),
+                    message: format!("version `{}` is neither checked here nor shipped", rule.from),
+                });
             }
         }
     }

@@ -3,13 +3,14 @@
 
 use serde::Serialize;
 
+use super::minimums::{self, MinimumCheck, case_of};
 use super::score::{CardScore, Score};
 use super::{EntityType, ProductSet, Version};
 
 /// How many disagreements to list.
 const DISAGREEMENTS_SHOWN: usize = 5;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Explanation {
     pub parts: Vec<PartResult>,
     pub criteria: Vec<CriterionResult>,
@@ -71,6 +72,8 @@ pub struct UpgradeStep {
     pub points: u32,
     /// What the mean gains.
     pub gain: Score,
+    /// The star whose minimum this step meets (the step may be needed whatever the points).
+    pub minimum: Option<u8>,
 }
 
 pub(crate) fn explain(
@@ -79,6 +82,7 @@ pub(crate) fn explain(
     entity: EntityType,
     members: &[CardScore],
     stars: u8,
+    minimums: Option<&MinimumCheck>,
 ) -> Explanation {
     let count = members.len() as i128;
     let parts = version
@@ -134,7 +138,7 @@ pub(crate) fn explain(
     // Stable sort: equal spreads keep sheet order.
     disagreements.sort_by_key(|d| std::cmp::Reverse(d.spread));
     disagreements.truncate(DISAGREEMENTS_SHOWN);
-    let upgrade = upgrade(version, set, entity, members, stars);
+    let upgrade = upgrade(version, set, entity, members, stars, minimums);
     Explanation {
         parts,
         criteria,
@@ -146,7 +150,7 @@ pub(crate) fn explain(
 /// One way to raise a criterion: every member choosing one of its better options.
 struct Candidate {
     position: usize,
-    /// Sum of members' points on the criterion now.
+    /// Sum of members' points on the criterion now (after any minimum is met).
     current_sum: i128,
     /// Applicable options better than now, ascending by points: (number, points).
     options: Vec<(u32, u32)>,
@@ -162,33 +166,87 @@ impl Candidate {
     }
 }
 
-/// The fewest criteria to improve so that the mean reaches the next band: take the criteria
-/// with the largest possible gain first (which minimises their number), then lower each chosen
-/// option as far as the target allows.
+/// A minimum the next star needs: every member below it raised to the marked option.
+struct Forced {
+    position: usize,
+    stars: u8,
+    option: u32,
+    points: u32,
+    before: i128,
+    after: i128,
+}
+
+/// The cheapest way to the next star: first every star minimum it needs and the product
+/// misses (each member below it raised to the lowest applicable option that meets it), then
+/// the fewest criteria to improve so that the mean reaches the band (the criteria with the
+/// largest possible gain first, which minimises their number), each chosen option then lowered
+/// as far as the target allows.
 fn upgrade(
     version: &Version,
     set: &ProductSet,
     entity: EntityType,
     members: &[CardScore],
     stars: u8,
+    check: Option<&MinimumCheck>,
 ) -> Option<Upgrade> {
     let target = version.bands.iter().find(|band| band.stars > stars)?;
     let count = members.len() as i128;
-    let total: i128 = members.iter().map(|m| i128::from(m.total)).sum();
     let token = version.token_for(entity);
-    let mut candidates: Vec<Candidate> = set
-        .sheet
+    let sheet = &set.sheet;
+
+    let mut forced: Vec<Forced> = Vec::new();
+    let mut feasible = true;
+    if let Some(check) = check {
+        for (position, (_, criterion)) in sheet.criteria().enumerate() {
+            let case = case_of(criterion, members, position);
+            // The highest minimum up to the target star that the product misses here.
+            let missed = check
+                .stars
+                .iter()
+                .filter(|s| s.stars <= target.stars)
+                .flat_map(|s| s.missing.iter())
+                .filter(|m| m.criterion == criterion.code)
+                .max_by_key(|m| (m.needed, m.stars));
+            let Some(missed) = missed else { continue };
+            let lowest = criterion
+                .options
+                .iter()
+                .filter(|o| o.case == case && o.applies_to_token(token) && o.points >= missed.needed)
+                .min_by_key(|o| (o.points, o.number));
+            let Some(option) = lowest else {
+                feasible = false;
+                continue;
+            };
+            let points = members.iter().map(|m| m.points_at(position));
+            forced.push(Forced {
+                position,
+                stars: missed.stars,
+                option: option.number,
+                points: option.points,
+                before: points.clone().map(i128::from).sum(),
+                after: points.map(|p| i128::from(p.max(option.points))).sum(),
+            });
+        }
+    }
+
+    let total: i128 = members.iter().map(|m| i128::from(m.total)).sum::<i128>()
+        + forced.iter().map(|f| f.after - f.before).sum::<i128>();
+    let mut candidates: Vec<Candidate> = sheet
         .criteria()
         .enumerate()
         .filter_map(|(position, (_, criterion))| {
-            let current_sum: i128 = members
-                .iter()
-                .map(|m| i128::from(m.points_at(position)))
-                .sum();
+            let case = case_of(criterion, members, position);
+            let current_sum: i128 = match forced.iter().find(|f| f.position == position) {
+                Some(f) => f.after,
+                None => members
+                    .iter()
+                    .map(|m| i128::from(m.points_at(position)))
+                    .sum(),
+            };
             let mut options: Vec<(u32, u32)> = criterion
                 .options
                 .iter()
-                .filter(|o| o.applies_to_token(token))
+                .filter(|o| o.applies_to_token(token) && (criterion.cases.is_empty() || o.case == case))
                 .filter(|o| i128::from(o.points) * count > current_sum)
                 .map(|o| (o.number, o.points))
                 .collect();
@@ -213,8 +271,8 @@ fn upgrade(
         sum += candidate.gain(candidate.best(), count);
         chosen.push((index, candidate.options.len() - 1));
     }
-    let reachable = reaches(sum);
-    if reachable {
+    let reachable = feasible && reaches(sum);
+    if reaches(sum) {
         // Ask no more than needed: lower each chosen option while the target still holds.
         for slot in (0..chosen.len()).rev() {
             let (candidate_index, best_index) = chosen[slot];
@@ -228,23 +286,62 @@ fn upgrade(
             }
         }
     }
-    let steps = chosen
-        .iter()
-        .map(|&(candidate_index, option_index)| {
-            let candidate = &candidates[candidate_index];
-            let (number, points) = candidate.options[option_index];
-            let criterion = set.sheet.at(candidate.position);
-            UpgradeStep {
-                criterion: criterion.code.clone(),
-                name_vi: criterion.name_vi.clone(),
-                current: Score::round_ratio(candidate.current_sum, count),
-                option: number,
-                option_vi: criterion.options[number as usize - 1].name_vi.clone(),
-                points,
-                gain: Score::round_ratio(candidate.gain(points, count), count),
+    let step = |position: usize, option: u32, points: u32, before: i128, after: i128, minimum| {
+        let criterion = sheet.at(position);
+        UpgradeStep {
+            criterion: criterion.code.clone(),
+            name_vi: criterion.name_vi.clone(),
+            current: Score::round_ratio(before, count),
+            option,
+            option_vi: minimums::shorten(&criterion.options[option as usize - 1].name_vi, 200),
+            points,
+            gain: Score::round_ratio(after - before, count),
+            minimum,
+        }
+    };
+    let mut steps: Vec<UpgradeStep> = Vec::new();
+    for f in &forced {
+        match chosen
+            .iter()
+            .find(|&&(index, _)| candidates[index].position == f.position)
+        {
+            // The minimum is met, and points ask for more on the same criterion.
+            Some(&(index, option)) => {
+                let (number, points) = candidates[index].options[option];
+                steps.push(step(
+                    f.position,
+                    number,
+                    points,
+                    f.before,
+                    i128::from(points) * count,
+                    Some(f.stars),
+                ));
             }
-        })
-        .collect();
+            None => steps.push(step(
+                f.position,
+                f.option,
+                f.points,
+                f.before,
+                f.after,
+                Some(f.stars),
+            )),
+        }
+    }
+    for &(index, option) in &chosen {
+        let candidate = &candidates[index];
+        if forced.iter().any(|f| f.position == candidate.position) {
+            continue;
+        }
+        let (number, points) = candidate.options[option];
+        steps.push(step(
+            candidate.position,
+            number,
+            points,
+            candidate.current_sum,
+            i128::from(points) * count,
+            None,
+        ));
+    }
     Some(Upgrade {
         target_stars: target.stars,
         target_score: target.from,

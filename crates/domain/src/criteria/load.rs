@@ -8,15 +8,17 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::sheet::{ERRATA_HEADER, ErratumRow, SheetContext, load_sheet};
 use super::{
-    Band, CouncilRules, Criterion, CriterionOption, EntityType, Escalation, Level, PartSpec,
-    ProductSet, Score, Section, Sheet, SheetPart, Version,
+    Band, CouncilRules, EntityType, Escalation, EvaluationKind, Level, MinimumRule, PartSpec,
+    ProductSet, Score, Sheet, SheetSource, Transition, Version,
 };
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 pub const MANIFEST: &str = "version.toml";
 pub const SETS: &str = "sets.csv";
 pub const SHEETS_DIR: &str = "sheets/";
+pub const ERRATA: &str = "errata.csv";
 
 /// The files of one version directory: `version.toml`, `sets.csv`, `sheets/*.csv`.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +67,17 @@ impl Catalog {
                 Err(mut found) => errors.append(&mut found),
             }
         }
+        for version in &versions {
+            for (index, rule) in version.transitions.iter().enumerate() {
+                if !versions.iter().any(|v| v.id == rule.from) {
+                    errors.push(CriteriaError {
+                        file: format!("data/criteria/{}/{MANIFEST}", version.id),
+                        path: format!("{}/transition/{}", version.id, index + 1),
+                        message: format!("version `{}` is not loaded", rule.from),
+                    });
+                }
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -89,7 +102,7 @@ impl Catalog {
         self.versions
             .iter()
             .rev()
-            .find(|v| v.effective_from <= date)
+            .find(|v| v.in_force(date))
     }
 }
 
@@ -102,6 +115,7 @@ struct Manifest {
     title_vi: String,
     title_en: String,
     effective_from: toml::value::Datetime,
+    effective_to: Option<toml::value::Datetime>,
     #[serde(default)]
     provisional: bool,
     certificate_validity_months: u32,
@@ -111,6 +125,24 @@ struct Manifest {
     recognition: Vec<ManifestRecognition>,
     escalation: Option<ManifestEscalation>,
     council: ManifestCouncil,
+    minimums: Option<ManifestMinimums>,
+    #[serde(default)]
+    transition: Vec<ManifestTransition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestMinimums {
+    judged_by: MinimumRule,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestTransition {
+    from: String,
+    filed_before: toml::value::Datetime,
+    evaluations: Vec<EvaluationKind>,
+    within_days: u32,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +174,7 @@ struct ManifestRecognition {
 struct ManifestEscalation {
     min_score: toml::Value,
     level: Level,
-    recognised_as: u8,
+    recognised_as: Option<u8>,
     proposes_to: Level,
 }
 
@@ -162,32 +194,17 @@ struct SetRow {
     name_en: String,
     lead_ministry: String,
     sheet: String,
-    provisional: String,
+    source: String,
     note: String,
 }
 
-#[derive(Deserialize)]
-struct SheetRow {
-    part: String,
-    section: String,
-    section_max: String,
-    criterion: String,
-    criterion_vi: String,
-    criterion_max: String,
-    mandatory: String,
-    option_vi: String,
-    option_en: String,
-    points: String,
-    applies_to: String,
-}
-
 /// Collects problems with the file and the path they belong to.
-struct Problems {
-    errors: Vec<CriteriaError>,
+pub(crate) struct Problems {
+    pub errors: Vec<CriteriaError>,
 }
 
 impl Problems {
-    fn add(&mut self, file: &str, path: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, file: &str, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(CriteriaError {
             file: file.to_string(),
             path: path.into(),
@@ -208,8 +225,8 @@ fn score_value(value: &toml::Value) -> Option<Score> {
     }
 }
 
-fn parse_whole(text: &str) -> Option<u32> {
-    text.trim().parse().ok()
+fn toml_date(value: &toml::value::Datetime) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&value.to_string(), "%Y-%m-%d").ok()
 }
 
 /// Loads one version directory. Fails with every problem found.
@@ -257,17 +274,48 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
             ),
         );
     }
-    let effective_from =
-        NaiveDate::parse_from_str(&manifest.effective_from.to_string(), "%Y-%m-%d").unwrap_or_else(
-            |_| {
-                problems.add(
-                    &manifest_file,
-                    &id,
-                    "effective_from must be a date (YYYY-MM-DD)",
-                );
-                NaiveDate::MIN
-            },
+    let effective_from = toml_date(&manifest.effective_from).unwrap_or_else(|| {
+        problems.add(
+            &manifest_file,
+            &id,
+            "effective_from must be a date (YYYY-MM-DD)",
         );
+        NaiveDate::MIN
+    });
+    let effective_to = manifest.effective_to.as_ref().and_then(|value| {
+        let date = toml_date(value);
+        match date {
+            None => problems.add(&manifest_file, &id, "effective_to must be a date (YYYY-MM-DD)"),
+            Some(to) if to < effective_from => problems.add(
+                &manifest_file,
+                &id,
+                "effective_to is before effective_from",
+            ),
+            Some(_) => {}
+        }
+        date
+    });
+    let mut transitions = Vec::new();
+    for (index, rule) in manifest.transition.iter().enumerate() {
+        let here = format!("{id}/transition/{}", index + 1);
+        let Some(filed_before) = toml_date(&rule.filed_before) else {
+            problems.add(&manifest_file, &here, "filed_before must be a date (YYYY-MM-DD)");
+            continue;
+        };
+        if rule.evaluations.is_empty() {
+            problems.add(&manifest_file, &here, "evaluations must name at least one kind");
+        }
+        if rule.from.trim() == id {
+            problems.add(&manifest_file, &here, "a version cannot hand dossiers over to itself");
+        }
+        transitions.push(Transition::new(
+            rule.from.trim().to_string(),
+            filed_before,
+            rule.evaluations.clone(),
+            rule.within_days,
+            effective_from,
+        ));
+    }
 
     // Entity types → sheet tokens.
     let mut entity_types = BTreeMap::new();
@@ -364,13 +412,15 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
             );
             return None;
         };
-        if recognition.get(&e.recognised_as) != Some(&e.level) {
+        if let Some(recognised_as) = e.recognised_as
+            && recognition.get(&recognised_as) != Some(&e.level)
+        {
             problems.add(
                 &manifest_file,
                 format!("{id}/escalation"),
                 format!(
                     "{}★ is not recognised at the {} level",
-                    e.recognised_as,
+                    recognised_as,
                     e.level.as_str()
                 ),
             );
@@ -396,6 +446,11 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
             "quorum must be at least 1",
         );
     }
+
+    // Errata: corrections of the source's defects, applied to the sheets they name.
+    let errata_file = format!("{}/{ERRATA}", source.origin);
+    let errata = read_errata(source, &id, &errata_file, &mut problems);
+    let certifiable: BTreeSet<u8> = recognition.keys().copied().collect();
 
     // Product sets and their sheets.
     let sets_file = format!("{}/{SETS}", source.origin);
@@ -424,18 +479,17 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
                     );
                     continue;
                 }
-                let provisional = match row.provisional.trim() {
-                    "yes" => true,
-                    "no" | "" => false,
-                    other => {
-                        problems.add(
-                            &sets_file,
-                            &path,
-                            format!("line {line}: provisional must be yes or no, not `{other}`"),
-                        );
-                        false
-                    }
-                };
+                let sheet_source = SheetSource::parse(row.source.trim()).unwrap_or_else(|| {
+                    problems.add(
+                        &sets_file,
+                        &path,
+                        format!(
+                            "line {line}: source must be official, legal-database, third-party or derived, not `{}`",
+                            row.source.trim()
+                        ),
+                    );
+                    SheetSource::Derived
+                });
                 let sheet_name = row.sheet.trim().to_string();
                 let sheet = sheets
                     .entry(sheet_name.clone())
@@ -452,16 +506,20 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
                             }
                             Some(text) => {
                                 let origin = format!("{}/{file}", source.origin);
-                                load_sheet(
-                                    &origin,
-                                    &sheet_name,
-                                    text,
-                                    &format!("{id}/{code}"),
-                                    &parts,
-                                    &entity_types,
-                                    &mut problems,
-                                )
-                                .map(Arc::new)
+                                let context = SheetContext {
+                                    file: &origin,
+                                    name: &sheet_name,
+                                    path: &format!("{id}/{code}"),
+                                    parts: &parts,
+                                    entity_types: &entity_types,
+                                    stars: &certifiable,
+                                    errata_file: &errata_file,
+                                    errata: errata
+                                        .iter()
+                                        .filter(|e| e.sheet.trim() == sheet_name)
+                                        .collect(),
+                                };
+                                load_sheet(&context, text, &mut problems).map(Arc::new)
                             }
                         }
                     })
@@ -475,7 +533,8 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
                         name_en: row.name_en,
                         lead_ministry: row.lead_ministry,
                         sheet,
-                        provisional,
+                        source: sheet_source,
+                        provisional: sheet_source == SheetSource::Derived,
                         note: row.note,
                     });
                 }
@@ -483,6 +542,20 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
             if sets.is_empty() && problems.errors.is_empty() {
                 problems.add(&sets_file, &id, "no product sets");
             }
+        }
+    }
+
+    for erratum in &errata {
+        if !sheets.contains_key(erratum.sheet.trim()) {
+            problems.add(
+                &errata_file,
+                format!("{id}/{}", erratum.sheet.trim()),
+                format!(
+                    "line {}: the erratum names sheet `{}`, which no product set uses",
+                    erratum.line,
+                    erratum.sheet.trim()
+                ),
+            );
         }
     }
 
@@ -495,6 +568,7 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
         title_vi: manifest.title_vi,
         title_en: manifest.title_en,
         effective_from,
+        effective_to,
         provisional: manifest.provisional,
         certificate_validity_months: manifest.certificate_validity_months,
         entity_types,
@@ -506,8 +580,45 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
             spread_limit: manifest.council.spread_limit,
             quorum: manifest.council.quorum,
         },
+        minimums: manifest.minimums.map(|m| m.judged_by).unwrap_or_default(),
+        transitions,
         sets,
     })
+}
+
+fn read_errata(
+    source: &VersionSource,
+    id: &str,
+    file: &str,
+    problems: &mut Problems,
+) -> Vec<ErratumRow> {
+    let Some(text) = source.files.get(ERRATA) else {
+        return Vec::new();
+    };
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map(|h| h.iter().collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    if header != ERRATA_HEADER {
+        problems.add(
+            file,
+            id,
+            format!("line 1: the header must be `{ERRATA_HEADER}`, not `{header}`"),
+        );
+        return Vec::new();
+    }
+    let mut errata = Vec::new();
+    for (index, row) in reader.deserialize::<ErratumRow>().enumerate() {
+        match row {
+            Ok(mut row) => {
+                row.line = index + 2;
+                errata.push(row);
+            }
+            Err(error) => problems.add(file, id, format!("line {}: {error}", index + 2)),
+        }
+    }
+    errata
 }
 
 fn check_bands(bands: &[Band], id: &str, file: &str, problems: &mut Problems) {
@@ -553,255 +664,4 @@ fn check_bands(bands: &[Band], id: &str, file: &str, problems: &mut Problems) {
             format!("the last band ends at {}, not 100", last.to),
         );
     }
-}
-
-fn load_sheet(
-    file: &str,
-    name: &str,
-    text: &str,
-    path: &str,
-    parts: &[PartSpec],
-    entity_types: &BTreeMap<EntityType, String>,
-    problems: &mut Problems,
-) -> Option<Sheet> {
-    let before = problems.errors.len();
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let tokens: BTreeSet<&str> = entity_types.values().map(String::as_str).collect();
-    let mut sheet_parts: Vec<SheetPart> = Vec::new();
-    let mut declared_max: HashMap<String, u32> = HashMap::new();
-    let mut seen_criteria: BTreeSet<String> = BTreeSet::new();
-    for (index, row) in reader.deserialize::<SheetRow>().enumerate() {
-        let line = index + 2;
-        let row = match row {
-            Ok(row) => row,
-            Err(error) => {
-                problems.add(file, path, format!("line {line}: {error}"));
-                continue;
-            }
-        };
-        let part_code = row.part.trim().to_string();
-        let criterion_code = row.criterion.trim().to_string();
-        let here = format!("{path}/{part_code}/{criterion_code}");
-        let whole = |text: &str, what: &str, problems: &mut Problems| {
-            parse_whole(text).or_else(|| {
-                problems.add(
-                    file,
-                    &here,
-                    format!(
-                        "line {line}: {what} `{}` is not a whole number",
-                        text.trim()
-                    ),
-                );
-                None
-            })
-        };
-        let (Some(section_max), Some(criterion_max), Some(points)) = (
-            whole(&row.section_max, "section_max", problems),
-            whole(&row.criterion_max, "criterion_max", problems),
-            whole(&row.points, "points", problems),
-        ) else {
-            continue;
-        };
-        if !parts.iter().any(|p| p.code == part_code) {
-            problems.add(
-                file,
-                &here,
-                format!("line {line}: part `{part_code}` is not a part of this version"),
-            );
-            continue;
-        }
-        if criterion_code.is_empty() {
-            problems.add(file, &here, format!("line {line}: criterion code is empty"));
-            continue;
-        }
-        let mandatory = match row.mandatory.trim() {
-            "yes" => true,
-            "" | "no" => false,
-            other => {
-                problems.add(
-                    file,
-                    &here,
-                    format!("line {line}: mandatory must be yes or no, not `{other}`"),
-                );
-                false
-            }
-        };
-        let applies_to: Vec<String> = row
-            .applies_to
-            .split(';')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect();
-        for token in &applies_to {
-            if !tokens.contains(token.as_str()) {
-                problems.add(
-                    file,
-                    &here,
-                    format!(
-                        "line {line}: applies_to `{token}` names no entity type of this version"
-                    ),
-                );
-            }
-        }
-        let section_name = row.section.trim().to_string();
-        let part = match sheet_parts.iter_mut().position(|p| p.code == part_code) {
-            Some(position) => &mut sheet_parts[position],
-            None => {
-                sheet_parts.push(SheetPart {
-                    code: part_code.clone(),
-                    max: parts
-                        .iter()
-                        .find(|p| p.code == part_code)
-                        .map_or(0, |p| p.max),
-                    sections: Vec::new(),
-                });
-                sheet_parts.last_mut().expect("just pushed")
-            }
-        };
-        let section = match part.sections.iter().position(|s| s.name == section_name) {
-            Some(position) => &mut part.sections[position],
-            None => {
-                part.sections.push(Section {
-                    name: section_name.clone(),
-                    max: section_max,
-                    criteria: Vec::new(),
-                });
-                part.sections.last_mut().expect("just pushed")
-            }
-        };
-        if section.max != section_max {
-            problems.add(
-                file,
-                &here,
-                format!(
-                    "line {line}: section_max {section_max} differs from {} given before",
-                    section.max
-                ),
-            );
-        }
-        let criterion = match section
-            .criteria
-            .iter()
-            .position(|c| c.code == criterion_code)
-        {
-            Some(position) => &mut section.criteria[position],
-            None => {
-                if !seen_criteria.insert(criterion_code.clone()) {
-                    problems.add(
-                        file,
-                        &here,
-                        format!("line {line}: criterion {criterion_code} appears in two places"),
-                    );
-                }
-                section.criteria.push(Criterion {
-                    code: criterion_code.clone(),
-                    name_vi: row.criterion_vi.trim().to_string(),
-                    max: criterion_max,
-                    mandatory,
-                    options: Vec::new(),
-                });
-                declared_max.insert(criterion_code.clone(), criterion_max);
-                section.criteria.last_mut().expect("just pushed")
-            }
-        };
-        if criterion.max != criterion_max {
-            problems.add(
-                file,
-                &here,
-                format!(
-                    "line {line}: criterion_max {criterion_max} differs from {} given before",
-                    criterion.max
-                ),
-            );
-        }
-        if criterion.mandatory != mandatory {
-            problems.add(
-                file,
-                &here,
-                format!("line {line}: mandatory differs from the criterion's first row"),
-            );
-        }
-        if points > criterion_max {
-            problems.add(file, &here, format!("line {line}: option worth {points} points exceeds the criterion's {criterion_max}"));
-        }
-        let number = criterion.options.len() as u32 + 1;
-        criterion.options.push(CriterionOption {
-            number,
-            name_vi: row.option_vi.trim().to_string(),
-            name_en: row.option_en.trim().to_string(),
-            points,
-            applies_to,
-        });
-    }
-
-    // Sums: best option = criterion, criteria = section, sections = part; parts present.
-    for spec in parts {
-        let Some(part) = sheet_parts.iter().find(|p| p.code == spec.code) else {
-            problems.add(
-                file,
-                format!("{path}/{}", spec.code),
-                "the sheet has no criteria for this part",
-            );
-            continue;
-        };
-        let sections_total: u32 = part.sections.iter().map(|s| s.max).sum();
-        if sections_total != spec.max {
-            problems.add(
-                file,
-                format!("{path}/{}", spec.code),
-                format!(
-                    "sections add up to {sections_total}, but the part is worth {}",
-                    spec.max
-                ),
-            );
-        }
-        for section in &part.sections {
-            let criteria_total: u32 = section.criteria.iter().map(|c| c.max).sum();
-            if criteria_total != section.max {
-                problems.add(
-                    file,
-                    format!("{path}/{}/{}", spec.code, section.name),
-                    format!(
-                        "criteria add up to {criteria_total}, but the section is worth {}",
-                        section.max
-                    ),
-                );
-            }
-            for criterion in &section.criteria {
-                let here = format!("{path}/{}/{}", spec.code, criterion.code);
-                let best = criterion
-                    .options
-                    .iter()
-                    .map(|o| o.points)
-                    .max()
-                    .unwrap_or(0);
-                if best != criterion.max {
-                    problems.add(
-                        file,
-                        &here,
-                        format!(
-                            "the best option is worth {best}, but the criterion is worth {}",
-                            criterion.max
-                        ),
-                    );
-                }
-                for (entity, token) in entity_types {
-                    if !criterion.options.iter().any(|o| o.applies_to_token(token)) {
-                        problems.add(
-                            file,
-                            &here,
-                            format!("no option applies to entity type `{entity}`"),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    if problems.errors.len() > before {
-        return None;
-    }
-    // Keep the version's part order.
-    sheet_parts.sort_by_key(|p| parts.iter().position(|spec| spec.code == p.code));
-    Some(Sheet::new(name.to_string(), sheet_parts))
 }

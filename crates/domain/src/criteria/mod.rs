@@ -8,15 +8,20 @@
 mod bundled;
 mod explain;
 mod load;
+mod minimums;
 mod score;
+mod sheet;
+mod transition;
 
 pub use bundled::bundled_sources;
 pub use explain::{CriterionResult, Disagreement, Explanation, PartResult, Upgrade, UpgradeStep};
 pub use load::{Catalog, CriteriaError, VersionSource, load_version};
+pub use minimums::{MinimumCheck, MissedMinimum, StarMinimums};
 pub use score::{
-    CardScore, CouncilInput, CouncilResult, Outcome, Routing, Score, Scorecard, ScoringError,
-    evaluate, score_card,
+    CardScore, CouncilInput, CouncilResult, Disqualification, Outcome, Routing, Score, Scorecard,
+    ScoringError, evaluate, evaluate_set, score_card,
 };
+pub use transition::{EvaluationKind, Transition};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -105,6 +110,8 @@ pub struct Version {
     pub title_vi: String,
     pub title_en: String,
     pub effective_from: NaiveDate,
+    /// The last day the version is in force, where a later decision ended it.
+    pub effective_to: Option<NaiveDate>,
     /// The version's own text has not been seen (e.g. reported but unpublished).
     pub provisional: bool,
     pub certificate_validity_months: u32,
@@ -117,7 +124,68 @@ pub struct Version {
     pub recognition: BTreeMap<u8, Level>,
     pub escalation: Option<Escalation>,
     pub council: CouncilRules,
+    /// How a council's scorecards are judged against the sheets' star minimums.
+    pub minimums: MinimumRule,
+    /// Dossiers that finish under an earlier version (26/2026 Điều 12).
+    pub transitions: Vec<Transition>,
     pub sets: Vec<ProductSet>,
+}
+
+/// How a council meets a star minimum on a criterion (the decree leaves it to the council).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MinimumRule {
+    /// Missed when more than half of the members chose an option below it (as for mandatory
+    /// criteria).
+    #[default]
+    Majority,
+    /// Missed when the members' mean points on the criterion are below the option's points.
+    Mean,
+}
+
+impl MinimumRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MinimumRule::Majority => "majority",
+            MinimumRule::Mean => "mean",
+        }
+    }
+}
+
+/// Where a sheet's text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SheetSource {
+    /// The version's own sheet.
+    Official,
+    /// Transcribed from a legal-database copy of the decree, not the signed gazette.
+    LegalDatabase,
+    /// A third party's transcription (e.g. a provincial scoring app).
+    ThirdParty,
+    /// Provisional: derived from another version's sheet.
+    Derived,
+}
+
+impl SheetSource {
+    pub const ALL: [SheetSource; 4] = [
+        SheetSource::Official,
+        SheetSource::LegalDatabase,
+        SheetSource::ThirdParty,
+        SheetSource::Derived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SheetSource::Official => "official",
+            SheetSource::LegalDatabase => "legal-database",
+            SheetSource::ThirdParty => "third-party",
+            SheetSource::Derived => "derived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SheetSource> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +209,8 @@ pub struct Band {
 pub struct Escalation {
     pub min_score: Score,
     pub level: Level,
-    pub recognised_as: u8,
+    /// `None`: approved and forwarded without recognition at `level` (26/2026 Điều 7.3.e).
+    pub recognised_as: Option<u8>,
     pub proposes_to: Level,
 }
 
@@ -163,7 +232,8 @@ pub struct ProductSet {
     pub name_en: String,
     pub lead_ministry: String,
     pub sheet: Arc<Sheet>,
-    /// The sheet is not the official text: derived from the nearest real one.
+    pub source: SheetSource,
+    /// The sheet is not the version's text: derived from the nearest real one.
     pub provisional: bool,
     pub note: String,
 }
@@ -173,6 +243,10 @@ pub struct ProductSet {
 pub struct Sheet {
     pub file: String,
     pub parts: Vec<SheetPart>,
+    /// When a dossier is rejected outright, for the whole dossier or on a criterion.
+    pub disqualifiers: Vec<Disqualifier>,
+    /// Corrections of the source applied to this sheet.
+    pub errata: Vec<Erratum>,
     /// Criterion code → its position in sheet order (what [`Sheet::criteria`] yields).
     index: HashMap<String, usize>,
     /// Position → (part, section, criterion) indices.
@@ -182,15 +256,57 @@ pub struct Sheet {
 #[derive(Debug, Clone)]
 pub struct SheetPart {
     pub code: String,
+    /// The part's title as the sheet prints it (may be empty).
+    pub name_vi: String,
     pub max: u32,
     pub sections: Vec<Section>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Section {
+    pub code: String,
     pub name: String,
     pub max: u32,
+    pub note: String,
+    /// Criteria split into sub-criteria (6.1 → 6.1.1, 6.1.2): headings, not scored themselves.
+    pub groups: Vec<CriterionGroup>,
+    /// The scored criteria, in sheet order.
     pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CriterionGroup {
+    pub code: String,
+    pub name_vi: String,
+    pub max: u32,
+    pub note: String,
+}
+
+/// A rule that rejects a dossier outright ("Hồ sơ bị loại khi", "Bị loại nếu …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disqualifier {
+    /// `D1`, `D2`, … in sheet order.
+    pub id: String,
+    /// The criterion it is printed with; `None`: the whole dossier.
+    pub criterion: Option<String>,
+    pub text: String,
+}
+
+/// A correction of a defect of the source: the cell, what the source says, what is used, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Erratum {
+    pub row: String,
+    pub column: String,
+    pub source_value: String,
+    pub value_used: String,
+    pub reason: String,
+}
+
+/// One of the alternative cases a criterion offers (the tourism set: community or organisation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub number: u32,
+    pub name_vi: String,
 }
 
 #[derive(Debug, Clone)]
@@ -200,18 +316,50 @@ pub struct Criterion {
     pub max: u32,
     /// A product that fails it cannot be recognised, whatever its total.
     pub mandatory: bool,
+    pub note: String,
+    /// Index into the section's `groups` when it is a sub-criterion.
+    pub group: Option<usize>,
+    /// The cases it offers; empty: one set of options.
+    pub cases: Vec<Case>,
+    /// The sheet prints no options: it is scored 0 or its maximum.
+    pub printed_without_options: bool,
     pub options: Vec<CriterionOption>,
+}
+
+impl Criterion {
+    /// The option a scorecard names (1-based over all cases).
+    pub fn option(&self, number: u32) -> Option<&CriterionOption> {
+        number
+            .checked_sub(1)
+            .and_then(|index| self.options.get(index as usize))
+    }
+
+    pub fn case(&self, number: u32) -> Option<&Case> {
+        self.cases.iter().find(|c| c.number == number)
+    }
+
+    pub fn has_minimums(&self) -> bool {
+        self.options.iter().any(|o| o.stars_min.is_some())
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct CriterionOption {
-    /// 1-based position within the criterion: what a scorecard names.
+    /// 1-based position within the criterion (over all its cases): what a scorecard names.
     pub number: u32,
+    /// The number the sheet prints (it restarts in each case).
+    pub label: u32,
+    /// The case it belongs to, when the criterion offers cases.
+    pub case: Option<u32>,
     pub name_vi: String,
     pub name_en: String,
     pub points: u32,
+    /// The sheet's star mark: to be ranked this many stars, a product must reach at least this
+    /// option on this criterion (`***` → 3).
+    pub stars_min: Option<u8>,
     /// Sheet tokens of the entity types it applies to; empty: all.
     pub applies_to: Vec<String>,
+    pub note: String,
 }
 
 impl CriterionOption {
@@ -221,7 +369,12 @@ impl CriterionOption {
 }
 
 impl Sheet {
-    pub(crate) fn new(file: String, parts: Vec<SheetPart>) -> Sheet {
+    pub(crate) fn new(
+        file: String,
+        parts: Vec<SheetPart>,
+        disqualifiers: Vec<Disqualifier>,
+        errata: Vec<Erratum>,
+    ) -> Sheet {
         let mut index = HashMap::new();
         let mut places = Vec::new();
         for (p, part) in parts.iter().enumerate() {
@@ -235,6 +388,8 @@ impl Sheet {
         Sheet {
             file,
             parts,
+            disqualifiers,
+            errata,
             index,
             places,
         }
@@ -274,11 +429,25 @@ impl Sheet {
     pub fn max_total(&self) -> u32 {
         self.parts.iter().map(|part| part.max).sum()
     }
+
+    pub fn disqualifier(&self, id: &str) -> Option<&Disqualifier> {
+        self.disqualifiers.iter().find(|d| d.id == id)
+    }
+
+    /// Whether any option carries a star mark.
+    pub fn has_minimums(&self) -> bool {
+        self.criteria().any(|(_, c)| c.has_minimums())
+    }
 }
 
 impl Version {
     pub fn set(&self, code: &str) -> Option<&ProductSet> {
         self.sets.iter().find(|set| set.code == code)
+    }
+
+    /// Whether the version is in force on `date` by its own dates.
+    pub fn in_force(&self, date: NaiveDate) -> bool {
+        self.effective_from <= date && self.effective_to.is_none_or(|to| date <= to)
     }
 
     /// The star band `score` falls in.

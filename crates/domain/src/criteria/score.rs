@@ -8,7 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::explain::{Explanation, explain};
-use super::{Catalog, EntityType, Level, ProductSet, Version};
+use super::minimums::{self, MinimumCheck};
+use super::{Catalog, Disqualifier, EntityType, Level, ProductSet, SheetSource, Version};
 
 /// A score in hundredths of a point: exact, compared and banded without floating point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -69,7 +70,29 @@ pub struct CouncilInput {
     /// The members assigned to the product; any without a scorecard makes the result incomplete.
     #[serde(default)]
     pub council: Vec<String>,
+    #[serde(default)]
     pub scorecards: Vec<Scorecard>,
+    /// Disqualifiers of the sheet found to apply: the dossier is rejected and not scored.
+    #[serde(default)]
+    pub disqualifications: Vec<Disqualification>,
+}
+
+/// A disqualifier found to apply, with what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disqualification {
+    /// The sheet's disqualifier id (`D1` …).
+    pub rule: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A disqualifier that applied, as the result shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedDisqualifier {
+    #[serde(flatten)]
+    pub rule: Disqualifier,
+    pub note: String,
 }
 
 /// Why scoring could not be done.
@@ -101,6 +124,10 @@ pub enum ScoringError {
     },
     #[error("{member}: criterion {criterion} is not scored")]
     MissingCriterion { member: String, criterion: String },
+    #[error("criterion {criterion}: members scored it in different cases ({cases}); the council picks one case")]
+    CaseDisagreement { criterion: String, cases: String },
+    #[error("the sheet has no disqualifier `{0}`")]
+    UnknownDisqualifier(String),
 }
 
 /// One member's scorecard, checked and added up.
@@ -144,10 +171,7 @@ pub fn score_card(
             continue;
         };
         let criterion = sheet.at(position);
-        let Some(picked) = option
-            .checked_sub(1)
-            .and_then(|index| criterion.options.get(index as usize))
-        else {
+        let Some(picked) = criterion.option(option) else {
             errors.push(ScoringError::UnknownOption {
                 member: member(),
                 criterion: code.clone(),
@@ -211,13 +235,17 @@ pub enum Outcome {
     NeedsDiscussion,
     /// Fewer scorecards than the quorum, or an assigned member has not scored.
     Incomplete,
+    /// A disqualifier applies: the dossier is rejected and not scored.
+    Disqualified,
 }
 
 /// Which level recognises the result, and whether it goes up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Routing {
     pub recognised_by: Level,
-    pub recognised_stars: u8,
+    /// `None`: the level approves the result and forwards the dossier without recognising it
+    /// (26/2026: ≥ 90 at the province).
+    pub recognised_stars: Option<u8>,
     pub proposed_to: Option<Level>,
 }
 
@@ -240,10 +268,18 @@ pub struct CouncilResult {
     pub product_set_name: String,
     /// The sheet is derived, not the official text: show "provisional sheet" wherever used.
     pub provisional_sheet: bool,
+    pub sheet_source: SheetSource,
     pub entity_type: EntityType,
     pub members: Vec<CardScore>,
     pub mean: Score,
+    /// The star of the mean's band.
+    pub band_stars: u8,
+    /// The star the product is ranked: the band's, lowered by missed star minimums.
     pub stars: u8,
+    /// The sheet's star minimums against the scorecards (absent when the sheet has no marks).
+    pub minimums: Option<MinimumCheck>,
+    /// The disqualifiers that applied (the outcome is then `disqualified`).
+    pub disqualified: Vec<AppliedDisqualifier>,
     /// Highest minus lowest member total.
     pub spread: u32,
     pub spread_limit: u32,
@@ -278,6 +314,9 @@ pub fn evaluate_set(
     set: &ProductSet,
     input: &CouncilInput,
 ) -> Result<CouncilResult, Vec<ScoringError>> {
+    if !input.disqualifications.is_empty() {
+        return disqualified(version, set, input);
+    }
     if input.scorecards.is_empty() {
         return Err(vec![ScoringError::NoScorecards]);
     }
@@ -293,6 +332,9 @@ pub fn evaluate_set(
             Err(mut found) => errors.append(&mut found),
         }
     }
+    if errors.is_empty() {
+        errors.extend(case_disagreements(set, &members));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -300,7 +342,9 @@ pub fn evaluate_set(
     let count = members.len() as i128;
     let sum: i128 = members.iter().map(|m| i128::from(m.total)).sum();
     let mean = Score::round_ratio(sum, count);
-    let stars = version.stars_for(mean);
+    let band_stars = version.stars_for(mean);
+    let minimums = minimums::check(version.minimums, &set.sheet, &members, band_stars);
+    let stars = minimums.as_ref().map_or(band_stars, |m| m.ranked_stars);
     let highest = members.iter().map(|m| m.total).max().unwrap_or(0);
     let lowest = members.iter().map(|m| m.total).min().unwrap_or(0);
     let spread = highest - lowest;
@@ -358,10 +402,18 @@ pub fn evaluate_set(
         let name = set.sheet.criterion(code).map_or("", |c| c.name_vi.as_str());
         reasons.push(format!("mandatory criterion {code} ({name}) is not met"));
     }
+    if let Some(lowered) = minimums
+        .as_ref()
+        .and_then(|check| minimums::explain_lowering(check, mean))
+    {
+        reasons.push(lowered);
+    }
     if !version.certifiable(stars) {
-        reasons.push(format!(
-            "{mean} points is {stars}★: below the certifiable bands"
-        ));
+        reasons.push(if stars < band_stars {
+            format!("ranked {stars}★: below the certifiable stars")
+        } else {
+            format!("{mean} points is {stars}★: below the certifiable bands")
+        });
     }
     let outcome = if flags.incomplete {
         Outcome::Incomplete
@@ -372,33 +424,49 @@ pub fn evaluate_set(
     } else {
         Outcome::Recognised
     };
-    let routing = (outcome == Outcome::Recognised).then(|| route(version, mean, stars));
+    let routing = (outcome == Outcome::Recognised)
+        .then(|| route(version, mean, band_stars, stars));
     if let Some(routing) = routing {
-        reasons.push(match routing.proposed_to {
-            Some(higher) => format!(
-                "recognised {}★ at the {} level and proposed to the {} level",
-                routing.recognised_stars,
+        reasons.push(match (routing.recognised_stars, routing.proposed_to) {
+            (Some(recognised), Some(higher)) => format!(
+                "recognised {recognised}★ at the {} level and proposed to the {} level",
                 routing.recognised_by.as_str(),
                 higher.as_str()
             ),
-            None => format!(
-                "recognised {}★ at the {} level",
-                routing.recognised_stars,
+            (None, Some(higher)) => format!(
+                "{mean} points: the {} level approves the result and forwards the dossier to the {} level, without a certificate until that level decides",
+                routing.recognised_by.as_str(),
+                higher.as_str()
+            ),
+            (Some(recognised), None) => format!(
+                "recognised {recognised}★ at the {} level",
                 routing.recognised_by.as_str()
             ),
+            (None, None) => format!("approved at the {} level", routing.recognised_by.as_str()),
         });
     }
-    let explanation = explain(version, set, input.entity_type, &members, stars);
+    let explanation = explain(
+        version,
+        set,
+        input.entity_type,
+        &members,
+        stars,
+        minimums.as_ref(),
+    );
     Ok(CouncilResult {
         version: version.id.clone(),
         decree: version.decree.clone(),
         product_set: set.code.clone(),
         product_set_name: set.name_vi.clone(),
         provisional_sheet: set.provisional,
+        sheet_source: set.source,
         entity_type: input.entity_type,
         members,
         mean,
+        band_stars,
         stars,
+        minimums,
+        disqualified: Vec::new(),
         spread,
         spread_limit: version.council.spread_limit,
         flags,
@@ -409,10 +477,12 @@ pub fn evaluate_set(
     })
 }
 
-/// Who recognises a certifiable result, and whether it is proposed upwards.
-fn route(version: &Version, mean: Score, stars: u8) -> Routing {
+/// Who recognises a certifiable result, and whether it is proposed upwards. A product held
+/// below its band by a star minimum is not escalated.
+fn route(version: &Version, mean: Score, band_stars: u8, stars: u8) -> Routing {
     if let Some(escalation) = version.escalation
         && mean >= escalation.min_score
+        && stars == band_stars
     {
         return Routing {
             recognised_by: escalation.level,
@@ -422,7 +492,104 @@ fn route(version: &Version, mean: Score, stars: u8) -> Routing {
     }
     Routing {
         recognised_by: version.recognition[&stars],
-        recognised_stars: stars,
+        recognised_stars: Some(stars),
         proposed_to: None,
     }
+}
+
+/// Members must score a criterion with cases in the same case (the product is one or the
+/// other: a community's service or an organisation's).
+fn case_disagreements(set: &ProductSet, members: &[CardScore]) -> Vec<ScoringError> {
+    let mut errors = Vec::new();
+    for (position, (_, criterion)) in set.sheet.criteria().enumerate() {
+        if criterion.cases.is_empty() {
+            continue;
+        }
+        let mut cases: Vec<u32> = members
+            .iter()
+            .filter_map(|m| criterion.option(m.choices[position].0).and_then(|o| o.case))
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
+        if cases.len() > 1 {
+            errors.push(ScoringError::CaseDisagreement {
+                criterion: criterion.code.clone(),
+                cases: cases
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    errors
+}
+
+/// A dossier a disqualifier applies to: rejected, not scored, with the rule's text.
+fn disqualified(
+    version: &Version,
+    set: &ProductSet,
+    input: &CouncilInput,
+) -> Result<CouncilResult, Vec<ScoringError>> {
+    let mut applied = Vec::new();
+    let mut errors = Vec::new();
+    for found in &input.disqualifications {
+        match set.sheet.disqualifier(found.rule.trim()) {
+            Some(rule) => applied.push(AppliedDisqualifier {
+                rule: rule.clone(),
+                note: found.note.trim().to_string(),
+            }),
+            None => errors.push(ScoringError::UnknownDisqualifier(found.rule.clone())),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let reasons = applied
+        .iter()
+        .map(|a| {
+            let place = a
+                .rule
+                .criterion
+                .as_ref()
+                .map_or(String::new(), |c| format!(" (criterion {c})"));
+            let note = if a.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", a.note)
+            };
+            format!(
+                "disqualified by {}{place}, '{}'{note}: the dossier is not scored",
+                a.rule.id, a.rule.text
+            )
+        })
+        .collect();
+    Ok(CouncilResult {
+        version: version.id.clone(),
+        decree: version.decree.clone(),
+        product_set: set.code.clone(),
+        product_set_name: set.name_vi.clone(),
+        provisional_sheet: set.provisional,
+        sheet_source: set.source,
+        entity_type: input.entity_type,
+        members: Vec::new(),
+        mean: Score::default(),
+        band_stars: 0,
+        stars: 0,
+        minimums: None,
+        disqualified: applied,
+        spread: 0,
+        spread_limit: version.council.spread_limit,
+        flags: Flags {
+            needs_discussion: false,
+            incomplete: false,
+            below_quorum: false,
+            missing_members: Vec::new(),
+            mandatory_failed: Vec::new(),
+        },
+        outcome: Outcome::Disqualified,
+        reasons,
+        routing: None,
+        explanation: Explanation::default(),
+    })
 }
