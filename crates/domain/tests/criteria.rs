@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use ocop_domain::criteria::{
-    Catalog, CouncilInput, EntityType, Level, Outcome, Score, Scorecard, ScoringError,
+    Catalog, CouncilInput, EntityType, Level, Outcome, Score, Scorecard, ScoringError, SheetSource,
     VersionSource, bundled_sources, evaluate, score_card,
 };
 
@@ -37,7 +37,7 @@ fn example() -> CouncilInput {
 fn shipped_data_validates_with_three_versions_and_26_sets() {
     let catalog = catalog();
     let ids: Vec<&str> = catalog.versions().iter().map(|v| v.id.as_str()).collect();
-    assert_eq!(ids, vec!["1048", "148", "148-1489"]);
+    assert_eq!(ids, vec!["1048", "148", "148-1489", "26-2026"]);
     let v1048 = catalog.version("1048").unwrap();
     let p01 = v1048.set("P01").unwrap();
     assert!(!p01.provisional, "the 1048 P01 sheet is the real one");
@@ -51,8 +51,14 @@ fn shipped_data_validates_with_three_versions_and_26_sets() {
         let version = catalog.version(id).unwrap();
         assert_eq!(version.sets.len(), 26, "{id}");
         assert!(
-            version.sets.iter().all(|s| s.provisional),
+            version.sets[1..].iter().all(|s| s.provisional),
             "{id}: derived sheets are provisional"
+        );
+        let p01 = &version.sets[0];
+        assert_eq!(
+            (p01.source, p01.provisional, p01.sheet.file.as_str()),
+            (SheetSource::ThirdParty, false, "thaibinh-P01.csv"),
+            "{id}: fresh produce is scored on the Thái Bình app's transcription"
         );
         let parts: Vec<u32> = version.sets[8].sheet.parts.iter().map(|p| p.max).collect();
         assert_eq!(parts, vec![40, 25, 35]);
@@ -63,6 +69,10 @@ fn shipped_data_validates_with_three_versions_and_26_sets() {
     assert_eq!(
         catalog.in_force_on(date("2025-07-06")).unwrap().id,
         "148-1489"
+    );
+    assert_eq!(
+        catalog.in_force_on(date("2026-05-22")).unwrap().id,
+        "26-2026"
     );
     assert!(catalog.in_force_on(date("2019-01-01")).is_none());
 }
@@ -122,7 +132,7 @@ fn the_documented_example_gives_the_hand_computed_result() {
             routing.recognised_stars,
             routing.proposed_to
         ),
-        (Level::Province, 3, None)
+        (Level::Province, Some(3), None)
     );
     assert!(!result.provisional_sheet);
 
@@ -218,7 +228,7 @@ fn flags_spread_quorum_missing_members_and_routing_up() {
             routing.recognised_stars,
             routing.proposed_to
         ),
-        (Level::Province, 4, Some(Level::Ministry))
+        (Level::Province, Some(4), Some(Level::Ministry))
     );
     assert!(result.explanation.upgrade.is_none(), "no star above 5");
     input.version = "148".into();
@@ -280,12 +290,12 @@ fn a_mandatory_criterion_failed_blocks_recognition() {
     let mut sources = bundled_sources();
     let source = sources.iter_mut().find(|s| s.dir_name == "1048").unwrap();
     let sheet = source.files.get_mut("sheets/P01.csv").unwrap();
-    // Mark 9.1 (quality declaration) mandatory on every row of the criterion.
+    // Mark 9.1 (quality declaration) mandatory on its criterion row.
     *sheet = sheet
         .lines()
         .map(|line| {
-            if line.contains(",9.1,Hồ sơ công bố") {
-                line.replacen(",2,,", ",2,yes,", 1)
+            if line.starts_with("criterion,9.1,") {
+                line.replacen(",2,,,,,", ",2,,,,yes,", 1)
             } else {
                 line.to_string()
             }
@@ -327,35 +337,42 @@ fn broken_files_fail_with_the_file_and_the_path() {
     // An option worth more than its criterion, in the sheet every 148 set uses.
     let errors = broken(|source| {
         let sheet = source.files.get_mut("sheets/derived-1048-P01.csv").unwrap();
-        *sheet = sheet.replacen("Phân loại,grading only,0", "Phân loại,grading only,9", 1);
+        *sheet = sheet.replacen(
+            "option,,1,,Phân loại,grading only,,0,",
+            "option,,1,,Phân loại,grading only,,9,",
+            1,
+        );
     });
     assert!(
-        errors.contains(&"data/criteria/148/sheets/derived-1048-P01.csv: 148/P01/A/1.2: line 5: option worth 9 points exceeds the criterion's 4".to_string()),
+        errors.contains(&"data/criteria/148/sheets/derived-1048-P01.csv: 148/P02/A/1.2: line 9: option worth 9 points exceeds the criterion's 4".to_string()),
         "{errors:#?}"
     );
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("148/P01/A/1.2: the best option is worth 9"))
+            .any(|e| e.contains("148/P02/A/1.2: the best option is worth 9"))
     );
 
     // Criteria that no longer add up to their section.
     let errors = broken(|source| {
         let sheet = source.files.get_mut("sheets/derived-1048-P01.csv").unwrap();
-        *sheet = sheet.replace(
-            ",1.6,Sử dụng năng lượng, công nghệ thân thiện môi trường,",
-            ",1.6,Sử dụng năng lượng,",
-        );
+        // Drop criterion 1.6 and its options.
+        let mut inside = false;
         *sheet = sheet
             .lines()
-            .filter(|line| !line.contains(",1.6,"))
+            .filter(|line| {
+                if line.starts_with("criterion,") || line.starts_with("section,") {
+                    inside = line.starts_with("criterion,1.6,");
+                }
+                !inside
+            })
             .collect::<Vec<_>>()
             .join("\n");
     });
     assert!(
-        errors.iter().any(|e| e.contains(
-            "148/P01/A/1. Tổ chức sản xuất: criteria add up to 21, but the section is worth 22"
-        )),
+        errors
+            .iter()
+            .any(|e| e.contains("148/P02/A/1: criteria add up to 21, but the section is worth 22")),
         "{errors:#?}"
     );
 
@@ -396,7 +413,7 @@ fn broken_files_fail_with_the_file_and_the_path() {
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("148/P01: line 2: sheet `sheets/nothing.csv` does not exist")),
+            .any(|e| e.contains("148/P02: line 3: sheet `sheets/nothing.csv` does not exist")),
         "{errors:#?}"
     );
     assert!(
@@ -409,30 +426,34 @@ fn broken_files_fail_with_the_file_and_the_path() {
 
 #[test]
 fn a_new_version_is_a_data_directory_only() {
-    // 26/2026 as a new directory: same structure as 148+1489, spread limit 8, quorum 3.
+    // A 2027 version as a new directory: same structure as 148+1489, spread limit 8, quorum 3.
     let mut sources = bundled_sources();
     let mut new = sources
         .iter()
         .find(|s| s.dir_name == "148-1489")
         .unwrap()
         .clone();
-    new.dir_name = "26-2026".into();
-    new.origin = "/tmp/criteria/26-2026".into();
+    new.dir_name = "27-2027".into();
+    new.origin = "/tmp/criteria/27-2027".into();
     let manifest = new.files.get_mut("version.toml").unwrap();
     *manifest = manifest
-        .replace("id = \"148-1489\"", "id = \"26-2026\"")
-        .replace("effective_from = 2025-07-06", "effective_from = 2026-05-22")
+        .replace("id = \"148-1489\"", "id = \"27-2027\"")
+        .replace("effective_from = 2025-07-06", "effective_from = 2027-01-01")
+        .lines()
+        .filter(|line| !line.starts_with("effective_to"))
+        .collect::<Vec<_>>()
+        .join("\n")
         .replace("provisional = false", "provisional = true")
         .replace("spread_limit = 10", "spread_limit = 8")
         .replace("quorum = 5", "quorum = 3");
     sources.push(new);
     let catalog = Catalog::load(&sources).unwrap();
-    let version = catalog.in_force_on(date("2026-06-01")).unwrap();
-    assert_eq!(version.id, "26-2026");
+    let version = catalog.in_force_on(date("2027-06-01")).unwrap();
+    assert_eq!(version.id, "27-2027");
     assert!(version.provisional);
-    let best = best_card(&catalog, "26-2026", "P01", EntityType::Company);
+    let best = best_card(&catalog, "27-2027", "P01", EntityType::Company);
     let input = council(
-        "26-2026",
+        "27-2027",
         "P01",
         EntityType::Company,
         (0..3).map(|i| named(&best, i)).collect(),
@@ -440,7 +461,7 @@ fn a_new_version_is_a_data_directory_only() {
     let result = evaluate(&catalog, &input).unwrap();
     assert_eq!(
         (result.version.as_str(), result.stars, result.outcome),
-        ("26-2026", 5, Outcome::Recognised)
+        ("27-2027", 5, Outcome::Recognised)
     );
 }
 
@@ -457,6 +478,7 @@ fn council(
         product_set: set.into(),
         entity_type: entity,
         council: Vec::new(),
+        disqualifications: Vec::new(),
         scorecards: scorecards
             .into_iter()
             .enumerate()

@@ -199,7 +199,10 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
                 problems.push(CriteriaError {
                     file: format!("{origin}/version.toml"),
                     path: format!("{}/transition/{}", version.id, index + 1),
-                    message: format!("version `{}` is neither checked here nor shipped", rule.from),
+                    message: format!(
+                        "version `{}` is neither checked here nor shipped",
+                        rule.from
+                    ),
                 });
             }
         }

@@ -211,7 +211,9 @@ fn upgrade(
             let lowest = criterion
                 .options
                 .iter()
-                .filter(|o| o.case == case && o.applies_to_token(token) && o.points >= missed.needed)
+                .filter(|o| {
+                    o.case == case && o.applies_to_token(token) && o.points >= missed.needed
+                })
                 .min_by_key(|o| (o.points, o.number));
             let Some(option) = lowest else {
                 feasible = false;
@@ -246,7 +248,9 @@ fn upgrade(
             let mut options: Vec<(u32, u32)> = criterion
                 .options
                 .iter()
-                .filter(|o| o.applies_to_token(token) && (criterion.cases.is_empty() || o.case == case))
+                .filter(|o| {
+                    o.applies_to_token(token) && (criterion.cases.is_empty() || o.case == case)
+                })
                 .filter(|o| i128::from(o.points) * count > current_sum)
                 .map(|o| (o.number, o.points))
                 .collect();

@@ -99,10 +99,7 @@ impl Catalog {
 
     /// The version in force on `date`: the latest that took effect on or before it.
     pub fn in_force_on(&self, date: NaiveDate) -> Option<&Version> {
-        self.versions
-            .iter()
-            .rev()
-            .find(|v| v.in_force(date))
+        self.versions.iter().rev().find(|v| v.in_force(date))
     }
 }
 
@@ -285,12 +282,14 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
     let effective_to = manifest.effective_to.as_ref().and_then(|value| {
         let date = toml_date(value);
         match date {
-            None => problems.add(&manifest_file, &id, "effective_to must be a date (YYYY-MM-DD)"),
-            Some(to) if to < effective_from => problems.add(
+            None => problems.add(
                 &manifest_file,
                 &id,
-                "effective_to is before effective_from",
+                "effective_to must be a date (YYYY-MM-DD)",
             ),
+            Some(to) if to < effective_from => {
+                problems.add(&manifest_file, &id, "effective_to is before effective_from")
+            }
             Some(_) => {}
         }
         date
@@ -299,14 +298,26 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
     for (index, rule) in manifest.transition.iter().enumerate() {
         let here = format!("{id}/transition/{}", index + 1);
         let Some(filed_before) = toml_date(&rule.filed_before) else {
-            problems.add(&manifest_file, &here, "filed_before must be a date (YYYY-MM-DD)");
+            problems.add(
+                &manifest_file,
+                &here,
+                "filed_before must be a date (YYYY-MM-DD)",
+            );
             continue;
         };
         if rule.evaluations.is_empty() {
-            problems.add(&manifest_file, &here, "evaluations must name at least one kind");
+            problems.add(
+                &manifest_file,
+                &here,
+                "evaluations must name at least one kind",
+            );
         }
         if rule.from.trim() == id {
-            problems.add(&manifest_file, &here, "a version cannot hand dossiers over to itself");
+            problems.add(
+                &manifest_file,
+                &here,
+                "a version cannot hand dossiers over to itself",
+            );
         }
         transitions.push(Transition::new(
             rule.from.trim().to_string(),

@@ -83,7 +83,11 @@ pub(crate) fn requirement(
 }
 
 /// The case the members scored a criterion in (they agree: see scoring).
-pub(crate) fn case_of(criterion: &Criterion, members: &[CardScore], position: usize) -> Option<u32> {
+pub(crate) fn case_of(
+    criterion: &Criterion,
+    members: &[CardScore],
+    position: usize,
+) -> Option<u32> {
     members
         .first()
         .and_then(|m| criterion.option(m.choices[position].0))
@@ -91,7 +95,11 @@ pub(crate) fn case_of(criterion: &Criterion, members: &[CardScore], position: us
 }
 
 /// Whether members' points on a criterion meet `needed` under `rule`.
-pub(crate) fn met(rule: MinimumRule, points: impl Iterator<Item = u32> + Clone, needed: u32) -> bool {
+pub(crate) fn met(
+    rule: MinimumRule,
+    points: impl Iterator<Item = u32> + Clone,
+    needed: u32,
+) -> bool {
     let count = points.clone().count() as u64;
     match rule {
         MinimumRule::Majority => points.filter(|&p| p < needed).count() as u64 * 2 <= count,

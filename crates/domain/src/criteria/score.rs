@@ -124,7 +124,9 @@ pub enum ScoringError {
     },
     #[error("{member}: criterion {criterion} is not scored")]
     MissingCriterion { member: String, criterion: String },
-    #[error("criterion {criterion}: members scored it in different cases ({cases}); the council picks one case")]
+    #[error(
+        "criterion {criterion}: members scored it in different cases ({cases}); the council picks one case"
+    )]
     CaseDisagreement { criterion: String, cases: String },
     #[error("the sheet has no disqualifier `{0}`")]
     UnknownDisqualifier(String),
@@ -424,8 +426,7 @@ pub fn evaluate_set(
     } else {
         Outcome::Recognised
     };
-    let routing = (outcome == Outcome::Recognised)
-        .then(|| route(version, mean, band_stars, stars));
+    let routing = (outcome == Outcome::Recognised).then(|| route(version, mean, band_stars, stars));
     if let Some(routing) = routing {
         reasons.push(match (routing.recognised_stars, routing.proposed_to) {
             (Some(recognised), Some(higher)) => format!(

@@ -161,7 +161,9 @@ fn apply_errata(context: &SheetContext, rows: &mut [Located], problems: &mut Pro
                 problems.add(
                     context.errata_file,
                     &here,
-                    format!("line {line}: column `{other}` cannot be corrected (name_vi, max or points)"),
+                    format!(
+                        "line {line}: column `{other}` cannot be corrected (name_vi, max or points)"
+                    ),
                 );
                 continue;
             }
@@ -210,6 +212,8 @@ pub(crate) fn load_sheet(
     let mut parts: Vec<SheetPart> = Vec::new();
     let mut disqualifiers: Vec<Disqualifier> = Vec::new();
     let mut owner = Owner::None;
+    // A section carrying options itself is its own criterion: its row says whether it is mandatory.
+    let mut section_mandatory = false;
     let mut seen_codes: BTreeSet<String> = BTreeSet::new();
     // (line, part, code) of criteria that must end up with options.
     for Located { line, row, .. } in &rows {
@@ -218,7 +222,8 @@ pub(crate) fn load_sheet(
         let code = row.code.trim().to_string();
         let part_code = parts.last().map_or("", |p| p.code.as_str()).to_string();
         let here = format!("{path}/{part_code}/{code}");
-        let mut problem = |message: String| problems.add(file, &here, format!("line {line}: {message}"));
+        let mut problem =
+            |message: String| problems.add(file, &here, format!("line {line}: {message}"));
         if !row.stars_min.trim().is_empty() && kind != "option" {
             problem(format!(
                 "a star mark ({}) belongs on an option, not on a {kind} row",
@@ -289,7 +294,16 @@ pub(crate) fn load_sheet(
                 }
                 let name = row.name_vi.trim().to_string();
                 let note = row.note.trim().to_string();
+                let mandatory = match row.mandatory.trim() {
+                    "yes" => true,
+                    "" | "no" => false,
+                    other => {
+                        problem(format!("mandatory must be yes or no, not `{other}`"));
+                        false
+                    }
+                };
                 if kind == "section" {
+                    section_mandatory = mandatory;
                     part.sections.push(Section {
                         code,
                         name,
@@ -304,14 +318,6 @@ pub(crate) fn load_sheet(
                 let Some(section) = part.sections.last_mut() else {
                     problem("a criterion before any section".into());
                     continue;
-                };
-                let mandatory = match row.mandatory.trim() {
-                    "yes" => true,
-                    "" | "no" => false,
-                    other => {
-                        problem(format!("mandatory must be yes or no, not `{other}`"));
-                        false
-                    }
                 };
                 let printed_without_options = match row.option.trim() {
                     "none" => true,
@@ -366,7 +372,9 @@ pub(crate) fn load_sheet(
                     continue;
                 };
                 if owner == Owner::None {
-                    problem(format!("an {kind} row must follow a criterion or a section"));
+                    problem(format!(
+                        "an {kind} row must follow a criterion or a section"
+                    ));
                     continue;
                 }
                 if owner == Owner::Section {
@@ -382,7 +390,7 @@ pub(crate) fn load_sheet(
                         code: section.code.clone(),
                         name_vi: section.name.clone(),
                         max: section.max,
-                        mandatory: row.mandatory.trim() == "yes",
+                        mandatory: section_mandatory,
                         note: String::new(),
                         group: None,
                         cases: Vec::new(),
@@ -424,10 +432,16 @@ pub(crate) fn load_sheet(
                     text => match whole(text) {
                         Some(number) if criterion.case(number).is_some() => Some(number),
                         _ => {
-                            let offered: Vec<String> =
-                                criterion.cases.iter().map(|c| c.number.to_string()).collect();
+                            let offered: Vec<String> = criterion
+                                .cases
+                                .iter()
+                                .map(|c| c.number.to_string())
+                                .collect();
                             problem(if offered.is_empty() {
-                                format!("case `{text}` is not offered: {} has no cases", criterion.code)
+                                format!(
+                                    "case `{text}` is not offered: {} has no cases",
+                                    criterion.code
+                                )
                             } else {
                                 format!(
                                     "case `{text}` is not one {} offers (cases {})",
@@ -440,15 +454,24 @@ pub(crate) fn load_sheet(
                     },
                 };
                 let Some(label) = whole(&row.option) else {
-                    problem(format!("option number `{}` is not a whole number", row.option.trim()));
+                    problem(format!(
+                        "option number `{}` is not a whole number",
+                        row.option.trim()
+                    ));
                     continue;
                 };
-                let expected = criterion.options.iter().filter(|o| o.case == case).count() as u32 + 1;
+                let expected =
+                    criterion.options.iter().filter(|o| o.case == case).count() as u32 + 1;
                 if label != expected {
-                    problem(format!("option numbers must run 1, 2, …: found {label} where {expected} was due"));
+                    problem(format!(
+                        "option numbers must run 1, 2, …: found {label} where {expected} was due"
+                    ));
                 }
                 let Some(points) = whole(&row.points) else {
-                    problem(format!("points `{}` is not a whole number", row.points.trim()));
+                    problem(format!(
+                        "points `{}` is not a whole number",
+                        row.points.trim()
+                    ));
                     continue;
                 };
                 let stars_min = match row.stars_min.trim() {
@@ -484,11 +507,13 @@ pub(crate) fn load_sheet(
                     .collect();
                 for token in &applies_to {
                     if !tokens.contains(token.as_str()) {
-                        problem(format!("applies_to `{token}` names no entity type of this version"));
+                        problem(format!(
+                            "applies_to `{token}` names no entity type of this version"
+                        ));
                     }
                 }
-                if !row.mandatory.trim().is_empty() && row.mandatory.trim() != "yes" {
-                    problem(format!("mandatory must be yes or no, not `{}`", row.mandatory.trim()));
+                if !row.mandatory.trim().is_empty() {
+                    problem("mandatory is said on the criterion's row, not on an option".into());
                 }
                 let number = criterion.options.len() as u32 + 1;
                 criterion.options.push(CriterionOption {
@@ -600,12 +625,10 @@ fn check_sums(
                         continue;
                     }
                     // Printed without options: scored as a whole, 0 or the maximum.
-                    for (number, (name_vi, name_en, points)) in [
-                        ("Không đạt", "not met", 0),
-                        ("Đạt", "met", criterion.max),
-                    ]
-                    .into_iter()
-                    .enumerate()
+                    for (number, (name_vi, name_en, points)) in
+                        [("Không đạt", "not met", 0), ("Đạt", "met", criterion.max)]
+                            .into_iter()
+                            .enumerate()
                     {
                         criterion.options.push(CriterionOption {
                             number: number as u32 + 1,
@@ -634,8 +657,11 @@ fn check_sums(
                     criterion.cases.iter().map(|c| Some(c.number)).collect()
                 };
                 for case in cases {
-                    let options: Vec<&CriterionOption> =
-                        criterion.options.iter().filter(|o| o.case == case).collect();
+                    let options: Vec<&CriterionOption> = criterion
+                        .options
+                        .iter()
+                        .filter(|o| o.case == case)
+                        .collect();
                     let label = case.map_or(String::new(), |n| format!(" in case {n}"));
                     let best = options.iter().map(|o| o.points).max().unwrap_or(0);
                     if best != criterion.max {

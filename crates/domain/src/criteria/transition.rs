@@ -82,8 +82,15 @@ impl Transition {
         }
     }
 
-    pub fn covers(&self, filed_on: NaiveDate, kind: EvaluationKind, evaluated_on: NaiveDate) -> bool {
-        filed_on < self.filed_before && self.kinds.contains(&kind) && evaluated_on <= self.evaluated_by
+    pub fn covers(
+        &self,
+        filed_on: NaiveDate,
+        kind: EvaluationKind,
+        evaluated_on: NaiveDate,
+    ) -> bool {
+        filed_on < self.filed_before
+            && self.kinds.contains(&kind)
+            && evaluated_on <= self.evaluated_by
     }
 }
 
