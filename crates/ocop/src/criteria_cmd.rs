@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 
 use ocop_domain::criteria::{
-    Catalog, CouncilInput, CriteriaError, Version, VersionSource, bundled_sources, evaluate,
-    load_version,
+    Catalog, CouncilInput, CriteriaError, SheetSource, Version, VersionSource, bundled_sources,
+    evaluate, load_version,
 };
 
 use crate::UsageError;
@@ -141,7 +142,7 @@ pub fn read_versions(dir: &Path) -> anyhow::Result<Vec<VersionSource>> {
 pub fn run(command: CriteriaCommand) -> anyhow::Result<()> {
     match command {
         CriteriaCommand::List { source } => {
-            print!("{}", list(&source.catalog()?));
+            print!("{}", list(&source.catalog()?, Utc::now().date_naive()));
             Ok(())
         }
         CriteriaCommand::Show {
@@ -214,17 +215,38 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
     }
 }
 
-pub fn list(catalog: &Catalog) -> String {
+/// What a sheet's source is, when it is not the version's own text.
+fn source_tag(source: SheetSource) -> &'static str {
+    match source {
+        SheetSource::Official => "",
+        SheetSource::LegalDatabase => {
+            "transcribed from a legal-database copy of the decree, not the signed gazette"
+        }
+        SheetSource::ThirdParty => "third-party transcription",
+        SheetSource::Derived => "provisional sheet",
+    }
+}
+
+pub fn list(catalog: &Catalog, today: NaiveDate) -> String {
     let mut out = String::new();
+    let in_force = catalog.in_force_on(today).map(|v| v.id.as_str());
     for version in catalog.versions() {
+        let until = version
+            .effective_to
+            .map_or(String::new(), |to| format!(" to {}", to.format("%d/%m/%Y")));
         let _ = writeln!(
             out,
-            "{}  {}  (from {}{})",
+            "{}  {}  (from {}{until}{}){}",
             version.id,
             version.decree,
             version.effective_from.format("%d/%m/%Y"),
             if version.provisional {
                 ", provisional version"
+            } else {
+                ""
+            },
+            if in_force == Some(version.id.as_str()) {
+                "  IN FORCE TODAY"
             } else {
                 ""
             }
@@ -242,27 +264,52 @@ pub fn list(catalog: &Catalog) -> String {
             version.council.quorum,
             version.certificate_validity_months
         );
-        for set in &version.sets {
+        let shared = version
+            .sets
+            .first()
+            .map(|s| s.source)
+            .filter(|first| version.sets.iter().all(|s| s.source == *first));
+        if let Some(source) = shared.filter(|s| *s != SheetSource::Official) {
+            let _ = writeln!(out, "    sheets {}", source_tag(source));
+        }
+        for rule in &version.transitions {
+            let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.as_str()).collect();
             let _ = writeln!(
                 out,
-                "    {}  {}{}",
-                set.code,
-                set.name_vi,
-                if set.provisional {
-                    "  [provisional sheet]"
-                } else {
-                    ""
-                }
+                "    dossiers filed before {} ({}) finish under {} if evaluated by {}",
+                rule.filed_before.format("%d/%m/%Y"),
+                kinds.join(", "),
+                rule.from,
+                rule.evaluated_by.format("%d/%m/%Y")
             );
+        }
+        let mut group = "";
+        for set in &version.sets {
+            if set.group != group {
+                group = set.group.as_str();
+                let _ = writeln!(out, "  {group}");
+            }
+            let tag = if shared.is_some() || set.source == SheetSource::Official {
+                String::new()
+            } else {
+                format!("  [{}]", source_tag(set.source))
+            };
+            let _ = writeln!(out, "    {}  {}{tag}", set.code, set.name_vi);
         }
     }
     out
+}
+
+/// The star mark the sheet prints for a minimum.
+fn mark(stars: u8) -> String {
+    "*".repeat(stars as usize)
 }
 
 pub fn show(version: &Version, code: &str) -> String {
     let Some(set) = version.set(code) else {
         return String::new();
     };
+    let sheet = &set.sheet;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -275,10 +322,26 @@ pub fn show(version: &Version, code: &str) -> String {
         version.decree,
         version.effective_from.format("%d/%m/%Y")
     );
-    if set.provisional {
-        let _ = writeln!(out, "PROVISIONAL SHEET — {}", set.note);
+    match set.source {
+        SheetSource::Official => {}
+        SheetSource::Derived => {
+            let _ = writeln!(out, "PROVISIONAL SHEET — {}", set.note);
+        }
+        other => {
+            let _ = writeln!(out, "Sheet {} — {}", source_tag(other), set.note);
+        }
     }
-    for part in &set.sheet.parts {
+    if sheet.has_minimums() {
+        let _ = writeln!(
+            out,
+            "Star marks: *** / **** / ***** after an option = the minimum for 3★ / 4★ / 5★: to be ranked that star the product must reach at least that option (judged by the {} of the council).",
+            version.minimums.as_str()
+        );
+    }
+    for rule in sheet.disqualifiers.iter().filter(|d| d.criterion.is_none()) {
+        let _ = writeln!(out, "REJECTED WHEN ({}): {}", rule.id, rule.text);
+    }
+    for part in &sheet.parts {
         let name = version
             .parts
             .iter()
@@ -286,33 +349,104 @@ pub fn show(version: &Version, code: &str) -> String {
             .map_or("", |p| p.name_vi.as_str());
         let _ = writeln!(out, "\n{} {}  [{} points]", part.code, name, part.max);
         for section in &part.sections {
-            let _ = writeln!(out, "  {}  [{}]", section.name, section.max);
+            let _ = writeln!(
+                out,
+                "  {}. {}  [{}]",
+                section.code, section.name, section.max
+            );
+            if !section.note.is_empty() {
+                let _ = writeln!(out, "     note: {}", section.note);
+            }
+            let mut group = None;
             for criterion in &section.criteria {
-                let _ = writeln!(
-                    out,
-                    "    {} {}  [{}]{}",
-                    criterion.code,
-                    criterion.name_vi,
-                    criterion.max,
-                    if criterion.mandatory {
-                        "  MANDATORY"
-                    } else {
-                        ""
+                if criterion.group != group {
+                    group = criterion.group;
+                    if let Some(heading) = group.map(|g| &section.groups[g]) {
+                        let _ = writeln!(
+                            out,
+                            "    {} {}  [{}]",
+                            heading.code, heading.name_vi, heading.max
+                        );
                     }
-                );
+                }
+                let indent = if criterion.group.is_some() { "  " } else { "" };
+                if criterion.code != section.code {
+                    let _ = writeln!(
+                        out,
+                        "    {indent}{} {}  [{}]{}",
+                        criterion.code,
+                        criterion.name_vi,
+                        criterion.max,
+                        if criterion.mandatory {
+                            "  MANDATORY"
+                        } else {
+                            ""
+                        }
+                    );
+                } else if criterion.mandatory {
+                    let _ = writeln!(out, "    MANDATORY");
+                }
+                if !criterion.note.is_empty() {
+                    let _ = writeln!(out, "    {indent}  note: {}", criterion.note);
+                }
+                if criterion.printed_without_options {
+                    let _ = writeln!(
+                        out,
+                        "    {indent}  (printed without options: scored 0 or its maximum)"
+                    );
+                }
+                for rule in sheet
+                    .disqualifiers
+                    .iter()
+                    .filter(|d| d.criterion.as_ref() == Some(&criterion.code))
+                {
+                    let _ = writeln!(
+                        out,
+                        "    {indent}  REJECTED IF ({}): {}",
+                        rule.id, rule.text
+                    );
+                }
+                let mut case = None;
                 for option in &criterion.options {
+                    if option.case != case {
+                        case = option.case;
+                        if let Some(found) = case.and_then(|n| criterion.case(n)) {
+                            let _ = writeln!(
+                                out,
+                                "    {indent}  Case {}: {}",
+                                found.number, found.name_vi
+                            );
+                        }
+                    }
                     let only = if option.applies_to.is_empty() {
                         String::new()
                     } else {
                         format!("  (only {})", option.applies_to.join(", "))
                     };
+                    let marked = option
+                        .stars_min
+                        .map_or(String::new(), |stars| format!(" {}", mark(stars)));
                     let _ = writeln!(
                         out,
-                        "      {}) {:>2}  {}{}",
-                        option.number, option.points, option.name_vi, only
+                        "    {indent}  {}) {:>2}  {}{marked}{only}",
+                        option.number, option.points, option.name_vi
                     );
                 }
             }
+        }
+    }
+    if !sheet.errata.is_empty() {
+        let _ = writeln!(out, "\nErrata applied (defects of the source):");
+        for erratum in &sheet.errata {
+            let _ = writeln!(
+                out,
+                "  {} {}: `{}` → `{}` — {}",
+                erratum.row,
+                erratum.column,
+                erratum.source_value,
+                erratum.value_used,
+                erratum.reason
+            );
         }
     }
     out

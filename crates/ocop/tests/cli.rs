@@ -317,7 +317,7 @@ fn criteria_copy(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn criteria_list_shows_three_versions_and_26_sets() {
+fn criteria_list_shows_four_versions_and_26_sets() {
     let output = ocop(&["criteria", "list"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
@@ -325,19 +325,38 @@ fn criteria_list_shows_three_versions_and_26_sets() {
         "1048  QĐ 1048/QĐ-TTg",
         "148  QĐ 148/QĐ-TTg",
         "148-1489  QĐ 148/QĐ-TTg",
+        "26-2026  QĐ 26/2026/QĐ-TTg ngày 22/05/2026  (from 22/05/2026)  IN FORCE TODAY",
     ] {
         assert!(text.contains(version), "{version} missing:\n{text}");
     }
     assert_eq!(
         text.matches("[provisional sheet]").count(),
-        52,
-        "26 sets in each of 148 and 148-1489"
+        50,
+        "25 sets in each of 148 and 148-1489; fresh produce is on the Thái Bình transcription"
     );
+    assert_eq!(text.matches("[third-party transcription]").count(), 2);
+    assert!(text.contains("sheets transcribed from a legal-database copy of the decree"));
+    assert!(text.contains("finish under 148-1489 if evaluated by 21/07/2026"));
     assert!(text.contains("P26  Dịch vụ du lịch cộng đồng"));
     let sheet = ocop(&["criteria", "show", "148-1489", "P09"]);
     let text = String::from_utf8_lossy(&sheet.stdout);
     assert!(text.contains("PROVISIONAL SHEET"));
     assert!(text.contains("A Sản xuất và sức mạnh cộng đồng  [40 points]"));
+    let sheet = ocop(&["criteria", "show", "26-2026", "P09"]);
+    let text = String::from_utf8_lossy(&sheet.stdout);
+    for expected in [
+        "Star marks: *** / **** / ***** after an option = the minimum for 3★ / 4★ / 5★",
+        "REJECTED WHEN (D1): Hồ sơ bị loại khi: Giả mạo hồ sơ",
+        "REJECTED IF (D2): Bị loại nếu sử dụng toàn bộ nguyên liệu nhập khẩu",
+        "3)  2  Có hợp đồng liên kết trên 75% sản lượng tiêu thụ ****",
+        "(printed without options: scored 0 or its maximum)",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    let tourism = ocop(&["criteria", "show", "26-2026", "P26"]);
+    let text = String::from_utf8_lossy(&tourism.stdout);
+    assert!(text.contains("Case 2: Điểm dịch vụ du lịch"), "{text}");
+    assert!(text.contains("Errata applied (defects of the source):"));
     let unknown = ocop(&["criteria", "show", "148", "P99"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("version 148 has no product set `P99`"));
@@ -351,7 +370,7 @@ fn criteria_check_passes_on_shipped_data_and_names_the_path_in_a_broken_file() {
         String::from_utf8_lossy(&shipped.stdout)
             .matches("ok  ")
             .count(),
-        3
+        4
     );
 
     let dir = criteria_copy("broken");
@@ -359,7 +378,11 @@ fn criteria_check_passes_on_shipped_data_and_names_the_path_in_a_broken_file() {
     let text = std::fs::read_to_string(&sheet).unwrap();
     std::fs::write(
         &sheet,
-        text.replacen("Phân loại,grading only,0", "Phân loại,grading only,9", 1),
+        text.replacen(
+            "option,,1,,Phân loại,grading only,,0,",
+            "option,,1,,Phân loại,grading only,,9,",
+            1,
+        ),
     )
     .unwrap();
     let broken = ocop(&[
@@ -370,7 +393,7 @@ fn criteria_check_passes_on_shipped_data_and_names_the_path_in_a_broken_file() {
     assert_eq!(broken.status.code(), Some(2));
     let message = stderr(&broken);
     assert!(
-        message.contains("148/P01/A/1.2: line 5: option worth 9 points exceeds the criterion's 4"),
+        message.contains("148/P02/A/1.2: line 9: option worth 9 points exceeds the criterion's 4"),
         "{message}"
     );
 
@@ -387,7 +410,7 @@ fn criteria_check_passes_on_shipped_data_and_names_the_path_in_a_broken_file() {
     ]);
     assert_eq!(serve.status.code(), Some(2));
     assert!(
-        stderr(&serve).contains("148/P01/A/1.2"),
+        stderr(&serve).contains("148/P02/A/1.2"),
         "{}",
         stderr(&serve)
     );
@@ -442,16 +465,27 @@ fn score_returns_the_hand_computed_result_as_json() {
 #[test]
 fn a_new_version_added_as_a_data_directory_is_picked_up_and_used() {
     let dir = criteria_copy("new");
-    let new = dir.join("26-2026");
+    let new = dir.join("27-2027");
     std::fs::create_dir_all(new.join("sheets")).unwrap();
     let from = dir.join("148-1489");
     let manifest = std::fs::read_to_string(from.join("version.toml"))
         .unwrap()
-        .replace("id = \"148-1489\"", "id = \"26-2026\"")
-        .replace("effective_from = 2025-07-06", "effective_from = 2026-05-22")
-        .replace("provisional = false", "provisional = true");
+        .replace("id = \"148-1489\"", "id = \"27-2027\"")
+        .replace("effective_from = 2025-07-06", "effective_from = 2027-01-01")
+        .replace("provisional = false", "provisional = true")
+        .lines()
+        .filter(|line| !line.starts_with("effective_to"))
+        .collect::<Vec<_>>()
+        .join("\n");
     std::fs::write(new.join("version.toml"), manifest).unwrap();
-    std::fs::copy(from.join("sets.csv"), new.join("sets.csv")).unwrap();
+    // Every set on the derived sheet, fresh produce included.
+    let sets = std::fs::read_to_string(from.join("sets.csv"))
+        .unwrap()
+        .replace(
+            "thaibinh-P01.csv,third-party",
+            "derived-1048-P01.csv,derived",
+        );
+    std::fs::write(new.join("sets.csv"), sets).unwrap();
     std::fs::copy(
         from.join("sheets/derived-1048-P01.csv"),
         new.join("sheets/derived-1048-P01.csv"),
@@ -460,14 +494,14 @@ fn a_new_version_added_as_a_data_directory_is_picked_up_and_used() {
 
     let list = ocop(&["criteria", "list", "--criteria", dir.to_str().unwrap()]);
     assert!(list.status.success(), "{}", stderr(&list));
-    assert!(String::from_utf8_lossy(&list.stdout).contains("26-2026"));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("27-2027"));
 
     // Score a product under it: the 1048 example's choices fit the derived sheet's shape.
     let example = std::fs::read_to_string(project("docs/examples/score-1048-P01.json")).unwrap();
     let input = dir.join("input.json");
     std::fs::write(
         &input,
-        example.replacen("\"version\": \"1048\"", "\"version\": \"26-2026\"", 1),
+        example.replacen("\"version\": \"1048\"", "\"version\": \"27-2027\"", 1),
     )
     .unwrap();
     let output = ocop(&[
@@ -478,7 +512,7 @@ fn a_new_version_added_as_a_data_directory_is_picked_up_and_used() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(result["version"], "26-2026");
+    assert_eq!(result["version"], "27-2027");
     assert_eq!(result["provisional_sheet"], true);
     let _ = std::fs::remove_dir_all(dir);
 }
