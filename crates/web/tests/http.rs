@@ -369,9 +369,46 @@ async fn criteria_pages_mark_provisional_sheets() {
     let app = app().await;
     let index = app.get("/criteria").await;
     assert_eq!(index.status, StatusCode::OK);
-    assert_eq!(index.body.matches(r#"<a href="/criteria/"#).count(), 53);
-    assert_eq!(index.body.matches("Phiếu chấm tạm thời").count(), 52);
+    assert_eq!(index.body.matches(r#"<a href="/criteria/"#).count(), 79);
+    assert_eq!(index.body.matches("Phiếu chấm tạm thời").count(), 50);
+    assert_eq!(
+        index
+            .body
+            .matches("Chép từ cơ sở dữ liệu pháp luật")
+            .count(),
+        26
+    );
+    assert_eq!(index.body.matches("Bản chép của bên thứ ba").count(), 2);
     assert!(index.body.contains("QĐ 1048/QĐ-TTg"));
+    assert!(
+        index
+            .body
+            .contains(r#"<span class="tag in-force">Đang có hiệu lực</span>"#)
+    );
+    assert!(index.body.contains(
+        "Hồ sơ nộp trước 22/05/2026 (lần đầu, nâng hạng) được đánh giá theo 148-1489 nếu đánh giá xong trước hết ngày 21/07/2026."
+    ));
+
+    // The sheet in force: the star marks and their legend, disqualifiers, notes, errata.
+    let in_force = app.get("/criteria/26-2026/P04").await;
+    assert_eq!(in_force.status, StatusCode::OK);
+    for expected in [
+        "<strong>Chép từ cơ sở dữ liệu pháp luật.</strong>",
+        "Ghi chú: Dấu sao là yêu cầu tối thiểu phải đạt theo các cấp độ sao",
+        "D1: Hồ sơ bị loại khi: Giả mạo hồ sơ",
+        r#"<span class="tag star" title="Tối thiểu 4 sao">**** Tối thiểu 4 sao</span>"#,
+        "Phiếu không in các mức đánh giá: chấm 0 điểm hoặc điểm tối đa.",
+        "Đính chính đã áp dụng (lỗi của bản nguồn)",
+        "7/3 · points: «13» → «3»",
+    ] {
+        assert!(in_force.body.contains(expected), "{expected}");
+    }
+    let tourism = app.get("/criteria/26-2026/P26").await;
+    assert!(tourism.body.contains(
+        r#"<tr class="case"><th colspan="3">Trường hợp 2: Điểm dịch vụ du lịch</th></tr>"#
+    ));
+    let coffee = app.get("/criteria/26-2026/P13").await;
+    assert!(coffee.body.contains("<h4>6.1 Ngoại hình (10 điểm)</h4>"));
 
     let provisional = app.get("/criteria/148-1489/P09").await;
     assert_eq!(provisional.status, StatusCode::OK);
@@ -408,7 +445,20 @@ async fn criteria_api_lists_versions_and_sheets() {
         .iter()
         .map(|v| v["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["1048", "148", "148-1489"]);
+    assert_eq!(ids, vec!["1048", "148", "148-1489", "26-2026"]);
+    assert_eq!(versions[2]["effective_to"], "2026-07-21");
+    assert_eq!(versions[3]["minimums_judged_by"], "majority");
+    let in_force = app.get("/api/v1/criteria/26-2026/P26").await.json();
+    assert!(in_force["disqualifiers"].as_array().unwrap().is_empty());
+    let section8 = in_force["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "8")
+        .unwrap();
+    assert_eq!(section8["cases"].as_array().unwrap().len(), 2);
+    assert_eq!(section8["options"][2]["case"], 2);
+    assert_eq!(section8["options"][2]["label"], 1);
     assert_eq!(versions[2]["sets"].as_array().unwrap().len(), 26);
     assert_eq!(versions[2]["bands"][2]["from"], 50.0);
     assert_eq!(versions[2]["bands"][2]["certifiable"], true);

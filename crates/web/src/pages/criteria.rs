@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use fluent_templates::fluent_bundle::FluentValue;
 
-use ocop_domain::criteria::{PartSpec, Version};
+use ocop_domain::criteria::{Criterion, EntityType, MinimumRule, PartSpec, SheetSource, Version};
 
 use super::{Chrome, render};
 use crate::AppState;
@@ -20,7 +20,11 @@ pub struct VersionView {
     pub title: String,
     pub decree: String,
     pub effective_from: String,
+    pub effective_to: Option<String>,
+    pub in_force: bool,
     pub provisional: bool,
+    /// One line per transition rule ("Hồ sơ nộp trước … hoàn thành theo …").
+    pub transitions: Vec<String>,
     pub parts: String,
     pub bands: String,
     pub council: String,
@@ -32,10 +36,22 @@ pub struct SetView {
     pub name: String,
     pub group: String,
     pub href: String,
-    pub provisional: bool,
+    /// `official`, `legal-database`, `third-party` or `derived` (a CSS class and a message).
+    pub source: &'static str,
+    pub source_label: String,
 }
 
-fn version_view(version: &Version, lang: Lang) -> VersionView {
+/// The message id naming a sheet's source.
+fn source_message(source: SheetSource) -> &'static str {
+    match source {
+        SheetSource::Official => "sheet-official",
+        SheetSource::LegalDatabase => "sheet-legal-database",
+        SheetSource::ThirdParty => "sheet-third-party",
+        SheetSource::Derived => "provisional-sheet",
+    }
+}
+
+fn version_view(version: &Version, lang: Lang, in_force: bool) -> VersionView {
     let title = match lang {
         Lang::Vi => &version.title_vi,
         Lang::En => &version.title_en,
@@ -49,7 +65,26 @@ fn version_view(version: &Version, lang: Lang) -> VersionView {
         title: title.clone(),
         decree: version.decree.clone(),
         effective_from: format::date(version.effective_from),
+        effective_to: version.effective_to.map(format::date),
+        in_force,
         provisional: version.provisional,
+        transitions: version
+            .transitions
+            .iter()
+            .map(|rule| {
+                let kinds: Vec<String> =
+                    rule.kinds.iter().map(|k| lang.t(k.message_id())).collect();
+                lang.t_with(
+                    "criteria-transition",
+                    &[
+                        ("filed", FluentValue::from(format::date(rule.filed_before))),
+                        ("kinds", FluentValue::from(kinds.join(", "))),
+                        ("from", FluentValue::from(rule.from.clone())),
+                        ("by", FluentValue::from(format::date(rule.evaluated_by))),
+                    ],
+                )
+            })
+            .collect(),
         parts: version
             .parts
             .iter()
@@ -80,7 +115,8 @@ fn version_view(version: &Version, lang: Lang) -> VersionView {
                 },
                 group: set.group.clone(),
                 href: format!("/criteria/{}/{}", version.id, set.code),
-                provisional: set.provisional,
+                source: set.source.as_str(),
+                source_label: lang.t(source_message(set.source)),
             })
             .collect(),
     }
@@ -98,12 +134,14 @@ pub async fn criteria_index(
     viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
+    let today = chrono::Utc::now().date_naive();
+    let in_force = state.criteria.in_force_on(today).map(|v| v.id.clone());
     let versions = state
         .criteria
         .versions()
         .iter()
         .rev()
-        .map(|version| version_view(version, lang))
+        .map(|version| version_view(version, lang, in_force.as_deref() == Some(&version.id)))
         .collect();
     render(
         &CriteriaPage {
@@ -122,24 +160,35 @@ pub struct PartView {
 }
 
 pub struct SectionView {
+    pub code: String,
     pub name: String,
     pub points: u32,
+    pub note: String,
     pub criteria: Vec<CriterionView>,
 }
 
 pub struct CriterionView {
+    /// The heading of the criterion this one is a sub-criterion of, where that group starts.
+    pub group_heading: Option<String>,
     pub code: String,
     pub name: String,
     pub points: String,
     pub mandatory: bool,
+    pub note: String,
+    pub printed_without_options: bool,
+    pub disqualifiers: Vec<String>,
     pub options: Vec<OptionView>,
 }
 
 pub struct OptionView {
+    /// "Trường hợp 1: …" where a case starts.
+    pub case_heading: Option<String>,
     pub number: u32,
     pub name: String,
     pub points: u32,
     pub only_for: Option<String>,
+    /// The sheet's star mark (`****`) and what it means, for a minimum.
+    pub mark: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -150,8 +199,12 @@ struct SheetPage {
     version_title: String,
     set_code: String,
     set_name: String,
-    provisional: bool,
+    source: &'static str,
     note: String,
+    /// The star-mark legend, when the sheet has minimums.
+    legend: Option<String>,
+    dossier_disqualifiers: Vec<String>,
+    errata: Vec<String>,
     parts: Vec<PartView>,
 }
 
@@ -177,8 +230,16 @@ pub async fn sheet_page(
         .set(&set_code)
         .ok_or_else(|| not_found("product set", format!("{version_id}/{set_code}")))?;
     let points = |max: u32| lang.t_with("points-of", &[("max", FluentValue::from(max))]);
-    let parts = set
-        .sheet
+    let sheet = &set.sheet;
+    let rules_of = |code: Option<&str>| -> Vec<String> {
+        sheet
+            .disqualifiers
+            .iter()
+            .filter(|d| d.criterion.as_deref() == code)
+            .map(|d| format!("{}: {}", d.id, d.text))
+            .collect()
+    };
+    let parts = sheet
         .parts
         .iter()
         .map(|part| {
@@ -195,40 +256,53 @@ pub async fn sheet_page(
                 sections: part
                     .sections
                     .iter()
-                    .map(|section| SectionView {
-                        name: section.name.clone(),
-                        points: section.max,
-                        criteria: section
-                            .criteria
-                            .iter()
-                            .map(|criterion| CriterionView {
-                                code: criterion.code.clone(),
-                                name: criterion.name_vi.clone(),
-                                points: points(criterion.max),
-                                mandatory: criterion.mandatory,
-                                options: criterion
-                                    .options
-                                    .iter()
-                                    .map(|option| OptionView {
-                                        number: option.number,
-                                        // Sheets give every option in Vietnamese, most
-                                        // also in English.
-                                        name: match lang {
-                                            Lang::En if !option.name_en.is_empty() => {
-                                                option.name_en.clone()
-                                            }
-                                            _ => option.name_vi.clone(),
-                                        },
-                                        points: option.points,
-                                        only_for: (!option.applies_to.is_empty())
-                                            .then(|| option.applies_to.join(", ")),
-                                    })
-                                    .collect(),
-                            })
-                            .collect(),
+                    .map(|section| {
+                        let mut group = None;
+                        SectionView {
+                            code: section.code.clone(),
+                            name: section.name.clone(),
+                            points: section.max,
+                            note: section.note.clone(),
+                            criteria: section
+                                .criteria
+                                .iter()
+                                .map(|criterion| {
+                                    let group_heading = (criterion.group != group)
+                                        .then(|| criterion.group.map(|g| &section.groups[g]))
+                                        .flatten()
+                                        .map(|g| {
+                                            format!("{} {} ({})", g.code, g.name_vi, points(g.max))
+                                        });
+                                    group = criterion.group;
+                                    criterion_view(criterion, group_heading, &rules_of, lang)
+                                })
+                                .collect(),
+                        }
                     })
                     .collect(),
             }
+        })
+        .collect();
+    let legend = sheet.has_minimums().then(|| {
+        lang.t_with(
+            "sheet-legend",
+            &[(
+                "rule",
+                FluentValue::from(lang.t(match version.minimums {
+                    MinimumRule::Majority => "minimums-majority",
+                    MinimumRule::Mean => "minimums-mean",
+                })),
+            )],
+        )
+    });
+    let errata = sheet
+        .errata
+        .iter()
+        .map(|e| {
+            format!(
+                "{} · {}: «{}» → «{}» — {}",
+                e.row, e.column, e.source_value, e.value_used, e.reason
+            )
         })
         .collect();
     render(
@@ -244,10 +318,79 @@ pub async fn sheet_page(
                 Lang::Vi => set.name_vi.clone(),
                 Lang::En => set.name_en.clone(),
             },
-            provisional: set.provisional,
+            source: set.source.as_str(),
             note: set.note.clone(),
+            legend,
+            dossier_disqualifiers: rules_of(None),
+            errata,
             parts,
         },
         lang,
     )
+}
+
+fn criterion_view(
+    criterion: &Criterion,
+    group_heading: Option<String>,
+    rules_of: &dyn Fn(Option<&str>) -> Vec<String>,
+    lang: Lang,
+) -> CriterionView {
+    let points = |max: u32| lang.t_with("points-of", &[("max", FluentValue::from(max))]);
+    let mut case = None;
+    CriterionView {
+        group_heading,
+        code: criterion.code.clone(),
+        name: criterion.name_vi.clone(),
+        points: points(criterion.max),
+        mandatory: criterion.mandatory,
+        note: criterion.note.clone(),
+        printed_without_options: criterion.printed_without_options,
+        disqualifiers: rules_of(Some(&criterion.code)),
+        options: criterion
+            .options
+            .iter()
+            .map(|option| {
+                let case_heading = (option.case != case)
+                    .then(|| option.case.and_then(|n| criterion.case(n)))
+                    .flatten()
+                    .map(|c| {
+                        lang.t_with(
+                            "sheet-case",
+                            &[
+                                ("number", FluentValue::from(c.number)),
+                                ("name", FluentValue::from(c.name_vi.clone())),
+                            ],
+                        )
+                    });
+                case = option.case;
+                OptionView {
+                    case_heading,
+                    number: option.label,
+                    // Sheets give every option in Vietnamese, some also in English.
+                    name: match lang {
+                        Lang::En if !option.name_en.is_empty() => option.name_en.clone(),
+                        _ => option.name_vi.clone(),
+                    },
+                    points: option.points,
+                    only_for: (!option.applies_to.is_empty()).then(|| {
+                        option
+                            .applies_to
+                            .iter()
+                            .map(|token| {
+                                EntityType::parse(token)
+                                    .map_or(token.clone(), |t| lang.t(&format!("entity-kind-{t}")))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }),
+                    mark: option.stars_min.map(|stars| {
+                        (
+                            "*".repeat(stars as usize),
+                            lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))]),
+                        )
+                    }),
+                }
+            })
+            .collect(),
+    }
 }
