@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use ocop_domain::criteria::{
-    Catalog, CouncilInput, Disqualification, EntityType, EvaluationKind, Level, Outcome, Scorecard,
-    ScoringError, SheetSource, VersionSource, bundled_sources, evaluate,
+    Catalog, CouncilInput, Disqualification, EntityType, Level, Outcome, Scorecard, ScoringError,
+    SheetSource, VersionSource, bundled_sources, evaluate,
 };
+use ocop_domain::dossier::EvaluationType;
 
 fn catalog() -> Catalog {
     Catalog::load(&bundled_sources()).expect("shipped criteria are valid")
@@ -310,7 +311,7 @@ fn dossiers_filed_before_22_05_2026_finish_under_148_within_60_or_30_days() {
             .id
             .clone()
     };
-    use EvaluationKind::{First, Reevaluation, Upgrade};
+    use EvaluationType::{FirstTime as First, Reevaluation, Upgrade};
     assert_eq!(version("2026-05-21", First, "2026-05-21"), "148-1489");
     assert_eq!(version("2026-05-21", First, "2026-05-22"), "148-1489");
     assert_eq!(version("2026-05-21", First, "2026-07-21"), "148-1489");

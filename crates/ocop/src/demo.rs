@@ -12,7 +12,7 @@ use ocop_domain::criteria::{Catalog, Scorecard, bundled_sources, score_card};
 use ocop_domain::dossier::{DossierAction, EvaluationType, required_evidence};
 use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
 use ocop_store::accounts::{self, AccountError, NewUser};
-use ocop_store::dossiers::{self, DossierError};
+use ocop_store::dossiers::{self, DossierError, Opening};
 use ocop_store::files::FileStore;
 use ocop_store::registry::{self, RegistryError};
 use ocop_store::{Db, StoreError, meta, units};
@@ -23,7 +23,11 @@ const SEED_KEY: &str = "demo_seed";
 pub const DEMO_PASSWORD: &str = "ocop-demo-2025";
 const DEMO_PROVINCE: &str = "75";
 /// The criteria version demo products are registered under (the one in force since 2025-07-06).
-const DEMO_CRITERIA: &str = "148-1489";
+/// Demo products are registered under the criteria in force; one dossier is older.
+const DEMO_CRITERIA: &str = "26-2026";
+const FORMER_CRITERIA: &str = "148-1489";
+/// 15/05/2026 09:00 in Vietnam (UTC+7), as milliseconds since the epoch.
+const FILED_BEFORE_26_MS: i64 = 1_778_810_400_000;
 
 /// Entity types and names, in the style of real OCOP entities of Đồng Nai.
 const ENTITIES: [(&str, &str); 8] = [
@@ -236,16 +240,22 @@ async fn demo_dossiers(db: &Db, seed: u64, files: &FileStore) -> Result<usize, S
             .await?
             .ok_or_else(|| StoreError::Data("demo entity missing".into()))?;
         let fail = |error: DossierError| StoreError::Data(format!("demo dossier: {error}"));
-        let dossier = dossiers::create(
-            db,
-            &national,
-            &product.id,
-            EvaluationType::FirstTime,
-            Some("0251 3822 888".into()),
-            "demo",
-        )
-        .await
-        .map_err(fail)?;
+        // The dossier furthest along was filed in May 2026, before QĐ 26/2026: it stays on the
+        // 148/1489 sheets (Điều 12); the others are filed now, under the version in force.
+        let filed_before_26 = actions.len() == 3;
+        let opening = Opening {
+            evaluation_type: EvaluationType::FirstTime,
+            contact_phone: Some("0251 3822 888".into()),
+            criteria_version: Some(if filed_before_26 {
+                FORMER_CRITERIA.to_string()
+            } else {
+                product.criteria_version.clone()
+            }),
+            filed_at_ms: filed_before_26.then_some(FILED_BEFORE_26_MS),
+        };
+        let dossier = dossiers::create(db, &national, &product.id, opening, "demo")
+            .await
+            .map_err(fail)?;
         let version = catalog
             .version(&dossier.criteria_version)
             .ok_or_else(|| StoreError::Data("demo criteria version missing".into()))?;

@@ -137,14 +137,31 @@ pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Dossier>, S
 }
 
 /// Opens a draft dossier for a product within `scope`.
+/// What opening a dossier needs besides the product.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub evaluation_type: EvaluationType,
+    pub contact_phone: Option<String>,
+    /// The criteria version it is evaluated under (the caller asks the catalogue, e.g.
+    /// `Catalog::version_for_new_dossier`); `None` keeps the product's.
+    pub criteria_version: Option<String>,
+    /// When it was filed, if not now (records brought in from before).
+    pub filed_at_ms: Option<i64>,
+}
+
 pub async fn create(
     db: &Db,
     scope: &Scope,
     product_id: &str,
-    evaluation_type: EvaluationType,
-    contact_phone: Option<String>,
+    opening: Opening,
     actor: &str,
 ) -> Result<Dossier, DossierError> {
+    let Opening {
+        evaluation_type,
+        contact_phone,
+        criteria_version,
+        filed_at_ms,
+    } = opening;
     let product = registry::product(db, scope, product_id)
         .await?
         .ok_or(DossierError::NotFound)?;
@@ -157,13 +174,13 @@ pub async fn create(
         evaluation_type,
         state: DossierState::Draft,
         contact_phone,
-        criteria_version: product.criteria_version.clone(),
+        criteria_version: criteria_version.unwrap_or_else(|| product.criteria_version.clone()),
         product_set: product.product_set.clone(),
         self_assessment: None,
         self_assessment_total: None,
         return_reason: None,
     };
-    let now = now_ms();
+    let now = filed_at_ms.unwrap_or_else(now_ms);
     let mut tx = db.begin().await?;
     on_tx!(&mut tx, |conn| {
         sqlx::query(
@@ -190,7 +207,8 @@ pub async fn create(
         .created("product_id", &dossier.product_id)
         .created("evaluation_type", evaluation_type.as_str())
         .created("state", DossierState::Draft.as_str())
-        .created("contact_phone", &dossier.contact_phone);
+        .created("contact_phone", &dossier.contact_phone)
+        .created("criteria_version", &dossier.criteria_version);
     audit::append(
         &mut tx,
         actor,

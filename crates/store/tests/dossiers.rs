@@ -11,7 +11,7 @@ use ocop_domain::dossier::{
     missing_items,
 };
 use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
-use ocop_store::dossiers::{self, DossierError};
+use ocop_store::dossiers::{self, DossierError, Opening};
 use ocop_store::files::FileStore;
 use ocop_store::testing::TestDb;
 use ocop_store::{audit, registry};
@@ -63,8 +63,12 @@ async fn a_dossier_from_draft_to_proposed() {
             db,
             &elsewhere,
             &product.id,
-            EvaluationType::FirstTime,
-            None,
+            Opening {
+                evaluation_type: EvaluationType::FirstTime,
+                contact_phone: None,
+                criteria_version: None,
+                filed_at_ms: None,
+            },
             "x"
         )
         .await,
@@ -74,8 +78,12 @@ async fn a_dossier_from_draft_to_proposed() {
         db,
         &producer,
         &product.id,
-        EvaluationType::FirstTime,
-        Some("0909 123 456".into()),
+        Opening {
+            evaluation_type: EvaluationType::FirstTime,
+            contact_phone: Some("0909 123 456".into()),
+            criteria_version: None,
+            filed_at_ms: None,
+        },
         "producer",
     )
     .await

@@ -28,7 +28,11 @@ use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity,
 use ocop_store::accounts::{self, NewUser, User};
 use ocop_store::files::{FileStore, StoredFile};
 use ocop_store::testing::TestDb;
-use ocop_store::{audit, dossiers, registry, units};
+use ocop_store::{
+    audit,
+    dossiers::{self, Opening},
+    registry, units,
+};
 use ocop_web::{AppState, route_table, router};
 
 const PASSWORD: &str = "mật khẩu thật dài";
@@ -543,8 +547,12 @@ impl World {
             &self.test.db,
             &Scope::National,
             &self.side(object).product_id,
-            EvaluationType::FirstTime,
-            Some("0909000000".into()),
+            Opening {
+                evaluation_type: EvaluationType::FirstTime,
+                contact_phone: Some("0909000000".into()),
+                criteria_version: None,
+                filed_at_ms: None,
+            },
             "test",
         )
         .await
@@ -1222,8 +1230,12 @@ async fn submitted_dossier(
         db,
         &national,
         product_id,
-        EvaluationType::FirstTime,
-        Some("0909000000".into()),
+        Opening {
+            evaluation_type: EvaluationType::FirstTime,
+            contact_phone: Some("0909000000".into()),
+            criteria_version: None,
+            filed_at_ms: None,
+        },
         "test",
     )
     .await

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::sheet::{ERRATA_HEADER, ErratumRow, SheetContext, load_sheet};
 use super::{
-    Band, CouncilRules, EntityType, Escalation, EvaluationKind, Level, MinimumRule, PartSpec,
-    ProductSet, Score, Sheet, SheetSource, Transition, Version,
+    Band, CouncilRules, EntityType, Escalation, Level, MinimumRule, PartSpec, ProductSet, Score,
+    Sheet, SheetSource, Transition, Version,
 };
 
 const FORMAT: u32 = 2;
@@ -138,7 +138,7 @@ struct ManifestMinimums {
 struct ManifestTransition {
     from: String,
     filed_before: toml::value::Datetime,
-    evaluations: Vec<EvaluationKind>,
+    evaluations: Vec<crate::dossier::EvaluationType>,
     within_days: u32,
 }
 

@@ -21,7 +21,7 @@ pub use score::{
     CardScore, CouncilInput, CouncilResult, Disqualification, Outcome, Routing, Score, Scorecard,
     ScoringError, evaluate, evaluate_set, score_card,
 };
-pub use transition::{EvaluationKind, Transition};
+pub use transition::Transition;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

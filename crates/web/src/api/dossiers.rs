@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use ocop_domain::access::Role;
 use ocop_domain::criteria::{Scorecard, score_card};
 use ocop_domain::dossier::{DossierAction, EvaluationType, EvidenceType, TransitionError};
-use ocop_store::dossiers::{self, Dossier, DossierError, Evidence};
+use ocop_store::dossiers::{self, Dossier, DossierError, Evidence, Opening};
 use ocop_store::files::FileError;
 use ocop_store::registry;
 
@@ -197,14 +197,27 @@ pub async fn create(
             message: "some fields are not valid".into(),
             details: vec![format!("contact_phone: {key}")],
         })?;
-    let dossier = dossiers::create(&state.db, &user.scope(), &product_id, kind, phone, &user.id)
+    let product_not_found = || AppError::NotFound {
+        code: "product_not_found",
+        what: "product",
+        key: product_id.clone(),
+    };
+    let product = registry::product(&state.db, &user.scope(), &product_id)
+        .await?
+        .ok_or_else(product_not_found)?;
+    let opening = Opening {
+        evaluation_type: kind,
+        contact_phone: phone,
+        criteria_version: state
+            .criteria
+            .version_for_new_dossier(&product.product_set, kind, chrono::Utc::now().date_naive())
+            .map(|version| version.id.clone()),
+        filed_at_ms: None,
+    };
+    let dossier = dossiers::create(&state.db, &user.scope(), &product_id, opening, &user.id)
         .await
         .map_err(|e| match e {
-            DossierError::NotFound => AppError::NotFound {
-                code: "product_not_found",
-                what: "product",
-                key: product_id.clone(),
-            },
+            DossierError::NotFound => product_not_found(),
             other => dossier_error(other, &product_id),
         })?;
     Ok((StatusCode::CREATED, Json(dossier.into())))

@@ -72,8 +72,11 @@ fn version_view(version: &Version, lang: Lang, in_force: bool) -> VersionView {
             .transitions
             .iter()
             .map(|rule| {
-                let kinds: Vec<String> =
-                    rule.kinds.iter().map(|k| lang.t(k.message_id())).collect();
+                let kinds: Vec<String> = rule
+                    .kinds
+                    .iter()
+                    .map(|k| lang.t(&format!("evaluation-{}", k.as_str())))
+                    .collect();
                 lang.t_with(
                     "criteria-transition",
                     &[

@@ -13,12 +13,14 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use ocop_domain::access::Role;
-use ocop_domain::criteria::{EntityType, Scorecard, score_card};
+use ocop_domain::criteria::{
+    CouncilInput, EntityType, ProductSet, Scorecard, Version, evaluate_set, score_card,
+};
 use ocop_domain::dossier::{
     ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, EvidenceType,
     missing_items,
 };
-use ocop_store::dossiers::{self, Dossier, DossierError};
+use ocop_store::dossiers::{self, Dossier, DossierError, Opening};
 use ocop_store::files::FileError;
 use ocop_store::registry;
 
@@ -115,16 +117,21 @@ pub async fn create(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match dossiers::create(
-        &state.db,
-        &scope_of(session),
-        &product_id,
-        kind,
-        phone,
-        &session.user.id,
-    )
-    .await
-    {
+    let scope = scope_of(session);
+    let product = registry::product(&state.db, &scope, &product_id)
+        .await
+        .map_err(page_error(lang))?
+        .ok_or_else(|| not_found(&product_id, lang))?;
+    let opening = Opening {
+        evaluation_type: kind,
+        contact_phone: phone,
+        criteria_version: state
+            .criteria
+            .version_for_new_dossier(&product.product_set, kind, chrono::Utc::now().date_naive())
+            .map(|version| version.id.clone()),
+        filed_at_ms: None,
+    };
+    match dossiers::create(&state.db, &scope, &product_id, opening, &session.user.id).await {
         Ok(dossier) => Ok(Redirect::to(&format!("/dossiers/{}", dossier.id)).into_response()),
         Err(DossierError::NotFound) => Err(not_found(&product_id, lang)),
         Err(error) => Err(PageError::new(store_error(error), lang)),
@@ -471,6 +478,8 @@ pub struct OptionView {
     pub name: String,
     pub points: u32,
     pub chosen: bool,
+    /// "Tối thiểu 4 sao" when the sheet marks this option as a star's minimum.
+    pub minimum: Option<String>,
 }
 
 pub struct CriterionView {
@@ -478,6 +487,106 @@ pub struct CriterionView {
     pub name: String,
     pub max: u32,
     pub options: Vec<OptionView>,
+}
+
+/// The producer's own readiness check: the saved self-assessment against the bands and the
+/// sheet's star minimums, and what is missing for the next star.
+pub struct Readiness {
+    pub total: String,
+    pub band: String,
+    pub ranked: String,
+    /// One line per marked star: met or not.
+    pub stars: Vec<(bool, String)>,
+    pub next: Option<String>,
+    /// What to improve for the next star, each with why.
+    pub steps: Vec<String>,
+}
+
+fn readiness(
+    version: &Version,
+    set: &ProductSet,
+    entity: EntityType,
+    card: Scorecard,
+    lang: Lang,
+) -> Option<Readiness> {
+    let input = CouncilInput {
+        version: version.id.clone(),
+        product_set: set.code.clone(),
+        entity_type: entity,
+        council: Vec::new(),
+        scorecards: vec![card],
+        disqualifications: Vec::new(),
+    };
+    let result = evaluate_set(version, set, &input).ok()?;
+    let minimums = result.minimums.as_ref()?;
+    let stars_text = |stars: u8| lang.t_with("stars-n", &[("stars", FluentValue::from(stars))]);
+    let stars = minimums
+        .stars
+        .iter()
+        .map(|s| {
+            let missing: Vec<String> = s
+                .missing
+                .iter()
+                .map(|m| format!("{} {}", m.criterion, m.name_vi))
+                .collect();
+            let text = if s.met() {
+                lang.t_with(
+                    "readiness-met",
+                    &[
+                        ("stars", FluentValue::from(s.stars)),
+                        ("count", FluentValue::from(s.marked)),
+                    ],
+                )
+            } else {
+                lang.t_with(
+                    "readiness-missing",
+                    &[
+                        ("stars", FluentValue::from(s.stars)),
+                        ("criteria", FluentValue::from(missing.join("; "))),
+                    ],
+                )
+            };
+            (s.met(), text)
+        })
+        .collect();
+    let upgrade = result.explanation.upgrade.as_ref();
+    Some(Readiness {
+        total: result.mean.to_string(),
+        band: stars_text(result.band_stars),
+        ranked: stars_text(result.stars),
+        stars,
+        next: upgrade.map(|u| {
+            lang.t_with(
+                "readiness-next",
+                &[("stars", FluentValue::from(stars_text(u.target_stars)))],
+            )
+        }),
+        steps: upgrade
+            .map(|u| {
+                u.steps
+                    .iter()
+                    .map(|step| {
+                        let why = match step.minimum {
+                            Some(stars) => {
+                                lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))])
+                            }
+                            None => lang.t_with(
+                                "readiness-gain",
+                                &[("gain", FluentValue::from(step.gain.to_string()))],
+                            ),
+                        };
+                        format!(
+                            "{} {}: «{}» ({} — {why})",
+                            step.criterion,
+                            step.name_vi,
+                            step.option_vi,
+                            lang.t_with("points-of", &[("max", FluentValue::from(step.points))])
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
 }
 
 #[derive(Template)]
@@ -491,6 +600,8 @@ struct SelfAssessmentPage {
     provisional: bool,
     csrf: String,
     errors: Vec<String>,
+    legend: Option<String>,
+    readiness: Option<Readiness>,
     criteria: Vec<CriterionView>,
 }
 
@@ -559,10 +670,27 @@ fn self_assessment_page(
                     },
                     points: o.points,
                     chosen: chosen.get(&criterion.code) == Some(&o.number),
+                    minimum: o.stars_min.map(|stars| {
+                        lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))])
+                    }),
                 })
                 .collect(),
         })
         .collect();
+    let card = Scorecard {
+        member: session.user.name.clone(),
+        choices: chosen.clone(),
+    };
+    let readiness = errors
+        .is_empty()
+        .then(|| readiness(version, set, entity, card, lang))
+        .flatten();
+    let legend = set.sheet.has_minimums().then(|| {
+        lang.t_with(
+            "sheet-legend",
+            &[("rule", FluentValue::from(lang.t("minimums-self")))],
+        )
+    });
     render(
         &SelfAssessmentPage {
             chrome: Chrome::new(viewer, "dossiers"),
@@ -573,6 +701,8 @@ fn self_assessment_page(
             provisional: set.provisional,
             csrf: session.csrf.clone(),
             errors,
+            legend,
+            readiness,
             criteria,
         },
         lang,
