@@ -25,7 +25,7 @@ pub enum BenchCommand {
         runs: usize,
     },
     /// Time loading and validating all shipped criteria, and scoring a council of 9 members on
-    /// the 31-criterion 1048 P01 sheet.
+    /// the 31-criterion 1048 P01 sheet and on the 26/2026 P01 sheet with its star minimums.
     Scoring {
         /// Councils to score.
         #[arg(long, default_value_t = 20_000)]
@@ -138,11 +138,12 @@ async fn units_lookup(url: &str, iterations: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The documented example (5 members) plus 4 more members, each varying a few criteria.
-fn nine_member_council() -> anyhow::Result<CouncilInput> {
-    let mut input: CouncilInput =
-        serde_json::from_str(include_str!("../../../docs/examples/score-1048-P01.json"))?;
-    let variations = [("6.2", 3), ("4.1", 4), ("11", 3), ("5.1", 6)];
+/// A documented example (5 members) plus 4 more members, each varying a criterion.
+fn nine_member_council(
+    example: &str,
+    variations: [(&str, u32); 4],
+) -> anyhow::Result<CouncilInput> {
+    let mut input: CouncilInput = serde_json::from_str(example)?;
     for (index, (criterion, option)) in variations.into_iter().enumerate() {
         let mut card = input.scorecards[index].clone();
         card.member = format!("Thành viên {}", index + 6);
@@ -177,30 +178,47 @@ fn scoring(iterations: usize) -> anyhow::Result<()> {
         ms(*loads.last().unwrap_or(&Duration::ZERO))
     );
 
-    let input = nine_member_council()?;
-    let mut timings = Vec::with_capacity(iterations);
-    let mut stars = 0;
-    for _ in 0..iterations.max(1) {
-        let start = Instant::now();
-        let result = evaluate(&catalog, &input)
-            .map_err(|errors| anyhow::anyhow!("cannot score: {errors:?}"))?;
-        timings.push(start.elapsed());
-        stars = result.stars;
+    let councils = [
+        (
+            "1048/P01 (31 criteria, no minimums)",
+            nine_member_council(
+                include_str!("../../../docs/examples/score-1048-P01.json"),
+                [("6.2", 3), ("4.1", 4), ("11", 3), ("5.1", 6)],
+            )?,
+        ),
+        (
+            "26-2026/P01 (32 criteria, 22 with star minimums)",
+            nine_member_council(
+                include_str!("../../../docs/examples/score-26-2026-P01.json"),
+                [("6.3", 3), ("4.1", 2), ("12", 3), ("5.1", 4)],
+            )?,
+        ),
+    ];
+    for (sheet, input) in councils {
+        let mut timings = Vec::with_capacity(iterations);
+        let mut stars = 0;
+        for _ in 0..iterations.max(1) {
+            let start = Instant::now();
+            let result = evaluate(&catalog, &input)
+                .map_err(|errors| anyhow::anyhow!("cannot score: {errors:?}"))?;
+            timings.push(start.elapsed());
+            stars = result.stars;
+        }
+        timings.sort();
+        let us = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
+        println!(
+            "score a council of {} members on {sheet}, with explanation and upgrade advice, {} runs:",
+            input.scorecards.len(),
+            timings.len()
+        );
+        println!(
+            "  p50 {}  p95 {}  p99 {}  max {}  (result: {stars}★)",
+            us(percentile(&timings, 50.0)),
+            us(percentile(&timings, 95.0)),
+            us(percentile(&timings, 99.0)),
+            us(*timings.last().unwrap_or(&Duration::ZERO))
+        );
     }
-    timings.sort();
-    let us = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
-    println!(
-        "score a council of {} members on 1048/P01 (31 criteria, with explanation and upgrade advice), {} runs:",
-        input.scorecards.len(),
-        timings.len()
-    );
-    println!(
-        "  p50 {}  p95 {}  p99 {}  max {}  (result: {stars}★)",
-        us(percentile(&timings, 50.0)),
-        us(percentile(&timings, 95.0)),
-        us(percentile(&timings, 99.0)),
-        us(*timings.last().unwrap_or(&Duration::ZERO))
-    );
     Ok(())
 }
 

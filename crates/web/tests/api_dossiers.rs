@@ -160,6 +160,9 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
+    // The product was registered under 148/1489; a dossier filed now is evaluated under the
+    // version in force (QĐ 26/2026 Điều 12: only dossiers filed before 22/05/2026 finish on 148).
+    assert_eq!(created["criteria_version"], "26-2026");
     assert_eq!(created["state"], "draft");
 
     let (status, detail) = call(
@@ -195,7 +198,7 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     assert_eq!(refused["error"]["code"], "invalid_scorecards");
     let catalog = Catalog::load(&bundled_sources()).unwrap();
     let choices: serde_json::Map<String, Value> = catalog
-        .version("148-1489")
+        .version("26-2026")
         .unwrap()
         .set("P09")
         .unwrap()
