@@ -54,15 +54,18 @@ pub enum DossierState {
     Returned,
     Accepted,
     Proposed,
+    /// Rejected outright by one of the sheet's disqualifiers ("Hồ sơ bị loại khi …"): not scored.
+    Disqualified,
 }
 
 impl DossierState {
-    pub const ALL: [DossierState; 5] = [
+    pub const ALL: [DossierState; 6] = [
         DossierState::Draft,
         DossierState::Submitted,
         DossierState::Returned,
         DossierState::Accepted,
         DossierState::Proposed,
+        DossierState::Disqualified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl DossierState {
             DossierState::Returned => "returned",
             DossierState::Accepted => "accepted",
             DossierState::Proposed => "proposed",
+            DossierState::Disqualified => "disqualified",
         }
     }
 
@@ -96,6 +100,12 @@ pub enum DossierAction {
     Accept,
     /// The commune proposes it to the province.
     Propose,
+    /// The commune rejects it by one of the sheet's disqualifiers: `rule` is the rule as the
+    /// sheet states it (`D1: Hồ sơ bị loại khi …`), `reason` what was found.
+    Disqualify {
+        rule: String,
+        reason: String,
+    },
 }
 
 impl DossierAction {
@@ -105,6 +115,29 @@ impl DossierAction {
             DossierAction::Return { .. } => "return",
             DossierAction::Accept => "accept",
             DossierAction::Propose => "propose",
+            DossierAction::Disqualify { .. } => "disqualify",
+        }
+    }
+
+    /// The step in the past tense, for messages.
+    pub fn past(&self) -> &'static str {
+        match self {
+            DossierAction::Submit => "submitted",
+            DossierAction::Return { .. } => "returned",
+            DossierAction::Accept => "accepted",
+            DossierAction::Propose => "proposed",
+            DossierAction::Disqualify { .. } => "disqualified",
+        }
+    }
+
+    /// What the dossier records as the reason: a return's, or the rule and the finding.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            DossierAction::Return { reason } => Some(reason.trim().to_string()),
+            DossierAction::Disqualify { rule, reason } => {
+                Some(format!("{} — {}", rule.trim(), reason.trim()))
+            }
+            _ => None,
         }
     }
 }
@@ -114,7 +147,7 @@ impl DossierAction {
 pub enum TransitionError {
     /// This role may not take this step.
     NotAllowed { role: Role, action: &'static str },
-    /// Not from this state.
+    /// Not from this state (`action` in the past tense).
     WrongState {
         state: DossierState,
         action: &'static str,
@@ -132,9 +165,11 @@ impl fmt::Display for TransitionError {
                 write!(f, "a {role} may not {action} a dossier")
             }
             TransitionError::WrongState { state, action } => {
-                write!(f, "a {} dossier cannot be {action}ed", state.as_str())
+                write!(f, "a {} dossier cannot be {action}", state.as_str())
             }
-            TransitionError::ReasonRequired => f.write_str("say why the dossier is returned"),
+            TransitionError::ReasonRequired => {
+                f.write_str("say why the dossier is returned or disqualified")
+            }
             TransitionError::Incomplete(missing) => {
                 let keys: Vec<&str> = missing.iter().map(|item| item.key()).collect();
                 write!(f, "the dossier is incomplete: {}", keys.join(", "))
@@ -175,6 +210,12 @@ pub fn transition(
             &[DossierState::Accepted],
             DossierState::Proposed,
         ),
+        // The commune checks the dossier (26/2026 Điều 7.2): a disqualifier found then ends it.
+        DossierAction::Disqualify { .. } => (
+            Role::CommuneOfficer,
+            &[DossierState::Submitted, DossierState::Accepted],
+            DossierState::Disqualified,
+        ),
     };
     if role != allowed_role {
         return Err(TransitionError::NotAllowed { role, action: name });
@@ -182,11 +223,13 @@ pub fn transition(
     if !from.contains(&state) {
         return Err(TransitionError::WrongState {
             state,
-            action: name,
+            action: action.past(),
         });
     }
     match action {
-        DossierAction::Return { reason } if reason.trim().chars().count() < MIN_REASON_CHARS => {
+        DossierAction::Return { reason } | DossierAction::Disqualify { reason, .. }
+            if reason.trim().chars().count() < MIN_REASON_CHARS =>
+        {
             Err(TransitionError::ReasonRequired)
         }
         DossierAction::Submit if !missing.is_empty() => {
@@ -313,6 +356,45 @@ pub fn missing_items(facts: &DossierFacts) -> Vec<ChecklistItem> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_commune_disqualifies_a_checked_dossier_naming_the_rule() {
+        let disqualify = |reason: &str| DossierAction::Disqualify {
+            rule: "D1: Hồ sơ bị loại khi: Giả mạo hồ sơ".into(),
+            reason: reason.into(),
+        };
+        let found = disqualify("Giấy chứng nhận ATTP bị tẩy xóa");
+        for from in [DossierState::Submitted, DossierState::Accepted] {
+            assert_eq!(
+                transition(from, &found, Role::CommuneOfficer, &[]),
+                Ok(DossierState::Disqualified)
+            );
+        }
+        assert_eq!(
+            found.reason().unwrap(),
+            "D1: Hồ sơ bị loại khi: Giả mạo hồ sơ — Giấy chứng nhận ATTP bị tẩy xóa"
+        );
+        assert_eq!(
+            transition(
+                DossierState::Submitted,
+                &disqualify("giả"),
+                Role::CommuneOfficer,
+                &[]
+            ),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert!(matches!(
+            transition(DossierState::Submitted, &found, Role::Producer, &[]),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        let late =
+            transition(DossierState::Proposed, &found, Role::CommuneOfficer, &[]).unwrap_err();
+        assert_eq!(
+            late.to_string(),
+            "a proposed dossier cannot be disqualified"
+        );
+        assert!(!DossierState::Disqualified.editable());
+    }
+
     use super::*;
 
     fn actions() -> Vec<DossierAction> {

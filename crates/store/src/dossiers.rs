@@ -376,10 +376,7 @@ pub async fn apply(
     let dossier = find(db, scope, id).await?.ok_or(DossierError::NotFound)?;
     let next =
         transition(dossier.state, action, role, missing).map_err(DossierError::Transition)?;
-    let reason = match action {
-        DossierAction::Return { reason } => Some(reason.trim().to_string()),
-        _ => None,
-    };
+    let reason = action.reason();
     let mut tx = db.begin().await?;
     // The state in the WHERE clause: two officers acting at once cannot both move it.
     let moved = on_tx!(&mut tx, |conn| {
@@ -398,7 +395,7 @@ pub async fn apply(
     if moved == 0 {
         return Err(DossierError::Transition(TransitionError::WrongState {
             state: dossier.state,
-            action: action.as_str(),
+            action: action.past(),
         }));
     }
     let changes = Changes::new()

@@ -400,6 +400,35 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     )
     .await;
     assert!(accepted.body.contains("Xã đã tiếp nhận"));
+    // The commune may reject it by one of the sheet's disqualifiers, named; an unknown one or
+    // no finding is refused and changes nothing.
+    assert!(
+        accepted
+            .body
+            .contains(r#"<option value="D1">D1: Hồ sơ bị loại khi: Giả mạo hồ sơ"#),
+        "{}",
+        accepted.body
+    );
+    let unknown_rule = post(
+        format!("{dossier_uri}/disqualify"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&rule=D99&reason=Gi%E1%BA%A5y+ch%E1%BB%A9ng+nh%E1%BA%ADn+gi%E1%BA%A3"),
+    )
+    .await;
+    assert_eq!(unknown_rule.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown_rule
+            .body
+            .contains("chọn một căn cứ loại hồ sơ có trên phiếu chấm")
+    );
+    let no_finding = post(
+        format!("{dossier_uri}/disqualify"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&rule=D1&reason=gi%E1%BA%A3"),
+    )
+    .await;
+    assert_eq!(no_finding.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_finding.body.contains("Xã đã tiếp nhận"));
     let proposed = post(
         format!("{dossier_uri}/propose"),
         officer.clone(),
@@ -414,6 +443,19 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
             .contains("<del>Xã đã tiếp nhận</del> → <ins>Đã đề xuất lên tỉnh</ins>"),
         "{}",
         proposed.body
+    );
+    let late = post(
+        format!("{dossier_uri}/disqualify"),
+        officer.clone(),
+        format!(
+            "csrf={officer_csrf}&rule=D1&reason=Gi%E1%BA%A5y+ch%E1%BB%A9ng+nh%E1%BA%ADn+gi%E1%BA%A3"
+        ),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.body
+            .contains("a proposed dossier cannot be disqualified")
     );
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(upload_dir);

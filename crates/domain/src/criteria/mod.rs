@@ -292,6 +292,16 @@ pub struct Disqualifier {
     pub text: String,
 }
 
+impl Disqualifier {
+    /// The rule as a dossier records it: `D2 (1.1): Bị loại nếu …`.
+    pub fn statement(&self) -> String {
+        match &self.criterion {
+            Some(code) => format!("{} ({code}): {}", self.id, self.text),
+            None => format!("{}: {}", self.id, self.text),
+        }
+    }
+}
+
 /// A correction of a defect of the source: the cell, what the source says, what is used, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erratum {

@@ -297,10 +297,13 @@ pub async fn self_assess(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
-    /// submit, return, accept or propose
+    /// submit, return, accept, propose or disqualify
     pub action: String,
-    /// Why, for `return` (at least 10 characters).
+    /// Why, for `return` and `disqualify` (at least 10 characters).
     pub reason: Option<String>,
+    /// For `disqualify`: the id of one of the sheet's disqualifiers (`D1`, from
+    /// `GET /api/v1/criteria/{version}/{set}`).
+    pub rule: Option<String>,
 }
 
 /// `POST /api/v1/dossiers/{id}/actions`: move the dossier, by the domain's rules.
@@ -326,6 +329,10 @@ pub async fn act(
         },
         "accept" => DossierAction::Accept,
         "propose" => DossierAction::Propose,
+        "disqualify" => DossierAction::Disqualify {
+            rule: body.rule.clone().unwrap_or_default(),
+            reason: body.reason.unwrap_or_default(),
+        },
         other => {
             return Err(AppError::bad_request(
                 "invalid_action",
@@ -337,6 +344,29 @@ pub async fn act(
     let dossier = dossiers::find(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
+    // A disqualification names one of the rules of the dossier's sheet.
+    let action = match action {
+        DossierAction::Disqualify { rule, reason } => {
+            let statement = state
+                .criteria
+                .version(&dossier.criteria_version)
+                .and_then(|v| v.set(&dossier.product_set))
+                .and_then(|set| set.sheet.disqualifier(rule.trim()))
+                .map(|d| d.statement())
+                .ok_or_else(|| AppError::Unprocessable {
+                    code: "unknown_disqualifier",
+                    message: format!(
+                        "`{rule}` is not one of the disqualifiers of the dossier's sheet"
+                    ),
+                    details: Vec::new(),
+                })?;
+            DossierAction::Disqualify {
+                rule: statement,
+                reason,
+            }
+        }
+        other => other,
+    };
     let missing = missing(&state, &dossier).await?;
     let moved = dossiers::apply(
         &state.db, &scope, &id, &action, user.role, &missing, &user.id,

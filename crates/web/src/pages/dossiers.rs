@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use ocop_domain::access::Role;
 use ocop_domain::criteria::{
-    CouncilInput, EntityType, ProductSet, Scorecard, Version, evaluate_set, score_card,
+    CouncilInput, Disqualifier, EntityType, ProductSet, Scorecard, Sheet, Version, evaluate_set,
+    score_card,
 };
 use ocop_domain::dossier::{
     ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, EvidenceType,
@@ -262,6 +263,9 @@ struct DossierPage {
     product: String,
     state: String,
     return_reason: Option<String>,
+    disqualified: bool,
+    /// The sheet's disqualifiers (id, text), for the commune's "disqualify" step.
+    disqualifiers: Vec<(String, String)>,
     facts: Vec<(String, String)>,
     missing: Vec<String>,
     /// (evidence id, type label, file name)
@@ -288,9 +292,11 @@ fn actions_for(session: &Session, state: DossierState, lang: Lang) -> Vec<(&'sta
         (Role::CommuneOfficer, DossierState::Submitted) => {
             actions.push(("accept", lang.t("dossier-accept")));
             actions.push(("return", lang.t("dossier-return")));
+            actions.push(("disqualify", lang.t("dossier-disqualify")));
         }
         (Role::CommuneOfficer, DossierState::Accepted) => {
             actions.push(("propose", lang.t("dossier-propose")));
+            actions.push(("disqualify", lang.t("dossier-disqualify")));
         }
         _ => {}
     }
@@ -357,6 +363,15 @@ async fn dossier_page_with(
         Some((text, failed)) => (Some(text), failed),
         None => (None, false),
     };
+    let disqualifiers = sheet_of(state, &dossier)
+        .map(|sheet| {
+            sheet
+                .disqualifiers
+                .iter()
+                .map(|d| (d.id.clone(), d.statement()))
+                .collect()
+        })
+        .unwrap_or_default();
     render(
         &DossierPage {
             chrome: Chrome::new(viewer, "dossiers"),
@@ -365,6 +380,8 @@ async fn dossier_page_with(
             product: product.name.clone(),
             state: state_label(dossier.state, lang),
             return_reason: dossier.return_reason.clone(),
+            disqualified: dossier.state == DossierState::Disqualified,
+            disqualifiers,
             facts,
             missing,
             evidence,
@@ -403,6 +420,18 @@ pub struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// The disqualifier's id (`D1`), for `disqualify`.
+    #[serde(default)]
+    rule: String,
+}
+
+/// The sheet a dossier is scored on.
+fn sheet_of<'a>(state: &'a AppState, dossier: &Dossier) -> Option<&'a Sheet> {
+    state
+        .criteria
+        .version(&dossier.criteria_version)?
+        .set(&dossier.product_set)
+        .map(|set| set.sheet.as_ref())
 }
 
 /// Submit, return, accept or propose: the domain's rules decide; refusals say why.
@@ -422,6 +451,10 @@ pub async fn act(
         },
         "accept" => DossierAction::Accept,
         "propose" => DossierAction::Propose,
+        "disqualify" => DossierAction::Disqualify {
+            rule: String::new(),
+            reason: form.reason.clone(),
+        },
         _ => return Err(not_found(&id, lang)),
     };
     let scope = scope_of(session);
@@ -429,6 +462,27 @@ pub async fn act(
         .await
         .map_err(page_error(lang))?
         .ok_or_else(|| not_found(&id, lang))?;
+    // A disqualification names one of the sheet's rules.
+    let action = match action {
+        DossierAction::Disqualify { reason, .. } => {
+            let rule = sheet_of(&state, &dossier)
+                .and_then(|sheet| sheet.disqualifier(form.rule.trim()))
+                .map(Disqualifier::statement);
+            let Some(rule) = rule else {
+                let message = lang.t_with(
+                    "dossier-error-transition",
+                    &[(
+                        "detail",
+                        FluentValue::from(lang.t("dossier-disqualify-rule-unknown")),
+                    )],
+                );
+                let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            };
+            DossierAction::Disqualify { rule, reason }
+        }
+        other => other,
+    };
     let missing = missing(&state, &dossier)
         .await
         .map_err(|error| PageError::new(error, lang))?;
