@@ -41,6 +41,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The criteria version a dossier opened today for a product of `product_set` is evaluated
+    /// under (the data's transition rules decide; `None`: keep the product's).
+    pub fn version_for_new_dossier(
+        &self,
+        product_set: &str,
+        kind: ocop_domain::dossier::EvaluationType,
+    ) -> Option<String> {
+        self.criteria
+            .version_for_new_dossier(product_set, kind, chrono::Utc::now().date_naive())
+            .map(|version| version.id.clone())
+    }
+
     pub fn new(db: Db, criteria: Catalog) -> AppState {
         AppState {
             db,

@@ -208,10 +208,7 @@ pub async fn create(
     let opening = Opening {
         evaluation_type: kind,
         contact_phone: phone,
-        criteria_version: state
-            .criteria
-            .version_for_new_dossier(&product.product_set, kind, chrono::Utc::now().date_naive())
-            .map(|version| version.id.clone()),
+        criteria_version: state.version_for_new_dossier(&product.product_set, kind),
         filed_at_ms: None,
     };
     let dossier = dossiers::create(&state.db, &user.scope(), &product_id, opening, &user.id)
