@@ -175,3 +175,22 @@ pub fn page_error<E: Into<AppError>>(lang: Lang) -> impl Fn(E) -> PageError {
         lang,
     }
 }
+
+/// A JSON request body whose rejection (malformed JSON, wrong fields, wrong content type) is the
+/// API's one error shape, `invalid_json`, not axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(|rejection| AppError::bad_request("invalid_json", rejection.body_text()))
+    }
+}

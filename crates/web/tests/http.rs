@@ -497,6 +497,20 @@ async fn score_api_computes_and_rejects_with_reasons() {
         (malformed.status, error_code(&malformed).as_str()),
         (StatusCode::BAD_REQUEST, "invalid_json")
     );
+    // Every JSON body of the API is refused the same way, not with axum's plain text.
+    let register = app.post_json("/api/v1/register", "{\"entity\": ").await;
+    assert_eq!(
+        (register.status, error_code(&register).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_json"),
+        "{}",
+        register.body
+    );
+    assert!(
+        register.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("JSON")
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Criteria in the JSON API: versions, sheets, and scoring a council.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -9,7 +8,7 @@ use serde::Serialize;
 use ocop_domain::criteria::{CouncilInput, CouncilResult, Score, Version, evaluate};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{ApiJson, AppError};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct VersionJson {
@@ -291,10 +290,8 @@ pub async fn sheet(
     ))]
 pub async fn score(
     State(state): State<AppState>,
-    input: Result<Json<CouncilInput>, JsonRejection>,
+    ApiJson(input): ApiJson<CouncilInput>,
 ) -> Result<Json<CouncilResult>, AppError> {
-    let Json(input) =
-        input.map_err(|rejection| AppError::bad_request("invalid_json", rejection.body_text()))?;
     evaluate(&state.criteria, &input)
         .map(Json)
         .map_err(|errors| AppError::Unprocessable {

@@ -18,7 +18,7 @@ use ocop_store::registry;
 
 use crate::AppState;
 use crate::auth::{ApiCaller, ApiWriter};
-use crate::error::AppError;
+use crate::error::{ApiJson, AppError};
 use crate::pages::dossiers::missing;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -177,7 +177,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
     Path(product_id): Path<String>,
-    Json(body): Json<NewDossier>,
+    ApiJson(body): ApiJson<NewDossier>,
 ) -> Result<(StatusCode, Json<DossierJson>), AppError> {
     if user.role != Role::Producer {
         return Err(AppError::Forbidden {
@@ -244,7 +244,7 @@ pub async fn self_assess(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
     Path(id): Path<String>,
-    Json(body): Json<SelfAssessment>,
+    ApiJson(body): ApiJson<SelfAssessment>,
 ) -> Result<Json<SelfAssessmentResult>, AppError> {
     if user.role != Role::Producer {
         return Err(AppError::Forbidden {
@@ -317,7 +317,7 @@ pub async fn act(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
     Path(id): Path<String>,
-    Json(body): Json<ActionRequest>,
+    ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Json<DossierJson>, AppError> {
     let action = match body.action.as_str() {
         "submit" => DossierAction::Submit,

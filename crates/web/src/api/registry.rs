@@ -9,7 +9,7 @@ use ocop_store::registry::{self, Entity};
 
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::AppError;
+use crate::error::{ApiJson, AppError};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EntityJson {
@@ -199,7 +199,7 @@ pub struct Registration {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    Json(body): Json<Registration>,
+    ApiJson(body): ApiJson<Registration>,
 ) -> Result<(axum::http::StatusCode, Json<EntityJson>), AppError> {
     let today = chrono::Utc::now().date_naive();
     let draft = ocop_domain::registry::check_entity(&body.entity, today).map_err(fields_error)?;
@@ -268,7 +268,7 @@ pub async fn add_product(
     State(state): State<AppState>,
     crate::auth::ApiWriter(user): crate::auth::ApiWriter,
     Path(id): Path<String>,
-    Json(form): Json<ocop_domain::registry::ProductForm>,
+    ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<(axum::http::StatusCode, Json<ProductJson>), AppError> {
     may_maintain(&user)?;
     let today = chrono::Utc::now().date_naive();
@@ -320,7 +320,7 @@ pub async fn update(
     State(state): State<AppState>,
     crate::auth::ApiWriter(user): crate::auth::ApiWriter,
     Path(id): Path<String>,
-    Json(form): Json<ocop_domain::registry::EntityForm>,
+    ApiJson(form): ApiJson<ocop_domain::registry::EntityForm>,
 ) -> Result<Json<EntityJson>, AppError> {
     may_maintain(&user)?;
     let scope = user.scope();
@@ -362,7 +362,7 @@ pub async fn update_product(
     State(state): State<AppState>,
     crate::auth::ApiWriter(user): crate::auth::ApiWriter,
     Path(id): Path<String>,
-    Json(form): Json<ocop_domain::registry::ProductForm>,
+    ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<Json<ProductJson>, AppError> {
     may_maintain(&user)?;
     let scope = user.scope();
