@@ -300,11 +300,6 @@ pub fn list(catalog: &Catalog, today: NaiveDate) -> String {
     out
 }
 
-/// The star mark the sheet prints for a minimum.
-fn mark(stars: u8) -> String {
-    "*".repeat(stars as usize)
-}
-
 pub fn show(version: &Version, code: &str) -> String {
     let Some(set) = version.set(code) else {
         return String::new();
@@ -424,8 +419,8 @@ pub fn show(version: &Version, code: &str) -> String {
                         format!("  (only {})", option.applies_to.join(", "))
                     };
                     let marked = option
-                        .stars_min
-                        .map_or(String::new(), |stars| format!(" {}", mark(stars)));
+                        .star_mark()
+                        .map_or(String::new(), |mark| format!(" {mark}"));
                     let _ = writeln!(
                         out,
                         "    {indent}  {}) {:>2}  {}{marked}{only}",

@@ -373,6 +373,11 @@ pub struct CriterionOption {
 }
 
 impl CriterionOption {
+    /// The mark the sheet prints after the option for a star minimum (`****`).
+    pub fn star_mark(&self) -> Option<String> {
+        self.stars_min.map(|stars| "*".repeat(stars as usize))
+    }
+
     pub fn applies_to_token(&self, token: &str) -> bool {
         self.applies_to.is_empty() || self.applies_to.iter().any(|t| t == token)
     }

@@ -251,7 +251,7 @@ pub struct Routing {
     pub proposed_to: Option<Level>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Flags {
     pub needs_discussion: bool,
     pub incomplete: bool,
@@ -581,13 +581,7 @@ fn disqualified(
         disqualified: applied,
         spread: 0,
         spread_limit: version.council.spread_limit,
-        flags: Flags {
-            needs_discussion: false,
-            incomplete: false,
-            below_quorum: false,
-            missing_members: Vec::new(),
-            mandatory_failed: Vec::new(),
-        },
+        flags: Flags::default(),
         outcome: Outcome::Disqualified,
         reasons,
         routing: None,

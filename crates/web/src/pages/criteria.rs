@@ -386,12 +386,18 @@ fn criterion_view(
                             .collect::<Vec<_>>()
                             .join(", ")
                     }),
-                    mark: option.stars_min.map(|stars| {
-                        (
-                            "*".repeat(stars as usize),
-                            lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))]),
-                        )
-                    }),
+                    mark: option
+                        .stars_min
+                        .zip(option.star_mark())
+                        .map(|(stars, mark)| {
+                            (
+                                mark,
+                                lang.t_with(
+                                    "sheet-minimum",
+                                    &[("stars", FluentValue::from(stars))],
+                                ),
+                            )
+                        }),
                 }
             })
             .collect(),
