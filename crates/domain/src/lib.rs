@@ -9,5 +9,6 @@ pub mod criteria;
 pub mod dossier;
 pub mod files;
 pub mod registry;
+pub mod rounds;
 pub mod text;
 pub mod units;

@@ -180,6 +180,8 @@ struct ManifestEscalation {
 struct ManifestCouncil {
     spread_limit: u32,
     quorum: u32,
+    #[serde(default)]
+    averaging: super::Averaging,
 }
 
 #[derive(Deserialize)]
@@ -590,6 +592,7 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
         council: CouncilRules {
             spread_limit: manifest.council.spread_limit,
             quorum: manifest.council.quorum,
+            averaging: manifest.council.averaging,
         },
         minimums: manifest.minimums.map(|m| m.judged_by).unwrap_or_default(),
         transitions,

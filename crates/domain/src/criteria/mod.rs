@@ -19,7 +19,7 @@ pub use load::{Catalog, CriteriaError, VersionSource, load_version};
 pub use minimums::{MinimumCheck, MissedMinimum, StarMinimums};
 pub use score::{
     CardScore, CouncilInput, CouncilResult, Disqualification, Outcome, Routing, Score, Scorecard,
-    ScoringError, evaluate, evaluate_set, score_card,
+    ScoringError, evaluate, evaluate_set, evaluate_under, score_card,
 };
 pub use transition::Transition;
 
@@ -214,12 +214,56 @@ pub struct Escalation {
     pub proposes_to: Level,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A council's own rules (quy chế). The versions' data give the defaults; 26/2026 leaves them
+/// to each council, so a round's council may set its own (`ocop_domain::rounds::council`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CouncilRules {
     /// Members' totals may differ by at most this many points; beyond, the council discusses.
     pub spread_limit: u32,
     /// The fewest members whose scorecards make a valid result.
     pub quorum: u32,
+    /// How the members' totals make the council's score.
+    #[serde(default)]
+    pub averaging: Averaging,
+}
+
+/// How a council averages its members' totals ("Tổng điểm trung bình"; the decree names no
+/// formula, so a council's rules choose).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Averaging {
+    /// The mean of every scorecard.
+    #[default]
+    Mean,
+    /// The mean without the single highest and lowest totals, once there are at least five
+    /// scorecards (fewer: the plain mean).
+    TrimmedMean,
+}
+
+impl Averaging {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Averaging::Mean => "mean",
+            Averaging::TrimmedMean => "trimmed_mean",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Averaging> {
+        [Averaging::Mean, Averaging::TrimmedMean]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
+    /// The council's score from the members' totals, rounded half-up once.
+    pub fn score(self, totals: &[u32]) -> Score {
+        let mut totals: Vec<i128> = totals.iter().map(|&t| i128::from(t)).collect();
+        if self == Averaging::TrimmedMean && totals.len() >= 5 {
+            totals.sort_unstable();
+            totals.remove(0);
+            totals.pop();
+        }
+        Score::round_ratio(totals.iter().sum(), totals.len() as i128)
+    }
 }
 
 /// A product set (bộ sản phẩm) and the sheet it is scored on.

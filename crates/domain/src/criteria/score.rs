@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::explain::{Explanation, explain};
 use super::minimums::{self, MinimumCheck};
-use super::{Catalog, Disqualifier, EntityType, Level, ProductSet, SheetSource, Version};
+use super::{
+    Catalog, CouncilRules, Disqualifier, EntityType, Level, ProductSet, SheetSource, Version,
+};
 
 /// A score in hundredths of a point: exact, compared and banded without floating point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -310,11 +312,22 @@ pub fn evaluate(
     evaluate_set(version, set, input)
 }
 
-/// [`evaluate`] once the version and set are known.
+/// [`evaluate`] once the version and set are known, under the version's council rules.
 pub fn evaluate_set(
     version: &Version,
     set: &ProductSet,
     input: &CouncilInput,
+) -> Result<CouncilResult, Vec<ScoringError>> {
+    evaluate_under(version, set, input, version.council)
+}
+
+/// [`evaluate_set`] under a council's own rules (quorum, spread limit, averaging), which
+/// 26/2026 leaves to each council's quy chế.
+pub fn evaluate_under(
+    version: &Version,
+    set: &ProductSet,
+    input: &CouncilInput,
+    rules: CouncilRules,
 ) -> Result<CouncilResult, Vec<ScoringError>> {
     if !input.disqualifications.is_empty() {
         return disqualified(version, set, input);
@@ -341,9 +354,8 @@ pub fn evaluate_set(
         return Err(errors);
     }
 
-    let count = members.len() as i128;
-    let sum: i128 = members.iter().map(|m| i128::from(m.total)).sum();
-    let mean = Score::round_ratio(sum, count);
+    let totals: Vec<u32> = members.iter().map(|m| m.total).collect();
+    let mean = rules.averaging.score(&totals);
     let band_stars = version.stars_for(mean);
     let minimums = minimums::check(version.minimums, &set.sheet, &members, band_stars);
     let stars = minimums.as_ref().map_or(band_stars, |m| m.ranked_stars);
@@ -357,7 +369,7 @@ pub fn evaluate_set(
         .filter(|name| !members.iter().any(|m| &m.member == *name))
         .cloned()
         .collect();
-    let below_quorum = (members.len() as u32) < version.council.quorum;
+    let below_quorum = (members.len() as u32) < rules.quorum;
     let mandatory_failed: Vec<String> = set
         .sheet
         .criteria()
@@ -373,7 +385,7 @@ pub fn evaluate_set(
         .map(|(_, (_, criterion))| criterion.code.clone())
         .collect();
     let flags = Flags {
-        needs_discussion: spread > version.council.spread_limit,
+        needs_discussion: spread > rules.spread_limit,
         incomplete: below_quorum || !missing_members.is_empty(),
         below_quorum,
         missing_members,
@@ -385,7 +397,7 @@ pub fn evaluate_set(
         reasons.push(format!(
             "{} scorecards, fewer than the quorum of {}",
             members.len(),
-            version.council.quorum
+            rules.quorum
         ));
     }
     if !flags.missing_members.is_empty() {
@@ -397,7 +409,7 @@ pub fn evaluate_set(
     if flags.needs_discussion {
         reasons.push(format!(
             "members' totals differ by {spread} points, more than the {} allowed: discuss and re-score",
-            version.council.spread_limit
+            rules.spread_limit
         ));
     }
     for code in &flags.mandatory_failed {
@@ -469,7 +481,7 @@ pub fn evaluate_set(
         minimums,
         disqualified: Vec::new(),
         spread,
-        spread_limit: version.council.spread_limit,
+        spread_limit: rules.spread_limit,
         flags,
         outcome,
         reasons,
