@@ -3,10 +3,17 @@
 //!
 //! ```text
 //! draft ──submit (producer, complete)──► submitted ──accept (commune)──► accepted ──propose (commune)──► proposed
-//!   ▲                                        │
-//!   └──────── returned ◄──return with a reason (commune)
-//!               └──submit again (producer)──► submitted
+//!   ▲                                        │                               ▲                               │
+//!   └──────── returned ◄──return with a reason (commune)                    └─return to the commune (province)┤
+//!               └──submit again (producer)──► submitted                                                       │
+//!                                                                            taken in ◄──take in (province)───┘
+//!                                                                               │ added to a round
+//!                                                                               ▼
+//!      recognised / not recognised / awaiting the ministry / below the ministry's threshold ◄── in a round
 //! ```
+//!
+//! The steps after "taken in" are taken by the round (`crate::rounds`): adding a dossier to a
+//! round, and recording a decision on its result, move it ([`after_round`]).
 
 use std::fmt;
 
@@ -56,16 +63,37 @@ pub enum DossierState {
     Proposed,
     /// Rejected outright by one of the sheet's disqualifiers ("Hồ sơ bị loại khi …"): not scored.
     Disqualified,
+    /// The province's OCOP office took it in; its advisory group pre-assesses it.
+    TakenIn,
+    /// In an evaluation round (the province's, or the ministry's).
+    InRound,
+    /// A decision recognised it (the star is the decision's).
+    Recognised,
+    /// A round's result did not recognise it (below 50 points or the 3★ minimums, a mandatory
+    /// criterion failed, or disqualified by the council).
+    NotRecognised,
+    /// Scored 90 or more at the province: approved (and under 148/1489 recognised 4★) and
+    /// forwarded to the ministry's round.
+    AwaitingMinistry,
+    /// The ministry's council scored it below 90: the province recognises 3★/4★ on that result
+    /// or re-evaluates it (26/2026 Điều 7.4.g).
+    BelowMinistryThreshold,
 }
 
 impl DossierState {
-    pub const ALL: [DossierState; 6] = [
+    pub const ALL: [DossierState; 12] = [
         DossierState::Draft,
         DossierState::Submitted,
         DossierState::Returned,
         DossierState::Accepted,
         DossierState::Proposed,
         DossierState::Disqualified,
+        DossierState::TakenIn,
+        DossierState::InRound,
+        DossierState::Recognised,
+        DossierState::NotRecognised,
+        DossierState::AwaitingMinistry,
+        DossierState::BelowMinistryThreshold,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +104,12 @@ impl DossierState {
             DossierState::Accepted => "accepted",
             DossierState::Proposed => "proposed",
             DossierState::Disqualified => "disqualified",
+            DossierState::TakenIn => "taken_in",
+            DossierState::InRound => "in_round",
+            DossierState::Recognised => "recognised",
+            DossierState::NotRecognised => "not_recognised",
+            DossierState::AwaitingMinistry => "awaiting_ministry",
+            DossierState::BelowMinistryThreshold => "below_ministry_threshold",
         }
     }
 
@@ -106,6 +140,13 @@ pub enum DossierAction {
         rule: String,
         reason: String,
     },
+    /// The province's OCOP office takes a proposed dossier in.
+    TakeIn,
+    /// The province's OCOP office sends a proposed or taken-in dossier back to the commune to be
+    /// completed (Điều 7.3.a), with a reason; the commune may propose it again.
+    ReturnToCommune {
+        reason: String,
+    },
 }
 
 impl DossierAction {
@@ -116,6 +157,8 @@ impl DossierAction {
             DossierAction::Accept => "accept",
             DossierAction::Propose => "propose",
             DossierAction::Disqualify { .. } => "disqualify",
+            DossierAction::TakeIn => "take_in",
+            DossierAction::ReturnToCommune { .. } => "return_to_commune",
         }
     }
 
@@ -127,13 +170,17 @@ impl DossierAction {
             DossierAction::Accept => "accepted",
             DossierAction::Propose => "proposed",
             DossierAction::Disqualify { .. } => "disqualified",
+            DossierAction::TakeIn => "taken in",
+            DossierAction::ReturnToCommune { .. } => "returned to the commune",
         }
     }
 
     /// What the dossier records as the reason: a return's, or the rule and the finding.
     pub fn reason(&self) -> Option<String> {
         match self {
-            DossierAction::Return { reason } => Some(reason.trim().to_string()),
+            DossierAction::Return { reason } | DossierAction::ReturnToCommune { reason } => {
+                Some(reason.trim().to_string())
+            }
             DossierAction::Disqualify { rule, reason } => {
                 Some(format!("{} — {}", rule.trim(), reason.trim()))
             }
@@ -216,6 +263,16 @@ pub fn transition(
             &[DossierState::Submitted, DossierState::Accepted],
             DossierState::Disqualified,
         ),
+        DossierAction::TakeIn => (
+            Role::ProvincialOfficer,
+            &[DossierState::Proposed],
+            DossierState::TakenIn,
+        ),
+        DossierAction::ReturnToCommune { .. } => (
+            Role::ProvincialOfficer,
+            &[DossierState::Proposed, DossierState::TakenIn],
+            DossierState::Accepted,
+        ),
     };
     if role != allowed_role {
         return Err(TransitionError::NotAllowed { role, action: name });
@@ -227,7 +284,9 @@ pub fn transition(
         });
     }
     match action {
-        DossierAction::Return { reason } | DossierAction::Disqualify { reason, .. }
+        DossierAction::Return { reason }
+        | DossierAction::ReturnToCommune { reason }
+        | DossierAction::Disqualify { reason, .. }
             if reason.trim().chars().count() < MIN_REASON_CHARS =>
         {
             Err(TransitionError::ReasonRequired)
@@ -237,6 +296,82 @@ pub fn transition(
         }
         _ => Ok(to),
     }
+}
+
+/// Where a dossier stands after its round's result is decided (`outcome` from
+/// `crate::rounds::decision::ProductOutcome::as_str`).
+pub fn after_round(outcome: crate::rounds::decision::ProductOutcome) -> DossierState {
+    use crate::rounds::decision::ProductOutcome;
+    match outcome {
+        ProductOutcome::Recognised { .. } => DossierState::Recognised,
+        ProductOutcome::RecognisedAndProposed { .. } | ProductOutcome::ApprovedForMinistry => {
+            DossierState::AwaitingMinistry
+        }
+        ProductOutcome::BelowMinistryThreshold { .. } => DossierState::BelowMinistryThreshold,
+        ProductOutcome::NotRecognised | ProductOutcome::Disqualified => DossierState::NotRecognised,
+    }
+}
+
+/// The Mẫu 03 report the commune writes on four points of the dossier (26/2026 Điều 7.2.a).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommuneReport {
+    /// Sử dụng nguyên liệu địa phương.
+    pub local_materials: String,
+    /// Sử dụng lao động địa phương.
+    pub local_labour: String,
+    /// Nguồn gốc ý tưởng sản phẩm.
+    pub idea_origin: String,
+    /// Bản sắc, trí tuệ địa phương.
+    pub local_identity: String,
+}
+
+impl CommuneReport {
+    pub const FIELDS: [&'static str; 4] = [
+        "local_materials",
+        "local_labour",
+        "idea_origin",
+        "local_identity",
+    ];
+
+    /// Each point needs an assessment of at least [`MIN_REASON_CHARS`] characters; the
+    /// problems are (field, message id).
+    pub fn check(&self) -> Result<(), Vec<(&'static str, &'static str)>> {
+        let values = [
+            &self.local_materials,
+            &self.local_labour,
+            &self.idea_origin,
+            &self.local_identity,
+        ];
+        let problems: Vec<_> = Self::FIELDS
+            .into_iter()
+            .zip(values)
+            .filter(|(_, value)| value.trim().chars().count() < MIN_REASON_CHARS)
+            .map(|(field, _)| (field, "dossier-error-report-point"))
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Working days the commune has to check a dossier and write its report (Điều 7.2).
+pub const COMMUNE_WORKING_DAYS: u32 = 15;
+
+/// `days` working days after `from` (Monday to Friday; public holidays are not known to the
+/// system and are not skipped, so the deadline shown is never later than the law's).
+pub fn add_working_days(from: chrono::NaiveDate, days: u32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut date = from;
+    let mut left = days;
+    while left > 0 {
+        date = date.succ_opt().expect("a date within range");
+        if date.weekday().num_days_from_monday() < 5 {
+            left -= 1;
+        }
+    }
+    date
 }
 
 /// Kinds of evidence documents.
@@ -405,6 +540,10 @@ mod tests {
             },
             DossierAction::Accept,
             DossierAction::Propose,
+            DossierAction::TakeIn,
+            DossierAction::ReturnToCommune {
+                reason: "Thiếu báo cáo Mẫu 03 của xã".into(),
+            },
         ]
     }
 
@@ -430,8 +569,67 @@ mod tests {
                 (Submitted, "accept", Role::CommuneOfficer, Accepted),
                 (Returned, "submit", Role::Producer, Submitted),
                 (Accepted, "propose", Role::CommuneOfficer, Proposed),
+                (Proposed, "take_in", Role::ProvincialOfficer, TakenIn),
+                (
+                    Proposed,
+                    "return_to_commune",
+                    Role::ProvincialOfficer,
+                    Accepted
+                ),
+                (
+                    TakenIn,
+                    "return_to_commune",
+                    Role::ProvincialOfficer,
+                    Accepted
+                ),
             ]
         );
+    }
+
+    #[test]
+    fn round_outcomes_move_the_dossier_on() {
+        use crate::rounds::decision::ProductOutcome::*;
+        assert_eq!(
+            after_round(Recognised { stars: 4 }),
+            DossierState::Recognised
+        );
+        assert_eq!(
+            after_round(ApprovedForMinistry),
+            DossierState::AwaitingMinistry
+        );
+        assert_eq!(
+            after_round(RecognisedAndProposed { stars: 4 }),
+            DossierState::AwaitingMinistry
+        );
+        assert_eq!(
+            after_round(BelowMinistryThreshold { stars: 4 }),
+            DossierState::BelowMinistryThreshold
+        );
+        assert_eq!(after_round(Disqualified), DossierState::NotRecognised);
+        for state in DossierState::ALL {
+            assert_eq!(DossierState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn the_commune_has_fifteen_working_days_and_four_points_to_report() {
+        let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        // Wednesday 02/12/2026 + 15 working days = Wednesday 23/12/2026.
+        assert_eq!(add_working_days(date(2), COMMUNE_WORKING_DAYS), date(23));
+        // From a Friday, one working day is the Monday.
+        assert_eq!(add_working_days(date(4), 1), date(7));
+        let mut report = CommuneReport {
+            local_materials: "Sầu riêng trồng tại xã, 100 % nguyên liệu địa phương".into(),
+            local_labour: "12 lao động thường trú tại xã".into(),
+            idea_origin: "Truyền thống".into(),
+            local_identity: "ngắn".into(),
+        };
+        assert_eq!(
+            report.check(),
+            Err(vec![("local_identity", "dossier-error-report-point")])
+        );
+        report.local_identity = "Giống sầu riêng Ri6 của vùng đất đỏ Long Khánh".into();
+        assert_eq!(report.check(), Ok(()));
     }
 
     #[test]
