@@ -12,6 +12,7 @@ pub mod dossiers;
 pub mod files;
 pub mod meta;
 pub mod registry;
+pub mod rounds;
 pub mod testing;
 pub mod units;
 

@@ -10,7 +10,6 @@ use ocop_domain::audit::{AuditedFields, Changes};
 use ocop_domain::criteria::EntityType;
 use ocop_domain::registry::{EntityDraft, EntityStatus, FieldErrors};
 use ocop_domain::text::fold;
-use ocop_domain::units::UnitLevel;
 
 use crate::accounts::{self, AccountError, NewUser, User};
 use crate::clock::{new_id, now_ms};
@@ -225,17 +224,7 @@ pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, St
 
 /// The province of a commune in force, or the field error.
 async fn locate(db: &Db, commune_code: &str) -> Result<String, RegistryError> {
-    let commune = units::find_by_code(db, commune_code, None).await?;
-    let province = match &commune {
-        Some(unit) if unit.is_current() && unit.level() == UnitLevel::Commune => {
-            match unit.parent_id {
-                Some(parent) => units::find_by_id(db, parent).await?,
-                None => None,
-            }
-        }
-        _ => None,
-    };
-    province.map(|p| p.code).ok_or_else(|| {
+    units::province_of(db, commune_code).await?.ok_or_else(|| {
         RegistryError::Fields(FieldErrors::from([(
             "commune_code",
             "registry-error-commune",

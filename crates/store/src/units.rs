@@ -465,6 +465,21 @@ pub async fn find_by_code(
     Ok(units.into_iter().next())
 }
 
+/// The code of the province of a commune in force (`None`: no such commune in force).
+pub async fn province_of(db: &Db, commune_code: &str) -> Result<Option<String>, StoreError> {
+    let commune = find_by_code(db, commune_code, None).await?;
+    let province = match &commune {
+        Some(unit) if unit.is_current() && unit.level() == UnitLevel::Commune => {
+            match unit.parent_id {
+                Some(parent) => find_by_id(db, parent).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    Ok(province.map(|p| p.code))
+}
+
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Unit>, StoreError> {
     let units = fetch_units!(
         db,

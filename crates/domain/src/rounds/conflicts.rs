@@ -76,6 +76,17 @@ pub struct ProductFacts<'a> {
     pub dossier_steps: &'a [(String, String)],
 }
 
+/// The dossier's steps at the commune (receiving, checking, reporting, proposing): a member who
+/// took one judged the dossier before. The province office's own steps (taking it in, adding
+/// it to the round) are its work, not a conflict.
+pub const COMMUNE_STEPS: [&str; 5] = [
+    "dossier.accept",
+    "dossier.return",
+    "dossier.propose",
+    "dossier.disqualify",
+    "dossier.commune_report",
+];
+
 /// The likely conflicts the registry and the dossier's history show.
 pub fn detect(member: &MemberFacts, product: &ProductFacts) -> Vec<Conflict> {
     let mut found = Vec::new();
@@ -88,7 +99,7 @@ pub fn detect(member: &MemberFacts, product: &ProductFacts) -> Vec<Conflict> {
     let mut steps: Vec<&str> = product
         .dossier_steps
         .iter()
-        .filter(|(actor, _)| actor == member.user_id)
+        .filter(|(actor, step)| actor == member.user_id && COMMUNE_STEPS.contains(&step.as_str()))
         .map(|(_, step)| step.as_str())
         .collect();
     steps.sort_unstable();
@@ -156,6 +167,7 @@ mod tests {
             ("producer-1".into(), "dossier.submit".into()),
             ("xa-1".into(), "dossier.accept".into()),
             ("xa-1".into(), "dossier.propose".into()),
+            ("tinh-1".into(), "dossier.take_in".into()),
         ]
     }
 
@@ -180,6 +192,18 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].source, ConflictSource::DossierStep);
         assert!(found[0].reason.contains("dossier.accept, dossier.propose"));
+    }
+
+    #[test]
+    fn the_province_offices_own_steps_are_not_a_conflict() {
+        let steps = steps();
+        let member = MemberFacts {
+            user_id: "tinh-1",
+            role: Role::ProvincialOfficer,
+            entity_id: None,
+            organisation: "Văn phòng điều phối nông thôn mới tỉnh",
+        };
+        assert!(detect(&member, &product(&steps)).is_empty());
     }
 
     #[test]
