@@ -1,15 +1,23 @@
 //! HTTP for ocop: the axum router with its pages, JSON API, assets and health checks.
 //!
 //! This crate knows HTTP and presentation; rules come from `ocop-domain`, data from
-//! `ocop-store`. Handlers return [`error::AppError`] (JSON) or [`error::PageError`] (HTML).
+//! `ocop-store`. Each capability has one home: `units`, `criteria`, `account`, `registry`,
+//! `dossiers` (and the `home` page), each with its HTML handlers in `pages` and its JSON handlers
+//! in `api`; what several of them use is in [`shared`]. Capabilities do not import each other,
+//! with one exception, one way: `dossiers` may use `registry` (a dossier belongs to a product).
+//! Handlers return [`shared::error::AppError`] (JSON) or [`shared::error::PageError`] (HTML).
 
-pub mod api;
-pub mod assets;
-pub mod auth;
-pub mod error;
-pub mod format;
-pub mod i18n;
-pub mod pages;
+pub mod account;
+pub mod criteria;
+pub mod dossiers;
+pub mod home;
+pub mod openapi;
+pub mod registry;
+pub mod shared;
+pub mod units;
+
+/// Asset URLs (`assets::asset_url`) for tests that fetch the stylesheet.
+pub use shared::assets;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -117,97 +125,99 @@ impl Routes {
 
 /// Every route of the application.
 fn routes(max_upload_bytes: usize) -> Routes {
-    use api::{criteria as api_criteria, dossiers as api_dossiers, registry as api_registry};
-    use pages::{account, criteria, dossiers, registry};
+    use registry::{entity_pages, product_pages};
     Routes::new()
         // Public pages.
-        .get("/", pages::home)
-        .get("/units", pages::units_index)
-        .get("/units/{code}", pages::unit_page)
-        .get("/criteria", criteria::criteria_index)
-        .get("/criteria/{version}/{set}", criteria::sheet_page)
-        .get("/lang/{code}", pages::set_lang)
+        .get("/", home::pages::home)
+        .get("/units", units::pages::units_index)
+        .get("/units/{code}", units::pages::unit_page)
+        .get("/criteria", criteria::pages::criteria_index)
+        .get("/criteria/{version}/{set}", criteria::pages::sheet_page)
+        .get("/lang/{code}", shared::page::set_lang)
         .get("/assets/{file}", assets::serve_asset)
         .get("/healthz", healthz)
         .get("/readyz", readyz)
         // Signing in, one's account, administration.
-        .get("/login", account::login_page)
-        .post("/login", account::login)
-        .post("/logout", account::logout)
-        .get("/account", account::account_page)
-        .post("/account/password", account::change_password)
-        .get("/admin/users", account::users_page)
-        .post("/admin/users", account::create_user)
-        .post("/admin/users/{id}/active", account::set_active)
+        .get("/login", account::pages::login_page)
+        .post("/login", account::pages::login)
+        .post("/logout", account::pages::logout)
+        .get("/account", account::pages::account_page)
+        .post("/account/password", account::pages::change_password)
+        .get("/admin/users", account::pages::users_page)
+        .post("/admin/users", account::pages::create_user)
+        .post("/admin/users/{id}/active", account::pages::set_active)
         // The registry.
-        .get("/register", registry::register_page)
-        .post("/register", registry::register)
-        .get("/entities", registry::entities_page)
-        .get("/entities/{id}", registry::entity_page)
-        .get("/entities/{id}/edit", registry::edit_entity_page)
-        .post("/entities/{id}/edit", registry::edit_entity)
-        .post("/entities/{id}/confirm", registry::confirm_entity)
-        .post("/entities/{id}/products", registry::add_product)
-        .get("/products/{id}", registry::product_page)
-        .get("/products/{id}/edit", registry::edit_product_page)
-        .post("/products/{id}/edit", registry::edit_product)
-        .post("/products/{id}/certifications", registry::add_certification)
+        .get("/register", entity_pages::register_page)
+        .post("/register", entity_pages::register)
+        .get("/entities", entity_pages::entities_page)
+        .get("/entities/{id}", entity_pages::entity_page)
+        .get("/entities/{id}/edit", entity_pages::edit_entity_page)
+        .post("/entities/{id}/edit", entity_pages::edit_entity)
+        .post("/entities/{id}/confirm", entity_pages::confirm_entity)
+        .post("/entities/{id}/products", entity_pages::add_product)
+        .get("/products/{id}", product_pages::product_page)
+        .get("/products/{id}/edit", product_pages::edit_product_page)
+        .post("/products/{id}/edit", product_pages::edit_product)
+        .post(
+            "/products/{id}/certifications",
+            product_pages::add_certification,
+        )
         .upload(
             "/products/{id}/photos",
-            registry::add_photo,
+            product_pages::add_photo,
             max_upload_bytes,
         )
-        .get("/products/{id}/photos/{sha}", registry::photo)
+        .get("/products/{id}/photos/{sha}", product_pages::photo)
         // Dossiers.
-        .post("/products/{id}/dossiers", dossiers::create)
-        .get("/dossiers", dossiers::inbox)
-        .get("/dossiers/{id}", dossiers::dossier_page)
+        .post("/products/{id}/dossiers", dossiers::pages::create)
+        .get("/dossiers", dossiers::pages::inbox)
+        .get("/dossiers/{id}", dossiers::pages::dossier_page)
         .get(
             "/dossiers/{id}/self-assessment",
-            dossiers::self_assessment_form,
+            dossiers::self_assessment::self_assessment_form,
         )
         .post(
             "/dossiers/{id}/self-assessment",
-            dossiers::save_self_assessment,
+            dossiers::self_assessment::save_self_assessment,
         )
         .upload(
             "/dossiers/{id}/evidence",
-            dossiers::upload_evidence,
+            dossiers::pages::upload_evidence,
             max_upload_bytes,
         )
         .get(
             "/dossiers/{id}/evidence/{evidence}",
-            dossiers::download_evidence,
+            dossiers::pages::download_evidence,
         )
-        .post("/dossiers/{id}/{action}", dossiers::act)
+        .post("/dossiers/{id}/{action}", dossiers::pages::act)
         // The JSON API.
-        .get("/api/v1/openapi.json", api::openapi::openapi_json)
-        .get("/api/v1/units", api::search)
-        .get("/api/v1/units/provinces", api::provinces)
-        .get("/api/v1/units/{code}", api::unit)
-        .get("/api/v1/criteria", api_criteria::versions)
-        .get("/api/v1/criteria/{version}/{set}", api_criteria::sheet)
-        .post("/api/v1/score", api_criteria::score)
-        .post("/api/v1/register", api_registry::register)
-        .get("/api/v1/entities", api_registry::list)
-        .get("/api/v1/entities/{id}", api_registry::get)
-        .put("/api/v1/entities/{id}", api_registry::update)
-        .post("/api/v1/entities/{id}/confirm", api_registry::confirm)
-        .post("/api/v1/entities/{id}/products", api_registry::add_product)
-        .get("/api/v1/products", api_registry::products)
-        .get("/api/v1/products/{id}", api_registry::product)
-        .put("/api/v1/products/{id}", api_registry::update_product)
-        .post("/api/v1/products/{id}/dossiers", api_dossiers::create)
-        .get("/api/v1/dossiers", api_dossiers::list)
-        .get("/api/v1/dossiers/{id}", api_dossiers::get)
+        .get("/api/v1/openapi.json", openapi::openapi_json)
+        .get("/api/v1/units", units::api::search)
+        .get("/api/v1/units/provinces", units::api::provinces)
+        .get("/api/v1/units/{code}", units::api::unit)
+        .get("/api/v1/criteria", criteria::api::versions)
+        .get("/api/v1/criteria/{version}/{set}", criteria::api::sheet)
+        .post("/api/v1/score", criteria::api::score)
+        .post("/api/v1/register", registry::api::register)
+        .get("/api/v1/entities", registry::api::list)
+        .get("/api/v1/entities/{id}", registry::api::get)
+        .put("/api/v1/entities/{id}", registry::api::update)
+        .post("/api/v1/entities/{id}/confirm", registry::api::confirm)
+        .post("/api/v1/entities/{id}/products", registry::api::add_product)
+        .get("/api/v1/products", registry::api::products)
+        .get("/api/v1/products/{id}", registry::api::product)
+        .put("/api/v1/products/{id}", registry::api::update_product)
+        .post("/api/v1/products/{id}/dossiers", dossiers::api::create)
+        .get("/api/v1/dossiers", dossiers::api::list)
+        .get("/api/v1/dossiers/{id}", dossiers::api::get)
         .put(
             "/api/v1/dossiers/{id}/self-assessment",
-            api_dossiers::self_assess,
+            dossiers::api::self_assess,
         )
-        .post("/api/v1/dossiers/{id}/actions", api_dossiers::act)
+        .post("/api/v1/dossiers/{id}/actions", dossiers::api::act)
         .upload(
             "/api/v1/dossiers/{id}/evidence",
-            api_dossiers::upload,
+            dossiers::api::upload,
             max_upload_bytes,
         )
 }
@@ -221,7 +231,7 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 pub fn router(state: AppState) -> Router {
     routes(state.files.max_bytes())
         .router
-        .fallback(pages::not_found)
+        .fallback(shared::page::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -257,7 +267,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {
             tracing::warn!(%error, "not ready");
-            error::AppError::DatabaseUnavailable.into_response()
+            shared::error::AppError::DatabaseUnavailable.into_response()
         }
     }
 }

@@ -18,12 +18,12 @@ const ASSETS: &[Asset] = &[
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../assets/app.css"),
+        body: include_bytes!("../../assets/app.css"),
     },
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
-        body: include_bytes!("../assets/favicon.svg"),
+        body: include_bytes!("../../assets/favicon.svg"),
     },
 ];
 
@@ -51,7 +51,7 @@ pub fn asset_url(name: &str) -> String {
 
 pub async fn serve_asset(Path(file): Path<String>) -> Response {
     let Some((_, asset)) = FINGERPRINTED.iter().find(|(name, _)| *name == file) else {
-        return crate::error::AppError::NotFound {
+        return super::error::AppError::NotFound {
             code: "asset_not_found",
             what: "asset",
             key: file,

@@ -16,10 +16,10 @@ use ocop_store::dossiers::{self, Dossier, DossierError, Evidence, Opening};
 use ocop_store::files::FileError;
 use ocop_store::registry;
 
+use super::missing;
 use crate::AppState;
-use crate::auth::{ApiCaller, ApiWriter};
-use crate::error::{ApiJson, AppError};
-use crate::pages::dossiers::missing;
+use crate::shared::auth::{ApiCaller, ApiWriter};
+use crate::shared::error::{ApiJson, AppError};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DossierJson {
@@ -117,7 +117,7 @@ fn dossier_error(error: DossierError, id: &str) -> AppError {
 
 /// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Vec<DossierJson>), (status = 401, body = crate::error::ErrorDoc)))]
+    responses((status = 200, body = Vec<DossierJson>), (status = 401, body = crate::shared::error::ErrorDoc)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
@@ -129,7 +129,7 @@ pub async fn list(
 /// `GET /api/v1/dossiers/{id}`: a dossier with its checklist and evidence.
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = DossierDetail), (status = 404, body = crate::error::ErrorDoc)))]
+    responses((status = 200, body = DossierDetail), (status = 404, body = crate::shared::error::ErrorDoc)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
@@ -168,10 +168,10 @@ pub struct NewDossier {
     request_body = NewDossier,
     responses(
         (status = 201, body = DossierJson),
-        (status = 400, body = crate::error::ErrorDoc),
-        (status = 403, description = "not a producer, or no CSRF token with a session", body = crate::error::ErrorDoc),
-        (status = 404, body = crate::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: contact_phone: problem)", body = crate::error::ErrorDoc),
+        (status = 400, body = crate::shared::error::ErrorDoc),
+        (status = 403, description = "not a producer, or no CSRF token with a session", body = crate::shared::error::ErrorDoc),
+        (status = 404, body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: contact_phone: problem)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -238,7 +238,7 @@ pub struct SelfAssessmentResult {
     request_body = SelfAssessment,
     responses(
         (status = 200, body = SelfAssessmentResult),
-        (status = 422, description = "invalid_scorecards (details) or not_possible", body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_scorecards (details) or not_possible", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn self_assess(
     State(state): State<AppState>,
@@ -309,9 +309,9 @@ pub struct ActionRequest {
     request_body = ActionRequest,
     responses(
         (status = 200, body = DossierJson),
-        (status = 403, description = "not_allowed for this role", body = crate::error::ErrorDoc),
-        (status = 404, body = crate::error::ErrorDoc),
-        (status = 422, description = "incomplete (details: missing items) or not_possible", body = crate::error::ErrorDoc),
+        (status = 403, description = "not_allowed for this role", body = crate::shared::error::ErrorDoc),
+        (status = 404, body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "incomplete (details: missing items) or not_possible", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn act(
     State(state): State<AppState>,
@@ -380,7 +380,7 @@ pub async fn act(
     request_body(content_type = "multipart/form-data", content = String, description = "evidence_type, criterion?, expires_on?, file"),
     responses(
         (status = 201, body = EvidenceJson),
-        (status = 422, description = "too_large, unsupported_type, empty_file, invalid_date or not_possible", body = crate::error::ErrorDoc),
+        (status = 422, description = "too_large, unsupported_type, empty_file, invalid_date or not_possible", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn upload(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
-//! Dossiers in the web UI: a producer opens one for a product and submits it when complete; the
-//! commune officer works an inbox and returns (with a reason), accepts or proposes.
+//! Dossier pages: a producer opens one for a product and submits it when complete; the commune
+//! officer works an inbox and returns (with a reason), accepts, proposes or disqualifies;
+//! evidence is uploaded and downloaded here.
 
 use askama::Template;
 use axum::Form;
@@ -10,70 +11,25 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use std::collections::BTreeMap;
-
 use ocop_domain::access::Role;
-use ocop_domain::criteria::{
-    CouncilInput, Disqualifier, EntityType, ProductSet, Scorecard, Sheet, Version, evaluate_set,
-    score_card,
-};
-use ocop_domain::dossier::{
-    ChecklistItem, DossierAction, DossierFacts, DossierState, EvaluationType, EvidenceType,
-    missing_items,
-};
+use ocop_domain::criteria::{Disqualifier, Sheet};
+use ocop_domain::dossier::{DossierAction, DossierState, EvaluationType, EvidenceType};
 use ocop_store::dossiers::{self, Dossier, DossierError, Opening};
 use ocop_store::files::FileError;
 use ocop_store::registry;
 
-use super::registry::{HistoryRow, history_rows, scope_of};
-use super::{Chrome, render};
+use super::missing;
 use crate::AppState;
-use crate::auth::{Session, Viewer, check_csrf};
-use crate::error::{AppError, PageError, page_error};
-use crate::i18n::Lang;
+use crate::registry::product_pages::{ProductForms, product_page_with};
+use crate::shared::auth::{Session, Viewer, check_csrf};
+use crate::shared::error::{AppError, PageError, page_error};
+use crate::shared::history::{HistoryRow, history_rows};
+use crate::shared::i18n::Lang;
+use crate::shared::labels::evaluation_label;
+use crate::shared::page::{Chrome, render};
 
 fn state_label(state: DossierState, lang: Lang) -> String {
     lang.t(&format!("dossier-state-{}", state.as_str()))
-}
-
-fn evaluation_label(kind: EvaluationType, lang: Lang) -> String {
-    lang.t(&format!("dossier-evaluation-{}", kind.as_str()))
-}
-
-/// The evaluation types for the create form.
-pub fn evaluation_choices(lang: Lang) -> Vec<(&'static str, String)> {
-    EvaluationType::ALL
-        .iter()
-        .map(|kind| (kind.as_str(), evaluation_label(*kind, lang)))
-        .collect()
-}
-
-/// What the dossier holds, for the checklist: evidence counts unless expired today.
-pub(crate) async fn missing(
-    state: &AppState,
-    dossier: &Dossier,
-) -> Result<Vec<ChecklistItem>, AppError> {
-    let today = chrono::Utc::now().date_naive();
-    let evidence = dossiers::evidence(&state.db, &dossier.id).await?;
-    let food_or_drink = state
-        .criteria
-        .version(&dossier.criteria_version)
-        .and_then(|v| v.set(&dossier.product_set))
-        .is_some_and(|set| matches!(set.group.as_str(), "Thực phẩm" | "Đồ uống"));
-    let facts = DossierFacts {
-        contact_phone: dossier
-            .contact_phone
-            .as_deref()
-            .is_some_and(|p| !p.trim().is_empty()),
-        self_assessment_complete: dossier.self_assessment_total.is_some(),
-        evidence: evidence
-            .iter()
-            .filter(|e| e.expires_on.is_none_or(|day| day >= today))
-            .map(|e| e.evidence_type)
-            .collect(),
-        food_or_drink,
-    };
-    Ok(missing_items(&facts))
 }
 
 #[derive(Deserialize)]
@@ -107,18 +63,16 @@ pub async fn create(
         Ok(phone) => phone,
         Err(key) => {
             // Shown beside the field on the product's page, with what was typed.
-            let forms = super::registry::ProductForms {
+            let forms = ProductForms {
                 contact_phone: form.contact_phone.clone(),
                 contact_phone_error: Some(lang.t(key)),
                 ..Default::default()
             };
-            let page =
-                super::registry::product_page_with(&state, &viewer, &product_id, None, forms)
-                    .await?;
+            let page = product_page_with(&state, &viewer, &product_id, None, forms).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let scope = scope_of(session);
+    let scope = session.scope();
     let product = registry::product(&state.db, &scope, &product_id)
         .await
         .map_err(page_error(lang))?
@@ -143,7 +97,7 @@ fn store_error(error: DossierError) -> AppError {
     }
 }
 
-fn not_found(id: &str, lang: Lang) -> PageError {
+pub(super) fn not_found(id: &str, lang: Lang) -> PageError {
     PageError::new(
         AppError::NotFound {
             code: "dossier_not_found",
@@ -196,7 +150,7 @@ pub async fn inbox(
             )
         })?),
     };
-    let scope = scope_of(session);
+    let scope = session.scope();
     let all = dossiers::list(&state.db, &scope, None)
         .await
         .map_err(page_error(lang))?;
@@ -300,7 +254,7 @@ fn actions_for(session: &Session, state: DossierState, lang: Lang) -> Vec<(&'sta
     actions
 }
 
-async fn dossier_page_with(
+pub(super) async fn dossier_page_with(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
@@ -308,7 +262,7 @@ async fn dossier_page_with(
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    let scope = scope_of(session);
+    let scope = session.scope();
     let dossier = dossiers::find(&state.db, &scope, id)
         .await
         .map_err(page_error(lang))?
@@ -454,7 +408,7 @@ pub async fn act(
         },
         _ => return Err(not_found(&id, lang)),
     };
-    let scope = scope_of(session);
+    let scope = session.scope();
     let dossier = dossiers::find(&state.db, &scope, &id)
         .await
         .map_err(page_error(lang))?
@@ -520,351 +474,6 @@ pub async fn act(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             Ok((status, page).into_response())
-        }
-    }
-}
-
-pub struct OptionView {
-    pub number: u32,
-    pub name: String,
-    pub points: u32,
-    pub chosen: bool,
-    /// "Tối thiểu 4 sao" when the sheet marks this option as a star's minimum.
-    pub minimum: Option<String>,
-}
-
-pub struct CriterionView {
-    pub code: String,
-    pub name: String,
-    pub max: u32,
-    pub options: Vec<OptionView>,
-}
-
-/// The producer's own readiness check: the saved self-assessment against the bands and the
-/// sheet's star minimums, and what is missing for the next star.
-pub struct Readiness {
-    pub total: String,
-    pub band: String,
-    pub ranked: String,
-    /// One line per marked star: met or not.
-    pub stars: Vec<(bool, String)>,
-    pub next: Option<String>,
-    /// What to improve for the next star, each with why.
-    pub steps: Vec<String>,
-}
-
-fn readiness(
-    version: &Version,
-    set: &ProductSet,
-    entity: EntityType,
-    card: Scorecard,
-    lang: Lang,
-) -> Option<Readiness> {
-    let input = CouncilInput {
-        version: version.id.clone(),
-        product_set: set.code.clone(),
-        entity_type: entity,
-        council: Vec::new(),
-        scorecards: vec![card],
-        disqualifications: Vec::new(),
-    };
-    let result = evaluate_set(version, set, &input).ok()?;
-    let minimums = result.minimums.as_ref()?;
-    let stars_text = |stars: u8| lang.t_with("stars-n", &[("stars", FluentValue::from(stars))]);
-    let stars = minimums
-        .stars
-        .iter()
-        .map(|s| {
-            let missing: Vec<String> = s
-                .missing
-                .iter()
-                .map(|m| format!("{} {}", m.criterion, m.name_vi))
-                .collect();
-            let text = if s.met() {
-                lang.t_with(
-                    "readiness-met",
-                    &[
-                        ("stars", FluentValue::from(s.stars)),
-                        ("count", FluentValue::from(s.marked)),
-                    ],
-                )
-            } else {
-                lang.t_with(
-                    "readiness-missing",
-                    &[
-                        ("stars", FluentValue::from(s.stars)),
-                        ("criteria", FluentValue::from(missing.join("; "))),
-                    ],
-                )
-            };
-            (s.met(), text)
-        })
-        .collect();
-    let upgrade = result.explanation.upgrade.as_ref();
-    Some(Readiness {
-        total: result.mean.to_string(),
-        band: stars_text(result.band_stars),
-        ranked: stars_text(result.stars),
-        stars,
-        next: upgrade.map(|u| {
-            lang.t_with(
-                "readiness-next",
-                &[("stars", FluentValue::from(stars_text(u.target_stars)))],
-            )
-        }),
-        steps: upgrade
-            .map(|u| {
-                u.steps
-                    .iter()
-                    .map(|step| {
-                        let why = match step.minimum {
-                            Some(stars) => {
-                                lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))])
-                            }
-                            None => lang.t_with(
-                                "readiness-gain",
-                                &[("gain", FluentValue::from(step.gain.to_string()))],
-                            ),
-                        };
-                        format!(
-                            "{} {}: «{}» ({} — {why})",
-                            step.criterion,
-                            step.name_vi,
-                            step.option_vi,
-                            lang.t_with("points-of", &[("max", FluentValue::from(step.points))])
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "self_assessment.html")]
-struct SelfAssessmentPage {
-    chrome: Chrome,
-    id: String,
-    product: String,
-    version: String,
-    set_code: String,
-    provisional: bool,
-    csrf: String,
-    errors: Vec<String>,
-    legend: Option<String>,
-    readiness: Option<Readiness>,
-    criteria: Vec<CriterionView>,
-}
-
-/// The producer's dossier, its product and entity, for the self-assessment.
-async fn own_dossier(
-    state: &AppState,
-    session: &Session,
-    id: &str,
-    lang: Lang,
-) -> Result<(Dossier, String, EntityType), PageError> {
-    if session.user.role != Role::Producer {
-        return Err(PageError::forbidden(lang));
-    }
-    let scope = scope_of(session);
-    let dossier = dossiers::find(&state.db, &scope, id)
-        .await
-        .map_err(page_error(lang))?
-        .ok_or_else(|| not_found(id, lang))?;
-    let product = registry::product(&state.db, &scope, &dossier.product_id)
-        .await
-        .map_err(page_error(lang))?
-        .ok_or_else(|| not_found(id, lang))?;
-    let entity = registry::find(&state.db, &scope, &dossier.entity_id)
-        .await
-        .map_err(page_error(lang))?
-        .ok_or_else(|| not_found(id, lang))?;
-    Ok((dossier, product.name, entity.kind))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn self_assessment_page(
-    state: &AppState,
-    viewer: &Viewer,
-    session: &Session,
-    dossier: &Dossier,
-    product: String,
-    entity: EntityType,
-    chosen: &BTreeMap<String, u32>,
-    errors: Vec<String>,
-) -> Result<Html<String>, PageError> {
-    let lang = viewer.lang;
-    let version = state
-        .criteria
-        .version(&dossier.criteria_version)
-        .ok_or_else(|| not_found(&dossier.id, lang))?;
-    let set = version
-        .set(&dossier.product_set)
-        .ok_or_else(|| not_found(&dossier.id, lang))?;
-    let token = version.token_for(entity);
-    let criteria = set
-        .sheet
-        .criteria()
-        .map(|(_, criterion)| CriterionView {
-            code: criterion.code.clone(),
-            name: criterion.name_vi.clone(),
-            max: criterion.max,
-            options: criterion
-                .options
-                .iter()
-                .filter(|o| o.applies_to_token(token))
-                .map(|o| OptionView {
-                    number: o.number,
-                    name: match lang {
-                        Lang::En if !o.name_en.is_empty() => o.name_en.clone(),
-                        _ => o.name_vi.clone(),
-                    },
-                    points: o.points,
-                    chosen: chosen.get(&criterion.code) == Some(&o.number),
-                    minimum: o.stars_min.map(|stars| {
-                        lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))])
-                    }),
-                })
-                .collect(),
-        })
-        .collect();
-    let card = Scorecard {
-        member: session.user.name.clone(),
-        choices: chosen.clone(),
-    };
-    let readiness = errors
-        .is_empty()
-        .then(|| readiness(version, set, entity, card, lang))
-        .flatten();
-    let legend = set.sheet.has_minimums().then(|| {
-        lang.t_with(
-            "sheet-legend",
-            &[("rule", FluentValue::from(lang.t("minimums-self")))],
-        )
-    });
-    render(
-        &SelfAssessmentPage {
-            chrome: Chrome::new(viewer, "dossiers"),
-            id: dossier.id.clone(),
-            product,
-            version: version.id.clone(),
-            set_code: set.code.clone(),
-            provisional: set.provisional,
-            csrf: session.csrf.clone(),
-            errors,
-            legend,
-            readiness,
-            criteria,
-        },
-        lang,
-    )
-}
-
-pub async fn self_assessment_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let lang = viewer.lang;
-    let session = viewer.require().map_err(page_error(lang))?;
-    let (dossier, product, entity) = own_dossier(&state, session, &id, lang).await?;
-    let chosen = dossier.self_assessment.clone().unwrap_or_default();
-    self_assessment_page(
-        &state,
-        &viewer,
-        session,
-        &dossier,
-        product,
-        entity,
-        &chosen,
-        Vec::new(),
-    )
-}
-
-/// Saves the self-assessment after checking it on the sheet; every problem is listed and the
-/// choices made are kept.
-pub async fn save_self_assessment(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let session = viewer.require().map_err(page_error(lang))?;
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    check_csrf(session, csrf).map_err(page_error(lang))?;
-    let (dossier, product, entity) = own_dossier(&state, session, &id, lang).await?;
-    let mut choices = BTreeMap::new();
-    let mut errors = Vec::new();
-    for (key, value) in fields.iter().filter(|(k, _)| k != "csrf") {
-        match value.parse::<u32>() {
-            Ok(option) => {
-                choices.insert(key.clone(), option);
-            }
-            Err(_) => errors.push(format!("{key}: `{value}`")),
-        }
-    }
-    let version = state
-        .criteria
-        .version(&dossier.criteria_version)
-        .ok_or_else(|| not_found(&id, lang))?;
-    let set = version
-        .set(&dossier.product_set)
-        .ok_or_else(|| not_found(&id, lang))?;
-    let card = Scorecard {
-        member: session.user.name.clone(),
-        choices: choices.clone(),
-    };
-    let scored = match score_card(version, set, entity, &card) {
-        Ok(scored) if errors.is_empty() => scored,
-        Ok(_) => {
-            let page = self_assessment_page(
-                &state, &viewer, session, &dossier, product, entity, &choices, errors,
-            )?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-        Err(problems) => {
-            errors.extend(problems.iter().map(|p| p.to_string()));
-            let page = self_assessment_page(
-                &state, &viewer, session, &dossier, product, entity, &choices, errors,
-            )?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-    match dossiers::save_self_assessment(
-        &state.db,
-        &scope_of(session),
-        &id,
-        &choices,
-        scored.total,
-        &session.user.id,
-    )
-    .await
-    {
-        Ok(()) => {
-            let message = lang.t_with(
-                "self-assessment-saved",
-                &[("total", FluentValue::from(scored.total))],
-            );
-            Ok(
-                dossier_page_with(&state, &viewer, &id, Some((message, false)))
-                    .await?
-                    .into_response(),
-            )
-        }
-        Err(DossierError::NotFound) => Err(not_found(&id, lang)),
-        Err(DossierError::Store(error)) => Err(PageError::new(error.into(), lang)),
-        Err(other) => {
-            let message = lang.t_with(
-                "dossier-error-transition",
-                &[("detail", FluentValue::from(other.to_string()))],
-            );
-            let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
@@ -945,7 +554,7 @@ pub async fn upload_evidence(
         return refuse("evidence-error-empty", &state, &viewer).await;
     };
     // Only the dossier's own producer, in scope, while it can still be changed.
-    let scope = scope_of(session);
+    let scope = session.scope();
     if dossiers::find(&state.db, &scope, &id)
         .await
         .map_err(page_error(lang))?
@@ -1014,7 +623,7 @@ pub async fn download_evidence(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    dossiers::find(&state.db, &scope_of(session), &id)
+    dossiers::find(&state.db, &session.scope(), &id)
         .await
         .map_err(page_error(lang))?
         .ok_or_else(|| not_found(&id, lang))?;

@@ -1,17 +1,18 @@
 //! One error type for the web layer, with a stable machine-readable code per case.
 //!
 //! API handlers return `AppError` (rendered as JSON); page handlers wrap it in [`PageError`]
-//! (rendered as an HTML page in the reader's language). Storage errors become `internal` or
-//! `database_unavailable` and are logged, never shown in detail.
+//! (rendered as an HTML page in the reader's language by [`super::page`], which owns the error
+//! page's template). Storage errors become `internal` or `database_unavailable` and are logged,
+//! never shown in detail.
 
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use ocop_store::StoreError;
 
-use crate::i18n::Lang;
+use super::i18n::Lang;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -151,20 +152,6 @@ impl PageError {
             },
             lang,
         )
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        // A page that needs a session sends people to sign in, then back.
-        if let AppError::Unauthenticated = self.error {
-            return axum::response::Redirect::to("/login").into_response();
-        }
-        let status = self.error.status();
-        match crate::pages::error_page(self.lang, status, &self.error) {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, self.error.to_string()).into_response(),
-        }
     }
 }
 

@@ -8,12 +8,12 @@ use fluent_templates::fluent_bundle::FluentValue;
 
 use ocop_domain::criteria::{Criterion, EntityType, MinimumRule, PartSpec, SheetSource, Version};
 
-use super::{Chrome, render};
 use crate::AppState;
-use crate::auth::Viewer;
-use crate::error::{AppError, PageError};
-use crate::format;
-use crate::i18n::Lang;
+use crate::shared::auth::Viewer;
+use crate::shared::error::{AppError, PageError};
+use crate::shared::format;
+use crate::shared::i18n::Lang;
+use crate::shared::page::{Chrome, render};
 
 pub struct VersionView {
     pub id: String,

@@ -131,8 +131,8 @@ mod tests {
                 })
                 .collect()
         };
-        let vi = messages(include_str!("../locales/vi/main.ftl"));
-        let en = messages(include_str!("../locales/en/main.ftl"));
+        let vi = messages(include_str!("../../locales/vi/main.ftl"));
+        let en = messages(include_str!("../../locales/en/main.ftl"));
         assert!(!vi.is_empty());
         let keys = |list: &[(String, Vec<String>)]| -> Vec<String> {
             list.iter().map(|(key, _)| key.clone()).collect()

@@ -8,8 +8,8 @@ use serde::Serialize;
 use ocop_store::registry::{self, Entity};
 
 use crate::AppState;
-use crate::auth::ApiCaller;
-use crate::error::{ApiJson, AppError};
+use crate::shared::auth::ApiCaller;
+use crate::shared::error::{ApiJson, AppError};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EntityJson {
@@ -60,7 +60,7 @@ impl From<Entity> for EntityJson {
 #[utoipa::path(get, path = "/api/v1/entities", tag = "registry", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Entities in the caller's scope", body = Vec<EntityJson>),
-        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -75,8 +75,8 @@ pub async fn list(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = EntityJson),
-        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
-        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn get(
     State(state): State<AppState>,
@@ -136,7 +136,7 @@ impl From<registry::Product> for ProductJson {
 #[utoipa::path(get, path = "/api/v1/products", tag = "registry", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Products in the caller's scope", body = Vec<ProductJson>),
-        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn products(
     State(state): State<AppState>,
@@ -151,8 +151,8 @@ pub async fn products(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = ProductJson),
-        (status = 401, description = "unauthenticated", body = crate::error::ErrorDoc),
-        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn product(
     State(state): State<AppState>,
@@ -195,7 +195,7 @@ pub struct Registration {
     request_body = Registration,
     responses(
         (status = 201, body = EntityJson),
-        (status = 422, description = "invalid_fields (details: field: problem) or invalid_account", body = crate::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: field: problem) or invalid_account", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -229,12 +229,12 @@ pub async fn register(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = EntityJson),
-        (status = 403, body = crate::error::ErrorDoc),
-        (status = 404, description = "no pending entity with this id in scope", body = crate::error::ErrorDoc),
+        (status = 403, body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "no pending entity with this id in scope", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn confirm(
     State(state): State<AppState>,
-    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
     Path(id): Path<String>,
 ) -> Result<Json<EntityJson>, AppError> {
     if !user.role.confirms_entities() {
@@ -260,13 +260,13 @@ pub async fn confirm(
     request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
     responses(
         (status = 201, body = ProductJson),
-        (status = 403, body = crate::error::ErrorDoc),
-        (status = 404, body = crate::error::ErrorDoc),
-        (status = 422, description = "invalid_fields", body = crate::error::ErrorDoc),
+        (status = 403, body = crate::shared::error::ErrorDoc),
+        (status = 404, body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_fields", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn add_product(
     State(state): State<AppState>,
-    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
     Path(id): Path<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<(axum::http::StatusCode, Json<ProductJson>), AppError> {
@@ -312,13 +312,13 @@ fn may_maintain(user: &ocop_store::accounts::User) -> Result<(), AppError> {
     request_body(content = Object, description = "the entity's fields as the registration has them (kind, registration_code, name, …); commune_code may be left out or repeat the current one"),
     responses(
         (status = 200, body = EntityJson),
-        (status = 403, body = crate::error::ErrorDoc),
-        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::error::ErrorDoc),
+        (status = 403, body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn update(
     State(state): State<AppState>,
-    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
     Path(id): Path<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::EntityForm>,
 ) -> Result<Json<EntityJson>, AppError> {
@@ -354,13 +354,13 @@ pub async fn update(
     request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
     responses(
         (status = 200, body = ProductJson),
-        (status = 403, body = crate::error::ErrorDoc),
-        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::error::ErrorDoc),
+        (status = 403, body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn update_product(
     State(state): State<AppState>,
-    crate::auth::ApiWriter(user): crate::auth::ApiWriter,
+    crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
     Path(id): Path<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<Json<ProductJson>, AppError> {

@@ -1,9 +1,4 @@
-//! The JSON API under `/api/v1`.
-
-pub mod criteria;
-pub mod dossiers;
-pub mod openapi;
-pub mod registry;
+//! Units in the JSON API: search, the provinces in force, one unit with its relations.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use ocop_domain::units::UnitLevel;
 use ocop_store::units::{self, Unit};
 
+use super::parse_on;
 use crate::AppState;
-use crate::error::AppError;
-use crate::pages::parse_on;
+use crate::shared::error::AppError;
 
 /// A unit in API answers.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -93,8 +88,8 @@ pub struct UnitParams {
     ),
     responses(
         (status = 200, body = UnitDetail),
-        (status = 400, description = "`on` is not a date (invalid_date)", body = crate::error::ErrorDoc),
-        (status = 404, description = "No such unit (unit_not_found)", body = crate::error::ErrorDoc),
+        (status = 400, description = "`on` is not a date (invalid_date)", body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "No such unit (unit_not_found)", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn unit(
     State(state): State<AppState>,
@@ -142,7 +137,7 @@ const MAX_LIMIT: i64 = 100;
     ),
     responses(
         (status = 200, description = "Units in force first, then provinces, districts, communes", body = UnitList),
-        (status = 400, description = "missing_query, invalid_level or invalid_limit", body = crate::error::ErrorDoc),
+        (status = 400, description = "missing_query, invalid_level or invalid_limit", body = crate::shared::error::ErrorDoc),
     ))]
 pub async fn search(
     State(state): State<AppState>,

@@ -6,11 +6,12 @@ use axum::http::request::Parts;
 use axum::http::{Uri, header};
 use axum_extra::extract::CookieJar;
 
+use ocop_domain::access::Scope;
 use ocop_store::accounts::{self, User};
 
+use super::error::AppError;
+use super::i18n::Lang;
 use crate::AppState;
-use crate::error::AppError;
-use crate::i18n::Lang;
 
 /// The session cookie: a random token whose hash finds the session in the database.
 pub const SESSION_COOKIE: &str = "ocop_session";
@@ -25,6 +26,13 @@ pub struct Session {
     pub csrf: String,
     /// The cookie's token (to end this session, or keep it on a password change).
     pub token: String,
+}
+
+impl Session {
+    /// What this person may see: every read of the registry and of dossiers is filtered by it.
+    pub fn scope(&self) -> Scope {
+        self.user.scope()
+    }
 }
 
 /// Whoever is looking at a page: language, address, and the session if any.

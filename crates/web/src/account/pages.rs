@@ -16,14 +16,14 @@ use ocop_store::accounts::{self, AccountError, Login, NewUser, SESSION_MS, User}
 use ocop_store::clock::new_token;
 use ocop_store::units;
 
-use super::{Chrome, CsrfForm, local_path, render};
 use crate::AppState;
-use crate::auth::{
-    LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, check_csrf, check_login_csrf, clear_cookie,
+use crate::shared::auth::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, Viewer, check_csrf, check_login_csrf, clear_cookie,
     set_cookie,
 };
-use crate::error::{AppError, PageError, page_error};
-use crate::i18n::Lang;
+use crate::shared::error::{AppError, PageError, page_error};
+use crate::shared::i18n::Lang;
+use crate::shared::page::{Chrome, CsrfForm, local_path, render};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -326,7 +326,7 @@ struct UsersPage {
 }
 
 /// Only administrators manage accounts.
-fn require_admin(viewer: &Viewer) -> Result<&crate::auth::Session, PageError> {
+fn require_admin(viewer: &Viewer) -> Result<&Session, PageError> {
     let session = viewer.require().map_err(page_error(viewer.lang))?;
     if session.user.role != Role::Administrator {
         return Err(PageError::forbidden(viewer.lang));

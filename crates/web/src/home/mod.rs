@@ -1,0 +1,3 @@
+//! The home page: the country's units at a glance.
+
+pub mod pages;

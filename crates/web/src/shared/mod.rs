@@ -1,0 +1,26 @@
+//! What several capabilities use. Capabilities (`units`, `criteria`, `account`, `registry`,
+//! `dossiers`, `home`) import from here, never sideways from each other; a helper two
+//! capabilities need moves down here.
+//!
+//! - [`error`]: one `AppError` with stable codes (JSON), `PageError` (HTML), and the API's
+//!   extractors whose rejections keep the one error shape (`ApiJson`);
+//! - [`auth`]: who is asking (session cookie or bearer token), CSRF checks, cookies;
+//! - [`i18n`]: the reader's language and its messages (Fluent files in `locales/`);
+//! - [`format`]: numbers, money and dates as Vietnamese paperwork writes them;
+//! - [`assets`]: CSS and icons compiled in, served with a content digest;
+//! - [`page`]: what every page shares: the layout's chrome, rendering, CSRF forms, safe
+//!   redirects, the language switch, the error page and the 404 fallback;
+//! - [`history`]: an object's audit trail for people (entities, products, dossiers);
+//! - [`labels`]: names of domain codes shown by more than one capability.
+//!
+//! Inside `shared` the arrows point one way too: `i18n` and `format` use nothing; `error` uses
+//! `i18n`; `assets` and `auth` use `error`; `page`, `history` and `labels` use the others.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod format;
+pub mod history;
+pub mod i18n;
+pub mod labels;
+pub mod page;
