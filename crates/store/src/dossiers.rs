@@ -417,3 +417,216 @@ pub async fn apply(
         ..dossier
     })
 }
+
+/// The commune's Mẫu 03 report on a dossier, with who wrote it and when (ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReport {
+    pub report: ocop_domain::dossier::CommuneReport,
+    pub written_by: String,
+    pub written_at: i64,
+}
+
+/// The commune's report, if written. The caller has found the dossier in scope.
+pub async fn commune_report(db: &Db, dossier_id: &str) -> Result<Option<StoredReport>, StoreError> {
+    let row: Option<(String, String, String, String, String, i64)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT local_materials, local_labour, idea_origin, local_identity, written_by, written_at \
+             FROM commune_reports WHERE dossier_id = $1",
+        )
+        .bind(dossier_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.map(
+        |(local_materials, local_labour, idea_origin, local_identity, written_by, written_at)| {
+            StoredReport {
+                report: ocop_domain::dossier::CommuneReport {
+                    local_materials,
+                    local_labour,
+                    idea_origin,
+                    local_identity,
+                },
+                written_by,
+                written_at,
+            }
+        },
+    ))
+}
+
+/// Writes (or rewrites) the commune's Mẫu 03 report on a dossier it is checking (submitted or
+/// accepted), already checked by the caller (`CommuneReport::check`). Audited field by field.
+pub async fn save_commune_report(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    report: &ocop_domain::dossier::CommuneReport,
+    actor: &str,
+) -> Result<(), DossierError> {
+    let dossier = find(db, scope, id).await?.ok_or(DossierError::NotFound)?;
+    if !matches!(
+        dossier.state,
+        DossierState::Submitted | DossierState::Accepted
+    ) {
+        return Err(DossierError::Transition(TransitionError::WrongState {
+            state: dossier.state,
+            action: "reported on",
+        }));
+    }
+    let before = commune_report(db, id).await?.map(|stored| stored.report);
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+            "INSERT INTO commune_reports (dossier_id, local_materials, local_labour, idea_origin, local_identity, \
+             written_by, written_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dossier_id) DO UPDATE SET \
+             local_materials = excluded.local_materials, local_labour = excluded.local_labour, \
+             idea_origin = excluded.idea_origin, local_identity = excluded.local_identity, \
+             written_by = excluded.written_by, written_at = excluded.written_at",
+        )
+        .bind(id)
+        .bind(report.local_materials.trim())
+        .bind(report.local_labour.trim())
+        .bind(report.idea_origin.trim())
+        .bind(report.local_identity.trim())
+        .bind(actor)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    let old = |pick: fn(&ocop_domain::dossier::CommuneReport) -> &String| {
+        before.as_ref().map(|r| pick(r).clone())
+    };
+    let changes = Changes::new()
+        .field(
+            "local_materials",
+            old(|r| &r.local_materials),
+            report.local_materials.trim(),
+        )
+        .field(
+            "local_labour",
+            old(|r| &r.local_labour),
+            report.local_labour.trim(),
+        )
+        .field(
+            "idea_origin",
+            old(|r| &r.idea_origin),
+            report.idea_origin.trim(),
+        )
+        .field(
+            "local_identity",
+            old(|r| &r.local_identity),
+            report.local_identity.trim(),
+        );
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.commune_report",
+        "dossier",
+        id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The advisory group's pre-assessment of a dossier (tổ tư vấn, Điều 7.3.c).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreAssessment {
+    pub samples_received: Option<u32>,
+    pub samples_received_on: Option<NaiveDate>,
+    pub site_visit_note: String,
+    /// A preliminary card on the same sheet, and its total.
+    pub preliminary_card: Option<BTreeMap<String, u32>>,
+    pub preliminary_total: Option<u32>,
+}
+
+/// The pre-assessment, if recorded. The caller has found the dossier in scope.
+pub async fn pre_assessment(
+    db: &Db,
+    dossier_id: &str,
+) -> Result<Option<PreAssessment>, StoreError> {
+    type Row = (
+        Option<i64>,
+        Option<NaiveDate>,
+        String,
+        Option<String>,
+        Option<i64>,
+    );
+    let row: Option<Row> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT samples_received, samples_received_on, site_visit_note, preliminary_card, preliminary_total \
+             FROM pre_assessments WHERE dossier_id = $1",
+        )
+        .bind(dossier_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.map(|(samples, on, note, card, total)| PreAssessment {
+        samples_received: samples.map(|s| s as u32),
+        samples_received_on: on,
+        site_visit_note: note,
+        preliminary_card: card.and_then(|text| serde_json::from_str(&text).ok()),
+        preliminary_total: total.map(|t| t as u32),
+    }))
+}
+
+/// Records the advisory group's pre-assessment of a dossier the province has taken in (or that
+/// is in a round), already checked by the caller. Audited.
+pub async fn save_pre_assessment(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    assessment: &PreAssessment,
+    actor: &str,
+) -> Result<(), DossierError> {
+    let dossier = find(db, scope, id).await?.ok_or(DossierError::NotFound)?;
+    if !matches!(dossier.state, DossierState::TakenIn | DossierState::InRound) {
+        return Err(DossierError::Transition(TransitionError::WrongState {
+            state: dossier.state,
+            action: "pre-assessed",
+        }));
+    }
+    let card = assessment
+        .preliminary_card
+        .as_ref()
+        .map(|card| serde_json::to_string(card).unwrap_or_else(|_| "{}".into()));
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+            "INSERT INTO pre_assessments (dossier_id, samples_received, samples_received_on, site_visit_note, \
+             preliminary_card, preliminary_total, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (dossier_id) DO UPDATE SET samples_received = excluded.samples_received, \
+             samples_received_on = excluded.samples_received_on, site_visit_note = excluded.site_visit_note, \
+             preliminary_card = excluded.preliminary_card, preliminary_total = excluded.preliminary_total, \
+             recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+        )
+        .bind(id)
+        .bind(assessment.samples_received.map(i64::from))
+        .bind(assessment.samples_received_on)
+        .bind(assessment.site_visit_note.trim())
+        .bind(&card)
+        .bind(assessment.preliminary_total.map(i64::from))
+        .bind(actor)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    let changes = Changes::new()
+        .created("samples_received", assessment.samples_received)
+        .created("samples_received_on", assessment.samples_received_on)
+        .created("site_visit_note", assessment.site_visit_note.trim())
+        .created("preliminary_total", assessment.preliminary_total);
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.pre_assess",
+        "dossier",
+        id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

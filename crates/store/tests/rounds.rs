@@ -41,6 +41,11 @@ async fn user(db: &Db, email: &str, role: Role, unit: Option<&str>) -> User {
 /// A confirmed entity in commune 26882 of Hồ Chí Minh (79) with a dossier the province took in,
 /// proposed by `commune`.
 async fn taken_in(db: &Db, commune: &User, officer: &User) -> (String, String) {
+    dossier_after(db, commune, officer, 4).await
+}
+
+/// The same dossier after its first `steps` steps (submit, accept, propose, take in).
+async fn dossier_after(db: &Db, commune: &User, officer: &User, steps: usize) -> (String, String) {
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let entity = registry::create(
         db,
@@ -96,6 +101,7 @@ async fn taken_in(db: &Db, commune: &User, officer: &User) -> (String, String) {
     )
     .await
     .unwrap();
+    let count = steps;
     let steps = [
         (DossierAction::Submit, Role::Producer, "producer"),
         (
@@ -114,7 +120,7 @@ async fn taken_in(db: &Db, commune: &User, officer: &User) -> (String, String) {
             officer.id.as_str(),
         ),
     ];
-    for (action, role, actor) in steps {
+    for (action, role, actor) in steps.into_iter().take(count) {
         dossiers::apply(db, &Scope::National, &dossier.id, &action, role, &[], actor)
             .await
             .unwrap();
@@ -406,5 +412,92 @@ async fn a_round_from_taking_in_to_decision() {
             .unwrap()
             .len(),
         0
+    );
+}
+
+#[tokio::test]
+async fn the_communes_report_and_the_advisory_groups_pre_assessment() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let officer = user(db, "tinh@t.vn", Role::ProvincialOfficer, Some("79")).await;
+    let commune = user(db, "xa@t.vn", Role::CommuneOfficer, Some("26882")).await;
+    let (dossier_id, _) = dossier_after(db, &commune, &officer, 2).await;
+    let report = ocop_domain::dossier::CommuneReport {
+        local_materials: "Sầu riêng trồng tại xã".into(),
+        local_labour: "12 lao động địa phương".into(),
+        idea_origin: "Sản phẩm truyền thống".into(),
+        local_identity: "Giống Ri6 của vùng đất đỏ".into(),
+    };
+    let commune_scope = Scope::Commune("26882".into());
+    dossiers::save_commune_report(db, &commune_scope, &dossier_id, &report, &commune.id)
+        .await
+        .unwrap();
+    let stored = dossiers::commune_report(db, &dossier_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.report, stored.written_by.as_str()),
+        (report.clone(), commune.id.as_str())
+    );
+    for (action, role, actor) in [
+        (DossierAction::Propose, Role::CommuneOfficer, &commune.id),
+        (DossierAction::TakeIn, Role::ProvincialOfficer, &officer.id),
+    ] {
+        dossiers::apply(db, &Scope::National, &dossier_id, &action, role, &[], actor)
+            .await
+            .unwrap();
+    }
+    // Taken in: too late for the commune's report.
+    assert!(matches!(
+        dossiers::save_commune_report(
+            db,
+            &Scope::Commune("26882".into()),
+            &dossier_id,
+            &report,
+            &commune.id
+        )
+        .await,
+        Err(dossiers::DossierError::Transition(_))
+    ));
+    let pre = dossiers::PreAssessment {
+        samples_received: Some(5),
+        samples_received_on: NaiveDate::from_ymd_opt(2026, 11, 25),
+        site_visit_note: "Đã khảo sát vườn và xưởng sơ chế".into(),
+        preliminary_card: None,
+        preliminary_total: None,
+    };
+    // Out of scope reads as absent.
+    assert!(matches!(
+        dossiers::save_pre_assessment(
+            db,
+            &Scope::Province("75".into()),
+            &dossier_id,
+            &pre,
+            &officer.id
+        )
+        .await,
+        Err(dossiers::DossierError::NotFound)
+    ));
+    dossiers::save_pre_assessment(
+        db,
+        &Scope::Province("79".into()),
+        &dossier_id,
+        &pre,
+        &officer.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        dossiers::pre_assessment(db, &dossier_id).await.unwrap(),
+        Some(pre)
+    );
+    let history = ocop_store::audit::history(db, "dossier", &dossier_id)
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|entry| entry.action == "dossier.pre_assess")
     );
 }

@@ -125,6 +125,8 @@ struct Manifest {
     minimums: Option<ManifestMinimums>,
     #[serde(default)]
     transition: Vec<ManifestTransition>,
+    #[serde(default)]
+    procedure: super::Procedure,
 }
 
 #[derive(Deserialize)]
@@ -596,6 +598,7 @@ pub fn load_version(source: &VersionSource) -> Result<Version, Vec<CriteriaError
         },
         minimums: manifest.minimums.map(|m| m.judged_by).unwrap_or_default(),
         transitions,
+        procedure: manifest.procedure,
         sets,
     })
 }

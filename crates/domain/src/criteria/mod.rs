@@ -128,7 +128,44 @@ pub struct Version {
     pub minimums: MinimumRule,
     /// Dossiers that finish under an earlier version (26/2026 Điều 12).
     pub transitions: Vec<Transition>,
+    /// How dossiers under this version travel from the commune to the council.
+    pub procedure: Procedure,
     pub sets: Vec<ProductSet>,
+}
+
+/// The procedure a version's dossiers follow (26/2026 Điều 6–7), as data: absent values mean
+/// the version does not ask for that step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    /// The commune writes the Mẫu 03 report before proposing (Điều 7.2).
+    #[serde(default)]
+    pub commune_report: bool,
+    /// Working days the commune has from receipt (Điều 7.2: 15).
+    pub commune_working_days: Option<u32>,
+    /// Product samples the dossier brings to the province (Điều 6.2.d: 05) ...
+    pub samples: Option<u32>,
+    /// ... except for these sets (tourism services).
+    #[serde(default)]
+    pub samples_exempt_sets: Vec<String>,
+    /// Days a re-evaluation may take from a complete dossier (Điều 7.6.g: 45).
+    pub reevaluation_days: Option<u32>,
+    /// Re-evaluations are scored by written opinions; the council meets only when they diverge
+    /// (Điều 7.6.d).
+    #[serde(default)]
+    pub reevaluation_by_written_opinion: bool,
+    /// A 5★ product's re-evaluation goes from the province's office to the ministry with no
+    /// provincial council (Điều 6.3.b, 7.6.e).
+    #[serde(default)]
+    pub five_star_reevaluation_to_ministry: bool,
+}
+
+impl Procedure {
+    /// How many samples a dossier of `set` brings (`None`: none asked).
+    pub fn samples_for(&self, set: &str) -> Option<u32> {
+        self.samples
+            .filter(|_| !self.samples_exempt_sets.iter().any(|s| s == set))
+    }
 }
 
 /// How a council meets a star minimum on a criterion (the decree leaves it to the council).
