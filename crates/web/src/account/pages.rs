@@ -26,7 +26,7 @@ use crate::shared::i18n::Lang;
 use crate::shared::page::{Chrome, CsrfForm, local_path, render};
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "account/login.html")]
 struct LoginPage {
     chrome: Chrome,
     csrf: String,
@@ -206,7 +206,7 @@ fn field_errors(error: &AccountError, lang: Lang) -> HashMap<&'static str, Strin
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "account/account.html")]
 struct AccountPage {
     chrome: Chrome,
     email: String,
@@ -314,7 +314,7 @@ pub struct NewUserForm {
 }
 
 #[derive(Template)]
-#[template(path = "admin_users.html")]
+#[template(path = "account/admin_users.html")]
 struct UsersPage {
     chrome: Chrome,
     users: Vec<UserRow>,

@@ -126,7 +126,7 @@ fn version_view(version: &Version, lang: Lang, in_force: bool) -> VersionView {
 }
 
 #[derive(Template)]
-#[template(path = "criteria.html")]
+#[template(path = "criteria/criteria.html")]
 struct CriteriaPage {
     chrome: Chrome,
     versions: Vec<VersionView>,
@@ -195,7 +195,7 @@ pub struct OptionView {
 }
 
 #[derive(Template)]
-#[template(path = "sheet.html")]
+#[template(path = "criteria/sheet.html")]
 struct SheetPage {
     chrome: Chrome,
     version_id: String,

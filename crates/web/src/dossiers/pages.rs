@@ -116,7 +116,7 @@ pub struct DossierRow {
 }
 
 #[derive(Template)]
-#[template(path = "dossiers.html")]
+#[template(path = "dossiers/dossiers.html")]
 struct DossiersPage {
     chrome: Chrome,
     filters: Vec<StateFilter>,
@@ -206,7 +206,7 @@ pub struct StateFilter {
 }
 
 #[derive(Template)]
-#[template(path = "dossier.html")]
+#[template(path = "dossiers/dossier.html")]
 struct DossierPage {
     chrome: Chrome,
     id: String,

@@ -142,7 +142,7 @@ fn readiness(
 }
 
 #[derive(Template)]
-#[template(path = "self_assessment.html")]
+#[template(path = "dossiers/self_assessment.html")]
 struct SelfAssessmentPage {
     chrome: Chrome,
     id: String,

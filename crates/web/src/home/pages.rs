@@ -19,7 +19,7 @@ pub struct Figure {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "home/home.html")]
 struct HomePage {
     chrome: Chrome,
     figures: Vec<Figure>,

@@ -43,7 +43,7 @@ fn status_label(status: EntityStatus, lang: Lang) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "register.html")]
+#[template(path = "registry/register.html")]
 struct RegisterPage {
     chrome: Chrome,
     csrf: String,
@@ -216,7 +216,7 @@ async fn row(state: &AppState, entity: &Entity, lang: Lang) -> Result<EntityRow,
 }
 
 #[derive(Template)]
-#[template(path = "entities.html")]
+#[template(path = "registry/entities.html")]
 struct EntitiesPage {
     chrome: Chrome,
     entities: Vec<EntityRow>,
@@ -245,7 +245,7 @@ pub async fn entities_page(
 }
 
 #[derive(Template)]
-#[template(path = "entity.html")]
+#[template(path = "registry/entity.html")]
 struct EntityPage {
     chrome: Chrome,
     entity: EntityRow,
@@ -471,7 +471,7 @@ fn entity_form_of(entity: &Entity) -> EntityForm {
 }
 
 #[derive(Template)]
-#[template(path = "entity_edit.html")]
+#[template(path = "registry/entity_edit.html")]
 struct EntityEditPage {
     chrome: Chrome,
     id: String,

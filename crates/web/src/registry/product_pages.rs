@@ -27,7 +27,7 @@ use crate::shared::labels::evaluation_choices;
 use crate::shared::page::{Chrome, WithCsrf, render};
 
 #[derive(Template)]
-#[template(path = "product.html")]
+#[template(path = "registry/product.html")]
 struct ProductPage {
     chrome: Chrome,
     id: String,
@@ -370,7 +370,7 @@ fn product_form_of(product: &registry::Product) -> ProductForm {
 }
 
 #[derive(Template)]
-#[template(path = "product_edit.html")]
+#[template(path = "registry/product_edit.html")]
 struct ProductEditPage {
     chrome: Chrome,
     id: String,

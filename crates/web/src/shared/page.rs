@@ -128,7 +128,7 @@ pub async fn set_lang(Path(code): Path<String>, Query(params): Query<NextParams>
 }
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "shared/error.html")]
 struct ErrorPage<'a> {
     chrome: Chrome,
     message: String,

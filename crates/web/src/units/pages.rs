@@ -61,7 +61,7 @@ impl UnitView {
 }
 
 #[derive(Template)]
-#[template(path = "units.html")]
+#[template(path = "units/units.html")]
 struct UnitsPage {
     chrome: Chrome,
     query: String,
@@ -115,7 +115,7 @@ pub async fn units_index(
 }
 
 #[derive(Template)]
-#[template(path = "unit.html")]
+#[template(path = "units/unit.html")]
 struct UnitPage {
     chrome: Chrome,
     unit: UnitView,
