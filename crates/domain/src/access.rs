@@ -110,9 +110,26 @@ pub enum Scope {
     Commune(String),
     /// Records of this entity.
     Entity(String),
+    /// Council members: the entities, products and dossiers of the rounds this account (by id)
+    /// holds a seat on, and nothing else of the province.
+    Seats(String),
 }
 
 impl Scope {
+    /// The scope of the account `user_id`: a council member sees only what the rounds it sits
+    /// on put before it; every other role as [`Scope::of`] says.
+    pub fn of_account(
+        role: Role,
+        unit_code: Option<&str>,
+        entity_id: Option<&str>,
+        user_id: &str,
+    ) -> Scope {
+        match role {
+            Role::CouncilMember => Scope::Seats(user_id.to_string()),
+            _ => Scope::of(role, unit_code, entity_id),
+        }
+    }
+
     /// The scope of an account: its entity, commune or province, or the whole country. An
     /// account missing the unit its role needs sees nothing (an empty entity id matches no row).
     pub fn of(role: Role, unit_code: Option<&str>, entity_id: Option<&str>) -> Scope {

@@ -115,7 +115,7 @@ pub async fn list(
         db,
         scope,
         format!("SELECT {DOSSIER_COLUMNS} FROM dossiers"),
-        "entity_id",
+        crate::registry::Scoped::Dossiers,
         "($3 = '' OR state = $3) ORDER BY updated_at DESC, id",
         state.map_or("", DossierState::as_str),
         dossier_from_row
@@ -129,7 +129,7 @@ pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Dossier>, S
         db,
         scope,
         format!("SELECT {DOSSIER_COLUMNS} FROM dossiers"),
-        "entity_id",
+        crate::registry::Scoped::Dossiers,
         "id = $3",
         id,
         dossier_from_row

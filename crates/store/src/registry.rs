@@ -133,15 +133,47 @@ pub(crate) fn scope_binds(scope: &Scope) -> (&'static str, String) {
         Scope::Province(code) => ("province", code.clone()),
         Scope::Commune(code) => ("commune", code.clone()),
         Scope::Entity(id) => ("entity", id.clone()),
+        Scope::Seats(user_id) => ("seats", user_id.clone()),
     }
 }
 
-/// The one filter every registry read goes through ($1: scope kind, $2: its key), for a table
-/// with `province_code`, `commune_code` and the entity's id in `entity_column`.
-pub(crate) fn scope_filter(entity_column: &str) -> String {
+/// The tables read within a scope, each with `province_code`, `commune_code`, the entity's id
+/// and (for council members) the round products that put a row before them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scoped {
+    Entities,
+    Products,
+    Dossiers,
+}
+
+impl Scoped {
+    fn entity_column(self) -> &'static str {
+        match self {
+            Scoped::Entities => "id",
+            Scoped::Products | Scoped::Dossiers => "entity_id",
+        }
+    }
+
+    /// The round products' column naming this table's rows.
+    fn round_column(self) -> &'static str {
+        match self {
+            Scoped::Entities => "entity_id",
+            Scoped::Products => "product_id",
+            Scoped::Dossiers => "dossier_id",
+        }
+    }
+}
+
+/// The one filter every registry read goes through ($1: scope kind, $2: its key). A council
+/// member (`seats`) sees only the entities, products and dossiers of the rounds they sit on.
+pub(crate) fn scope_filter(table: Scoped) -> String {
+    let entity_column = table.entity_column();
+    let round_column = table.round_column();
     format!(
         "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
-         OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2))"
+         OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2) \
+         OR ($1 = 'seats' AND id IN (SELECT rp.{round_column} FROM round_products rp \
+             JOIN council_seats cs ON cs.round_id = rp.round_id WHERE cs.user_id = $2)))"
     )
 }
 
@@ -149,12 +181,12 @@ pub(crate) fn scope_filter(entity_column: &str) -> String {
 /// $1, $2 and `third` as $3, mapping each row with `map`. `all` gives a `Vec`, `one` an `Option`.
 /// Every scoped read goes through here, so none can forget the filter.
 macro_rules! scoped {
-    (all, $db:expr, $scope:expr, $select:expr, $entity_column:expr, $rest:expr, $third:expr, $map:path) => {{
+    (all, $db:expr, $scope:expr, $select:expr, $table:expr, $rest:expr, $third:expr, $map:path) => {{
         let (kind, key) = $crate::registry::scope_binds($scope);
         let sql = format!(
             "{} WHERE {} AND {}",
             $select,
-            $crate::registry::scope_filter($entity_column),
+            $crate::registry::scope_filter($table),
             $rest
         );
         let rows: Result<Vec<_>, sqlx::Error> = $crate::on_db!($db, |pool| {
@@ -168,12 +200,12 @@ macro_rules! scoped {
         });
         rows
     }};
-    (one, $db:expr, $scope:expr, $select:expr, $entity_column:expr, $rest:expr, $third:expr, $map:path) => {{
+    (one, $db:expr, $scope:expr, $select:expr, $table:expr, $rest:expr, $third:expr, $map:path) => {{
         let (kind, key) = $crate::registry::scope_binds($scope);
         let sql = format!(
             "{} WHERE {} AND {}",
             $select,
-            $crate::registry::scope_filter($entity_column),
+            $crate::registry::scope_filter($table),
             $rest
         );
         let row: Result<Option<_>, sqlx::Error> = $crate::on_db!($db, |pool| {
@@ -201,7 +233,7 @@ pub async fn list(
         db,
         scope,
         format!("SELECT {ENTITY_COLUMNS} FROM entities"),
-        "id",
+        crate::registry::Scoped::Entities,
         "($3 = '' OR status = $3) ORDER BY name_folded, id",
         status.map_or("", EntityStatus::as_str),
         entity_from_row
@@ -215,7 +247,7 @@ pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, St
         db,
         scope,
         format!("SELECT {ENTITY_COLUMNS} FROM entities"),
-        "id",
+        crate::registry::Scoped::Entities,
         "id = $3",
         id,
         entity_from_row
@@ -530,7 +562,7 @@ pub async fn products(
         db,
         scope,
         format!("SELECT {PRODUCT_COLUMNS} FROM products"),
-        "entity_id",
+        crate::registry::Scoped::Products,
         "($3 = '' OR entity_id = $3) ORDER BY name_folded, id",
         entity_id.unwrap_or(""),
         product_from_row
@@ -544,7 +576,7 @@ pub async fn product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>
         db,
         scope,
         format!("SELECT {PRODUCT_COLUMNS} FROM products"),
-        "entity_id",
+        crate::registry::Scoped::Products,
         "id = $3",
         id,
         product_from_row

@@ -234,6 +234,58 @@ async fn a_round_from_taking_in_to_decision() {
         ))
     ));
 
+    // A council member sees the round's entity, product and dossier, and nothing else of the
+    // province: not the entity's other product.
+    let other = registry::add_product(
+        db,
+        &Scope::National,
+        &product.entity_id,
+        &check_product(
+            &ProductForm {
+                name: "Bơ sáp Xuân Lập".into(),
+                product_set: "P01".into(),
+                description: "Bơ tươi".into(),
+                ..ProductForm::default()
+            },
+            "26-2026",
+            &["P01"],
+        )
+        .unwrap(),
+        "t",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let seated = Scope::Seats(members[0].id.clone());
+    assert_eq!(registry::list(db, &seated, None).await.unwrap().len(), 1);
+    let visible: Vec<String> = registry::products(db, &seated, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(visible, [product.product_id.clone()]);
+    assert!(
+        registry::product(db, &seated, &other.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(dossiers::list(db, &seated, None).await.unwrap().len(), 1);
+    let unseated = Scope::Seats(elsewhere.id.clone());
+    assert!(
+        registry::list(db, &unseated, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        dossiers::find(db, &unseated, &dossier_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
     // The commune officer's steps on the dossier flag a conflict; the chair may clear a flag.
     let conflicts = rounds::conflicts(db, &round.id).await.unwrap();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
