@@ -9,7 +9,10 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "ocop API",
         description = "OCOP programme management system: administrative units, criteria and scoring, the registry. \
-                       Errors are {\"error\": {\"code\", \"message\"}} with stable codes.",
+                       Errors are {\"error\": {\"code\", \"message\", \"details\"?, \"fields\"?}} with stable codes \
+                       (ErrorDoc); requests the API cannot read too (invalid_json, invalid_query, invalid_path, invalid_upload). \
+                       `fields` (invalid_fields) carry a stable code per field and a message in the request's language: \
+                       the `lang` cookie, then Accept-Language, else Vietnamese.",
         license(name = "MIT")
     ),
     paths(

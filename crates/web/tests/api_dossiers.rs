@@ -145,8 +145,12 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         (status, error["error"]["details"][0].as_str()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("contact_phone: registry-error-phone")
+            Some("contact_phone: Số điện thoại không hợp lệ.")
         )
+    );
+    assert_eq!(
+        error["error"]["fields"],
+        json!([{"field": "contact_phone", "code": "phone", "message": "Số điện thoại không hợp lệ."}])
     );
     let (status, created) = call(
         &app,
@@ -384,8 +388,25 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         (status, error["error"]["details"][0].as_str()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("product_set: registry-error-product-set-locked")
+            Some("product_set: Sản phẩm đã có hồ sơ đánh giá nên không đổi được bộ sản phẩm.")
         )
+    );
+    assert_eq!(error["error"]["fields"][0]["code"], "product_set_locked");
+    // A machine that asks for English reads the message in English; the code stays.
+    let mut english = json_request("PUT", &product_uri, &producer, edit("P10"));
+    english
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9".parse().unwrap());
+    let (status, error) = call(&app, english).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error["error"]["fields"][0],
+        json!({"field": "product_set", "code": "product_set_locked",
+               "message": "The product has an evaluation dossier, so its product set cannot change."})
+    );
+    assert_eq!(
+        error["error"]["details"][0],
+        "product_set: The product has an evaluation dossier, so its product set cannot change."
     );
     let (status, edited) = call(
         &app,
@@ -428,9 +449,11 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         (status, error["error"]["details"][0].as_str()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("commune_code: registry-error-commune-fixed")
+            Some("commune_code: Không đổi được đơn vị cấp xã khi sửa thông tin.")
         )
     );
+    assert_eq!(error["error"]["fields"][0]["field"], "commune_code");
+    assert_eq!(error["error"]["fields"][0]["code"], "commune_fixed");
     details["commune_code"] = json!("26882");
     let (status, saved) = call(&app, json_request("PUT", &entity_uri, &producer, details)).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
@@ -468,7 +491,7 @@ async fn registration_confirmation_and_products_through_the_api() {
     bad["entity"]["commune_code"] = json!("99999");
     let (status, error) = call(
         &app,
-        json_request("POST", "/api/v1/register", &anonymous, bad),
+        json_request("POST", "/api/v1/register", &anonymous, bad.clone()),
     )
     .await;
     assert_eq!(
@@ -477,7 +500,33 @@ async fn registration_confirmation_and_products_through_the_api() {
     );
     assert_eq!(
         error["error"]["details"][0],
-        "commune_code: registry-error-commune"
+        "commune_code: Không có đơn vị cấp xã đang hiệu lực với mã này."
+    );
+    assert_eq!(
+        error["error"]["fields"],
+        json!([{"field": "commune_code", "code": "commune",
+                "message": "Không có đơn vị cấp xã đang hiệu lực với mã này."}])
+    );
+    // Accept-Language: en gives English; the `lang` cookie (the switch) wins over it.
+    let english = ("accept-language", "en".to_string());
+    let (_, error) = call(
+        &app,
+        json_request("POST", "/api/v1/register", &english, bad.clone()),
+    )
+    .await;
+    assert_eq!(
+        error["error"]["fields"][0]["message"],
+        "No commune in force has this code."
+    );
+    assert_eq!(error["error"]["fields"][0]["code"], "commune");
+    let mut switched = json_request("POST", "/api/v1/register", &english, bad);
+    switched
+        .headers_mut()
+        .insert(header::COOKIE, "lang=vi".parse().unwrap());
+    let (_, error) = call(&app, switched).await;
+    assert_eq!(
+        error["error"]["fields"][0]["message"],
+        "Không có đơn vị cấp xã đang hiệu lực với mã này."
     );
     let (status, entity) = call(
         &app,
@@ -577,9 +626,10 @@ async fn registration_confirmation_and_products_through_the_api() {
         (status, error["error"]["details"][0].as_str()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("product_set: registry-error-product-set")
+            Some("product_set: Chọn một bộ sản phẩm của bộ tiêu chí đang hiệu lực.")
         )
     );
+    assert_eq!(error["error"]["fields"][0]["code"], "product_set");
     let (status, created) = call(
         &app,
         json_request(

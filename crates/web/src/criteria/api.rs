@@ -1,14 +1,14 @@
 //! Criteria in the JSON API: versions, sheets, and scoring a council.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use ocop_domain::criteria::{CouncilInput, CouncilResult, Score, Version, evaluate};
 
 use crate::AppState;
-use crate::shared::error::{ApiJson, AppError};
+use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct VersionJson {
@@ -188,11 +188,11 @@ pub struct OptionJson {
     params(("version" = String, Path, description = "e.g. 148-1489"), ("set" = String, Path, description = "e.g. P09")),
     responses(
         (status = 200, body = SheetJson),
-        (status = 404, description = "criteria_not_found", body = crate::shared::error::ErrorDoc),
+        (status = 404, description = "criteria_not_found", body = ErrorDoc),
     ))]
 pub async fn sheet(
     State(state): State<AppState>,
-    Path((version_id, set_code)): Path<(String, String)>,
+    ApiPath((version_id, set_code)): ApiPath<(String, String)>,
 ) -> Result<Json<SheetJson>, AppError> {
     let version = state
         .criteria
@@ -285,8 +285,8 @@ pub async fn sheet(
     request_body(content = serde_json::Value, description = "A council's scorecards: {version, product_set, entity_type, council?, scorecards: [{member, choices: {criterion: option}}], disqualifications?: [{rule, note?}]} (docs/criteria.md)"),
     responses(
         (status = 200, description = "mean, band and ranked stars, star minimums, flags, outcome, routing, explanation (docs/criteria.md)", body = serde_json::Value),
-        (status = 400, description = "invalid_json", body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "invalid_scorecards, with every problem in details", body = crate::shared::error::ErrorDoc),
+        (status = 400, description = "invalid_json", body = ErrorDoc),
+        (status = 422, description = "invalid_scorecards, with every problem in details", body = ErrorDoc),
     ))]
 pub async fn score(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,8 @@ use ocop_store::registry;
 use super::missing;
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, ApiWriter};
-use crate::shared::error::{ApiJson, AppError};
+use crate::shared::error::{ApiJson, ApiMultipart, ApiPath, AppError, ErrorDoc};
+use crate::shared::i18n::ApiLang;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DossierJson {
@@ -117,7 +118,7 @@ fn dossier_error(error: DossierError, id: &str) -> AppError {
 
 /// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Vec<DossierJson>), (status = 401, body = crate::shared::error::ErrorDoc)))]
+    responses((status = 200, body = Vec<DossierJson>), (status = 401, body = ErrorDoc)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
@@ -129,11 +130,11 @@ pub async fn list(
 /// `GET /api/v1/dossiers/{id}`: a dossier with its checklist and evidence.
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = DossierDetail), (status = 404, body = crate::shared::error::ErrorDoc)))]
+    responses((status = 200, body = DossierDetail), (status = 404, body = ErrorDoc)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DossierDetail>, AppError> {
     let dossier = dossiers::find(&state.db, &user.scope(), &id)
         .await?
@@ -168,15 +169,16 @@ pub struct NewDossier {
     request_body = NewDossier,
     responses(
         (status = 201, body = DossierJson),
-        (status = 400, body = crate::shared::error::ErrorDoc),
-        (status = 403, description = "not a producer, or no CSRF token with a session", body = crate::shared::error::ErrorDoc),
-        (status = 404, body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: contact_phone: problem)", body = crate::shared::error::ErrorDoc),
+        (status = 400, body = ErrorDoc),
+        (status = 403, description = "not a producer, or no CSRF token with a session", body = ErrorDoc),
+        (status = 404, body = ErrorDoc),
+        (status = 422, description = "invalid_fields (fields: contact_phone with its code and message)", body = ErrorDoc),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
-    Path(product_id): Path<String>,
+    ApiLang(lang): ApiLang,
+    ApiPath(product_id): ApiPath<String>,
     ApiJson(body): ApiJson<NewDossier>,
 ) -> Result<(StatusCode, Json<DossierJson>), AppError> {
     if user.role != Role::Producer {
@@ -192,11 +194,7 @@ pub async fn create(
         )
     })?;
     let phone = ocop_domain::registry::check_phone(body.contact_phone.as_deref().unwrap_or(""))
-        .map_err(|key| AppError::Unprocessable {
-            code: "invalid_fields",
-            message: "some fields are not valid".into(),
-            details: vec![format!("contact_phone: {key}")],
-        })?;
+        .map_err(|key| AppError::invalid_fields(lang, [("contact_phone", key)]))?;
     let product_not_found = || AppError::NotFound {
         code: "product_not_found",
         what: "product",
@@ -238,12 +236,12 @@ pub struct SelfAssessmentResult {
     request_body = SelfAssessment,
     responses(
         (status = 200, body = SelfAssessmentResult),
-        (status = 422, description = "invalid_scorecards (details) or not_possible", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_scorecards (details) or not_possible", body = ErrorDoc),
     ))]
 pub async fn self_assess(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SelfAssessment>,
 ) -> Result<Json<SelfAssessmentResult>, AppError> {
     if user.role != Role::Producer {
@@ -309,14 +307,14 @@ pub struct ActionRequest {
     request_body = ActionRequest,
     responses(
         (status = 200, body = DossierJson),
-        (status = 403, description = "not_allowed for this role", body = crate::shared::error::ErrorDoc),
-        (status = 404, body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "incomplete (details: missing items) or not_possible", body = crate::shared::error::ErrorDoc),
+        (status = 403, description = "not_allowed for this role", body = ErrorDoc),
+        (status = 404, body = ErrorDoc),
+        (status = 422, description = "incomplete (details: missing items) or not_possible", body = ErrorDoc),
     ))]
 pub async fn act(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Json<DossierJson>, AppError> {
     let action = match body.action.as_str() {
@@ -380,13 +378,14 @@ pub async fn act(
     request_body(content_type = "multipart/form-data", content = String, description = "evidence_type, criterion?, expires_on?, file"),
     responses(
         (status = 201, body = EvidenceJson),
-        (status = 422, description = "too_large, unsupported_type, empty_file, invalid_date or not_possible", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "too_large, unsupported_type, empty_file, invalid_date or not_possible", body = ErrorDoc),
+        (status = 400, description = "invalid_upload (not multipart/form-data, or a broken part)", body = ErrorDoc),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
-    Path(id): Path<String>,
-    mut multipart: Multipart,
+    ApiPath(id): ApiPath<String>,
+    ApiMultipart(mut multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<EvidenceJson>), AppError> {
     if user.role != Role::Producer {
         return Err(AppError::Forbidden {

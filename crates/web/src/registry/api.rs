@@ -1,7 +1,7 @@
 //! The registry in the JSON API, scoped to the caller (session or bearer token).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -9,7 +9,8 @@ use ocop_store::registry::{self, Entity};
 
 use crate::AppState;
 use crate::shared::auth::ApiCaller;
-use crate::shared::error::{ApiJson, AppError};
+use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc};
+use crate::shared::i18n::ApiLang;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EntityJson {
@@ -60,7 +61,7 @@ impl From<Entity> for EntityJson {
 #[utoipa::path(get, path = "/api/v1/entities", tag = "registry", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Entities in the caller's scope", body = Vec<EntityJson>),
-        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = ErrorDoc),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -75,13 +76,13 @@ pub async fn list(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = EntityJson),
-        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = ErrorDoc),
     ))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EntityJson>, AppError> {
     registry::find(&state.db, &caller.0.scope(), &id)
         .await?
@@ -136,7 +137,7 @@ impl From<registry::Product> for ProductJson {
 #[utoipa::path(get, path = "/api/v1/products", tag = "registry", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Products in the caller's scope", body = Vec<ProductJson>),
-        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = ErrorDoc),
     ))]
 pub async fn products(
     State(state): State<AppState>,
@@ -151,13 +152,13 @@ pub async fn products(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = ProductJson),
-        (status = 401, description = "unauthenticated", body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
+        (status = 401, description = "unauthenticated", body = ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = ErrorDoc),
     ))]
 pub async fn product(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ProductJson>, AppError> {
     registry::product(&state.db, &caller.0.scope(), &id)
         .await?
@@ -167,17 +168,6 @@ pub async fn product(
             what: "product",
             key: id,
         })
-}
-
-fn fields_error(errors: ocop_domain::registry::FieldErrors) -> AppError {
-    AppError::Unprocessable {
-        code: "invalid_fields",
-        message: "some fields are not valid".into(),
-        details: errors
-            .into_iter()
-            .map(|(field, key)| format!("{field}: {key}"))
-            .collect(),
-    }
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -195,14 +185,16 @@ pub struct Registration {
     request_body = Registration,
     responses(
         (status = 201, body = EntityJson),
-        (status = 422, description = "invalid_fields (details: field: problem) or invalid_account", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "invalid_fields (fields: each field with its code and message) or invalid_account", body = ErrorDoc),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
     ApiJson(body): ApiJson<Registration>,
 ) -> Result<(axum::http::StatusCode, Json<EntityJson>), AppError> {
     let today = chrono::Utc::now().date_naive();
-    let draft = ocop_domain::registry::check_entity(&body.entity, today).map_err(fields_error)?;
+    let draft = ocop_domain::registry::check_entity(&body.entity, today)
+        .map_err(|errors| AppError::invalid_fields(lang, errors))?;
     let account = ocop_store::accounts::NewUser {
         email: body.account_email,
         name: draft.representative.clone(),
@@ -213,7 +205,7 @@ pub async fn register(
     };
     match registry::register_producer(&state.db, &draft, account).await {
         Ok((entity, _)) => Ok((axum::http::StatusCode::CREATED, Json(entity.into()))),
-        Err(registry::RegistryError::Fields(errors)) => Err(fields_error(errors)),
+        Err(registry::RegistryError::Fields(errors)) => Err(AppError::invalid_fields(lang, errors)),
         Err(registry::RegistryError::Account(ocop_store::accounts::AccountError::Store(error)))
         | Err(registry::RegistryError::Store(error)) => Err(error.into()),
         Err(registry::RegistryError::Account(error)) => Err(AppError::Unprocessable {
@@ -229,13 +221,13 @@ pub async fn register(
     params(("id" = String, Path)),
     responses(
         (status = 200, body = EntityJson),
-        (status = 403, body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "no pending entity with this id in scope", body = crate::shared::error::ErrorDoc),
+        (status = 403, body = ErrorDoc),
+        (status = 404, description = "no pending entity with this id in scope", body = ErrorDoc),
     ))]
 pub async fn confirm(
     State(state): State<AppState>,
     crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EntityJson>, AppError> {
     if !user.role.confirms_entities() {
         return Err(AppError::Forbidden {
@@ -260,14 +252,15 @@ pub async fn confirm(
     request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
     responses(
         (status = 201, body = ProductJson),
-        (status = 403, body = crate::shared::error::ErrorDoc),
-        (status = 404, body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "invalid_fields", body = crate::shared::error::ErrorDoc),
+        (status = 403, body = ErrorDoc),
+        (status = 404, body = ErrorDoc),
+        (status = 422, description = "invalid_fields (fields: each field with its code and message)", body = ErrorDoc),
     ))]
 pub async fn add_product(
     State(state): State<AppState>,
     crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
-    Path(id): Path<String>,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<(axum::http::StatusCode, Json<ProductJson>), AppError> {
     may_maintain(&user)?;
@@ -277,8 +270,8 @@ pub async fn add_product(
         .in_force_on(today)
         .ok_or(AppError::Internal)?;
     let codes: Vec<&str> = version.sets.iter().map(|s| s.code.as_str()).collect();
-    let draft =
-        ocop_domain::registry::check_product(&form, &version.id, &codes).map_err(fields_error)?;
+    let draft = ocop_domain::registry::check_product(&form, &version.id, &codes)
+        .map_err(|errors| AppError::invalid_fields(lang, errors))?;
     let scope = user.scope();
     registry::add_product(&state.db, &scope, &id, &draft, &user.id)
         .await?
@@ -312,14 +305,15 @@ fn may_maintain(user: &ocop_store::accounts::User) -> Result<(), AppError> {
     request_body(content = Object, description = "the entity's fields as the registration has them (kind, registration_code, name, …); commune_code may be left out or repeat the current one"),
     responses(
         (status = 200, body = EntityJson),
-        (status = 403, body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::shared::error::ErrorDoc),
+        (status = 403, body = ErrorDoc),
+        (status = 404, description = "entity_not_found (also outside the caller's scope)", body = ErrorDoc),
+        (status = 422, description = "invalid_fields (fields: each field with its code and message)", body = ErrorDoc),
     ))]
 pub async fn update(
     State(state): State<AppState>,
     crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
-    Path(id): Path<String>,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::EntityForm>,
 ) -> Result<Json<EntityJson>, AppError> {
     may_maintain(&user)?;
@@ -334,11 +328,11 @@ pub async fn update(
         .ok_or_else(missing)?;
     let today = chrono::Utc::now().date_naive();
     let draft = ocop_domain::registry::check_entity_edit(&form, &entity.commune_code, today)
-        .map_err(fields_error)?;
+        .map_err(|errors| AppError::invalid_fields(lang, errors))?;
     match registry::update(&state.db, &scope, &id, &draft, user.role, &user.id).await {
         Ok(Some(updated)) => Ok(Json(updated.into())),
         Ok(None) => Err(missing()),
-        Err(registry::RegistryError::Fields(errors)) => Err(fields_error(errors)),
+        Err(registry::RegistryError::Fields(errors)) => Err(AppError::invalid_fields(lang, errors)),
         Err(registry::RegistryError::Store(error)) => Err(error.into()),
         Err(registry::RegistryError::Account(error)) => {
             tracing::error!(%error, "entity edit");
@@ -354,14 +348,15 @@ pub async fn update(
     request_body(content = Object, description = "name, product_set, description, raw_material_area?, trademark?, gtin?, sales_channels?, export_markets? (comma-separated)"),
     responses(
         (status = 200, body = ProductJson),
-        (status = 403, body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "product_not_found (also outside the caller's scope)", body = crate::shared::error::ErrorDoc),
-        (status = 422, description = "invalid_fields (details: field: problem)", body = crate::shared::error::ErrorDoc),
+        (status = 403, body = ErrorDoc),
+        (status = 404, description = "product_not_found (also outside the caller's scope)", body = ErrorDoc),
+        (status = 422, description = "invalid_fields (fields: each field with its code and message)", body = ErrorDoc),
     ))]
 pub async fn update_product(
     State(state): State<AppState>,
     crate::shared::auth::ApiWriter(user): crate::shared::auth::ApiWriter,
-    Path(id): Path<String>,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<ocop_domain::registry::ProductForm>,
 ) -> Result<Json<ProductJson>, AppError> {
     may_maintain(&user)?;
@@ -387,7 +382,7 @@ pub async fn update_product(
         &product.product_set,
         has_dossiers,
     )
-    .map_err(fields_error)?;
+    .map_err(|errors| AppError::invalid_fields(lang, errors))?;
     registry::update_product(&state.db, &scope, &id, &draft, &user.id)
         .await?
         .map(|p| Json(ProductJson::from(p)))

@@ -1,4 +1,6 @@
-//! Messages in Vietnamese (default) and English, chosen per request from the `lang` cookie.
+//! Messages in Vietnamese (default) and English, chosen per request: pages follow the `lang`
+//! cookie ([`Lang`]); API answers follow the cookie, then the `Accept-Language` header
+//! ([`ApiLang`]).
 //!
 //! The locale travels with each request (never a process-wide setting), so two people reading
 //! in two languages at once each get their own.
@@ -7,6 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -45,6 +48,32 @@ impl Lang {
             Lang::Vi => "vi",
             Lang::En => "en",
         }
+    }
+
+    /// The language an `Accept-Language` header prefers among those the UI speaks (by `q`, then
+    /// by order; `en-US` counts as `en`), if any.
+    pub fn from_accept_language(value: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let primary = tag
+                .split('-')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::parse(&primary)
+                && quality > 0.0
+                && best.is_none_or(|(q, _)| quality > q)
+            {
+                best = Some((quality, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
     }
 
     /// The other language, for the switch in the header.
@@ -97,15 +126,41 @@ impl Lang {
     }
 }
 
+/// The language chosen with the switch (the `lang` cookie), if any.
+async fn chosen<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<Lang> {
+    let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+    jar.get(LANG_COOKIE)
+        .and_then(|cookie| Lang::parse(cookie.value()))
+}
+
+/// A page's language: the `lang` cookie, else Vietnamese (the browser's `Accept-Language` is not
+/// consulted: pages stay Vietnamese until the reader switches).
 impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_request_parts(parts, state).await?;
-        Ok(jar
-            .get(LANG_COOKIE)
-            .and_then(|cookie| Lang::parse(cookie.value()))
-            .unwrap_or_default())
+        Ok(chosen(parts, state).await.unwrap_or_default())
+    }
+}
+
+/// The language of an API answer's readable messages: the `lang` cookie (a script in a browser
+/// that switched), then the `Accept-Language` header (machines: `en` → English), else Vietnamese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(lang) = chosen(parts, state).await {
+            return Ok(ApiLang(lang));
+        }
+        let accepted = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Lang::from_accept_language);
+        Ok(ApiLang(accepted.unwrap_or_default()))
     }
 }
 
@@ -153,6 +208,21 @@ mod tests {
                 assert_ne!(lang.t_with(key, &args), *key, "{key} does not load");
             }
         }
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_language_spoken() {
+        assert_eq!(Lang::from_accept_language("en"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, vi;q=0.8"),
+            Some(Lang::Vi)
+        );
+        assert_eq!(Lang::from_accept_language("vi, en"), Some(Lang::Vi));
+        assert_eq!(Lang::from_accept_language("EN-gb"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en;q=0, fr"), None);
+        assert_eq!(Lang::from_accept_language("*"), None);
+        assert_eq!(Lang::from_accept_language(""), None);
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! What several capabilities use. Capabilities (`units`, `criteria`, `account`, `registry`,
-//! `dossiers`, `home`) import from here, never sideways from each other; a helper two
-//! capabilities need moves down here.
+//! `dossiers`, `home`) import from here, not sideways from each other (one exception, one way:
+//! `dossiers` may use `registry`); a helper two capabilities need moves down here. Nothing in
+//! `shared` imports a capability.
 //!
-//! - [`error`]: one `AppError` with stable codes (JSON), `PageError` (HTML), and the API's
-//!   extractors whose rejections keep the one error shape (`ApiJson`);
+//! - [`error`]: one `AppError` with stable codes (JSON), `PageError` (HTML), field errors, and the
+//!   API's extractors whose rejections keep the one error shape (`ApiJson`, `ApiQuery`,
+//!   `ApiPath`, `ApiMultipart`);
 //! - [`auth`]: who is asking (session cookie or bearer token), CSRF checks, cookies;
-//! - [`i18n`]: the reader's language and its messages (Fluent files in `locales/`);
+//! - [`i18n`]: the reader's language (`Lang` for pages, `ApiLang` for the API) and its messages
+//!   (Fluent files in `locales/`);
 //! - [`format`]: numbers, money and dates as Vietnamese paperwork writes them;
 //! - [`assets`]: CSS and icons compiled in, served with a content digest;
 //! - [`page`]: what every page shares: the layout's chrome, rendering, CSRF forms, safe

@@ -140,7 +140,9 @@ struct ErrorPage<'a> {
 fn error_page(lang: Lang, status: StatusCode, error: &AppError) -> askama::Result<String> {
     let key = match error {
         AppError::NotFound { .. } => "error-not-found",
-        AppError::BadRequest { .. } | AppError::Unprocessable { .. } => "error-bad-request",
+        AppError::BadRequest { .. }
+        | AppError::Unprocessable { .. }
+        | AppError::InvalidFields { .. } => "error-bad-request",
         AppError::Unauthenticated | AppError::Forbidden { .. } => "error-forbidden",
         AppError::DatabaseUnavailable => "error-unavailable",
         AppError::Internal => "error-internal",

@@ -1,7 +1,7 @@
 //! Units in the JSON API: search, the provinces in force, one unit with its relations.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,7 @@ use ocop_store::units::{self, Unit};
 
 use super::parse_on;
 use crate::AppState;
-use crate::shared::error::AppError;
+use crate::shared::error::{ApiPath, ApiQuery, AppError, ErrorDoc};
 
 /// A unit in API answers.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -88,13 +88,13 @@ pub struct UnitParams {
     ),
     responses(
         (status = 200, body = UnitDetail),
-        (status = 400, description = "`on` is not a date (invalid_date)", body = crate::shared::error::ErrorDoc),
-        (status = 404, description = "No such unit (unit_not_found)", body = crate::shared::error::ErrorDoc),
+        (status = 400, description = "`on` is not a date (invalid_date)", body = ErrorDoc),
+        (status = 404, description = "No such unit (unit_not_found)", body = ErrorDoc),
     ))]
 pub async fn unit(
     State(state): State<AppState>,
-    Path(code): Path<String>,
-    Query(params): Query<UnitParams>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(params): ApiQuery<UnitParams>,
 ) -> Result<Json<UnitDetail>, AppError> {
     let on = parse_on(params.on.as_deref())?;
     let db = &state.db;
@@ -137,11 +137,11 @@ const MAX_LIMIT: i64 = 100;
     ),
     responses(
         (status = 200, description = "Units in force first, then provinces, districts, communes", body = UnitList),
-        (status = 400, description = "missing_query, invalid_level or invalid_limit", body = crate::shared::error::ErrorDoc),
+        (status = 400, description = "missing_query, invalid_level, invalid_limit, or invalid_query (a parameter of the wrong type)", body = ErrorDoc),
     ))]
 pub async fn search(
     State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<UnitList>, AppError> {
     let query = params.q.unwrap_or_default();
     if query.trim().is_empty() {
