@@ -984,7 +984,7 @@ pub async fn submit_card(
 
 /// The conflicts recorded on a round's products.
 pub async fn conflicts(db: &Db, round_id: &str) -> Result<Vec<StoredConflict>, StoreError> {
-    let rows: Vec<(
+    type Row = (
         String,
         String,
         String,
@@ -992,7 +992,8 @@ pub async fn conflicts(db: &Db, round_id: &str) -> Result<Vec<StoredConflict>, S
         String,
         Option<String>,
         Option<String>,
-    )> = on_db!(db, |pool| {
+    );
+    let rows: Vec<Row> = on_db!(db, |pool| {
         sqlx::query_as(
                 "SELECT c.id, c.round_product_id, c.member_id, c.source, c.reason, c.cleared_by, c.cleared_reason \
                  FROM conflicts c JOIN round_products rp ON rp.id = c.round_product_id \

@@ -264,7 +264,7 @@ async fn a_round_from_taking_in_to_decision() {
         .into_iter()
         .map(|p| p.id)
         .collect();
-    assert_eq!(visible, [product.product_id.clone()]);
+    assert_eq!(visible, std::slice::from_ref(&product.product_id));
     assert!(
         registry::product(db, &seated, &other.id)
             .await
@@ -415,7 +415,7 @@ async fn a_round_from_taking_in_to_decision() {
         &number,
         signed,
         "Võ Tấn Đức",
-        &[product.clone()],
+        std::slice::from_ref(&product),
         &officer.id,
     )
     .await
@@ -431,7 +431,7 @@ async fn a_round_from_taking_in_to_decision() {
             &number,
             signed,
             "Võ Tấn Đức",
-            &[product.clone()],
+            std::slice::from_ref(&product),
             &officer.id
         )
         .await,
