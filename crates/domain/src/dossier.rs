@@ -228,7 +228,8 @@ impl fmt::Display for TransitionError {
 /// The shortest reason accepted for returning a dossier.
 pub const MIN_REASON_CHARS: usize = 10;
 
-/// The state after `action` by `role`, with the checklist's missing items for a submission.
+/// The state after `action` by `role`; `missing` is what the step still needs (the producer's
+/// checklist for a submission, the commune's report for a proposal).
 pub fn transition(
     state: DossierState,
     action: &DossierAction,
@@ -291,7 +292,7 @@ pub fn transition(
         {
             Err(TransitionError::ReasonRequired)
         }
-        DossierAction::Submit if !missing.is_empty() => {
+        DossierAction::Submit | DossierAction::Propose if !missing.is_empty() => {
             Err(TransitionError::Incomplete(missing.to_vec()))
         }
         _ => Ok(to),
@@ -435,6 +436,8 @@ pub enum ChecklistItem {
     SelfAssessment,
     /// A document of this type, not expired.
     Evidence(EvidenceType),
+    /// The commune's Mẫu 03 report, before it proposes the dossier (when the version asks).
+    CommuneReport,
 }
 
 impl ChecklistItem {
@@ -443,6 +446,7 @@ impl ChecklistItem {
             ChecklistItem::ContactPhone => "contact_phone",
             ChecklistItem::SelfAssessment => "self_assessment",
             ChecklistItem::Evidence(kind) => kind.as_str(),
+            ChecklistItem::CommuneReport => "commune_report",
         }
     }
 }
@@ -583,6 +587,24 @@ mod tests {
                     Accepted
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_proposal_needs_the_communes_report_when_asked() {
+        let missing = [ChecklistItem::CommuneReport];
+        assert_eq!(
+            transition(
+                DossierState::Accepted,
+                &DossierAction::Propose,
+                Role::CommuneOfficer,
+                &missing
+            ),
+            Err(TransitionError::Incomplete(missing.to_vec()))
+        );
+        assert_eq!(
+            TransitionError::Incomplete(missing.to_vec()).to_string(),
+            "the dossier is incomplete: commune_report"
         );
     }
 

@@ -51,6 +51,51 @@ pub fn horizontal_bars(title: &str, bars: &[Bar], format: impl Fn(i64) -> String
     svg
 }
 
+/// Horizontal bars either side of a zero line (above and below an average, say): negative
+/// values go left in grey, positive right in red; `format` renders values.
+pub fn diverging_bars(title: &str, bars: &[Bar], format: impl Fn(i64) -> String) -> String {
+    let width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH;
+    let height = ROW_HEIGHT * bars.len().max(1) as u32 + 8;
+    let max = bars
+        .iter()
+        .map(|bar| bar.value.abs())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let half = f64::from(BAR_AREA) / 2.0;
+    let zero = f64::from(LABEL_WIDTH) + half;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="diverging-title" font-size="12" font-family="sans-serif"><title id="diverging-title">{}</title>"#,
+        escape(title)
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#9ca3af"/>"##
+    );
+    for (index, bar) in bars.iter().enumerate() {
+        let y = index as u32 * ROW_HEIGHT + 4;
+        let length = (bar.value.abs() as f64 / max as f64 * (half - 4.0)).round();
+        let (x, fill, value_x, anchor) = if bar.value < 0 {
+            (zero - length, "#6b7280", zero - length - 4.0, "end")
+        } else {
+            (zero, "#b91c1c", zero + length + 4.0, "start")
+        };
+        let label = escape(&bar.label);
+        let value = escape(&format(bar.value));
+        let _ = write!(
+            svg,
+            r##"<g><title>{label}: {value}</title><text x="{lx}" y="{ty}" text-anchor="end" fill="#1f2937">{label}</text><rect x="{x}" y="{y}" width="{length}" height="{bh}" rx="3" fill="{fill}"/><text x="{value_x}" y="{ty}" text-anchor="{anchor}" fill="#374151">{value}</text></g>"##,
+            lx = LABEL_WIDTH - 6,
+            ty = y + ROW_HEIGHT / 2 + 3,
+            bh = ROW_HEIGHT - 6,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// Escapes text for XML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -99,5 +144,28 @@ mod tests {
     fn an_empty_chart_is_still_valid() {
         let svg = horizontal_bars("empty", &[], |v| v.to_string());
         assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn diverging_bars_go_either_side_of_zero() {
+        let bars = vec![
+            Bar {
+                label: "Nguyễn Văn A".into(),
+                value: 1110,
+                href: None,
+            },
+            Bar {
+                label: "Trần <B>".into(),
+                value: -555,
+                href: None,
+            },
+        ];
+        let svg = diverging_bars("Độ dễ dãi", &bars, |v| format!("{:+}", v));
+        // Zero at 190 + 165 = 355; the largest reaches half the area less 4 (161).
+        assert!(svg.contains(r#"x1="355""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="355" y="4" width="161""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="274" y="26" width="81""#), "{svg}");
+        assert!(svg.contains("Trần &lt;B&gt;"));
+        assert!(svg.contains("+1110") && svg.contains("-555"));
     }
 }

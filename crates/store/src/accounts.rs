@@ -31,12 +31,13 @@ pub struct User {
 }
 
 impl User {
-    /// The records this account may see.
+    /// The records this account may see (a council member: only what its rounds hold).
     pub fn scope(&self) -> ocop_domain::access::Scope {
-        ocop_domain::access::Scope::of(
+        ocop_domain::access::Scope::of_account(
             self.role,
             self.unit_code.as_deref(),
             self.entity_id.as_deref(),
+            &self.id,
         )
     }
 }

@@ -33,6 +33,17 @@ pub struct Dossier {
     pub self_assessment: Option<BTreeMap<String, u32>>,
     pub self_assessment_total: Option<i64>,
     pub return_reason: Option<String>,
+    /// When it was opened (ms): the filing date the transition rules look at.
+    pub filed_at_ms: i64,
+}
+
+impl Dossier {
+    /// The day it was filed (UTC).
+    pub fn filed_on(&self) -> NaiveDate {
+        chrono::DateTime::from_timestamp_millis(self.filed_at_ms)
+            .map(|at| at.date_naive())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +76,7 @@ impl From<sqlx::Error> for DossierError {
 }
 
 const DOSSIER_COLUMNS: &str = "id, product_id, entity_id, commune_code, province_code, evaluation_type, \
-    state, contact_phone, criteria_version, product_set, self_assessment, self_assessment_total, return_reason";
+    state, contact_phone, criteria_version, product_set, self_assessment, self_assessment_total, return_reason, created_at";
 
 fn dossier_from_row<R: Row>(row: &R) -> Result<Dossier, sqlx::Error>
 where
@@ -101,6 +112,7 @@ where
             })?,
         self_assessment_total: row.try_get("self_assessment_total")?,
         return_reason: row.try_get("return_reason")?,
+        filed_at_ms: row.try_get("created_at")?,
     })
 }
 
@@ -179,8 +191,9 @@ pub async fn create(
         self_assessment: None,
         self_assessment_total: None,
         return_reason: None,
+        filed_at_ms: filed_at_ms.unwrap_or_else(now_ms),
     };
-    let now = filed_at_ms.unwrap_or_else(now_ms);
+    let now = dossier.filed_at_ms;
     let mut tx = db.begin().await?;
     on_tx!(&mut tx, |conn| {
         sqlx::query(

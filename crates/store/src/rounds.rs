@@ -1451,3 +1451,31 @@ pub async fn decisions(db: &Db, round_id: &str) -> Result<Vec<Decision>, StoreEr
     }
     Ok(decisions)
 }
+
+/// Scores of products that went from a province's round to the ministry's: (province code,
+/// province's round product, province's score, ministry's round product, ministry's score), in
+/// hundredths, for kept results only.
+pub async fn province_and_central_scores(
+    db: &Db,
+) -> Result<Vec<(String, String, i64, String, i64)>, StoreError> {
+    Ok(on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT p.province_code, p.id, p.final_score, c.id, c.final_score FROM round_products c \
+             JOIN round_products p ON p.id = c.source_id \
+             WHERE p.final_score IS NOT NULL AND c.final_score IS NOT NULL ORDER BY p.province_code, p.id",
+        )
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// The engine's result kept when the round closed (JSON), if any.
+pub async fn kept_result(db: &Db, round_product_id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<Option<String>> = on_db!(db, |pool| {
+        sqlx::query_scalar("SELECT result FROM round_products WHERE id = $1")
+            .bind(round_product_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.flatten())
+}

@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod home;
 pub mod openapi;
 pub mod registry;
+pub mod rounds;
 pub mod shared;
 pub mod units;
 
@@ -189,7 +190,39 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/dossiers/{id}/evidence/{evidence}",
             dossiers::pages::download_evidence,
         )
+        .post("/dossiers/{id}/report", dossiers::review::save_report)
+        .post(
+            "/dossiers/{id}/pre-assessment",
+            dossiers::review::save_pre_assessment,
+        )
         .post("/dossiers/{id}/{action}", dossiers::pages::act)
+        // Evaluation rounds and their councils.
+        .get("/rounds", rounds::pages::rounds_index)
+        .post("/rounds", rounds::pages::open_round)
+        .get("/rounds/{id}", rounds::pages::round_page)
+        .post("/rounds/{id}/settings", rounds::pages::save_settings)
+        .post("/rounds/{id}/products", rounds::pages::add_product)
+        .post("/rounds/{id}/decisions", rounds::pages::decide)
+        .get("/rounds/{id}/council", rounds::pages::council_page)
+        .post("/rounds/{id}/council", rounds::pages::add_seat)
+        .post(
+            "/rounds/{id}/conflicts/{conflict}/clear",
+            rounds::pages::clear_conflict,
+        )
+        .get("/rounds/{id}/overview", rounds::pages::overview)
+        .get("/rounds/{id}/analytics", rounds::pages::analytics_page)
+        .get("/rounds/{id}/analytics.csv", rounds::pages::analytics_csv)
+        .get("/rounds/{id}/products/{product}", rounds::sheet::sheet_page)
+        .post("/rounds/{id}/products/{product}/card", rounds::sheet::save_card)
+        .post(
+            "/rounds/{id}/products/{product}/conflict",
+            rounds::sheet::declare_conflict,
+        )
+        .post(
+            "/rounds/{id}/products/{product}/rescore",
+            rounds::sheet::rescore,
+        )
+        .post("/rounds/{id}/{action}", rounds::pages::act)
         // The JSON API.
         .get("/api/v1/openapi.json", openapi::openapi_json)
         .get("/api/v1/units", units::api::search)
@@ -219,6 +252,41 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/api/v1/dossiers/{id}/evidence",
             dossiers::api::upload,
             max_upload_bytes,
+        )
+        .put("/api/v1/dossiers/{id}/report", dossiers::api::report)
+        .put(
+            "/api/v1/dossiers/{id}/pre-assessment",
+            dossiers::api::pre_assessment,
+        )
+        .get("/api/v1/rounds", rounds::api::list)
+        .post("/api/v1/rounds", rounds::api::open)
+        .get("/api/v1/rounds/{id}", rounds::api::get)
+        .put("/api/v1/rounds/{id}/settings", rounds::api::settings)
+        .post("/api/v1/rounds/{id}/seats", rounds::api::seat)
+        .post("/api/v1/rounds/{id}/products", rounds::api::add_product)
+        .post("/api/v1/rounds/{id}/actions", rounds::api::act)
+        .post("/api/v1/rounds/{id}/decisions", rounds::api::decide)
+        .get("/api/v1/rounds/{id}/analytics", rounds::api::round_analytics)
+        .post(
+            "/api/v1/rounds/{id}/conflicts/{conflict}/clear",
+            rounds::api::clear,
+        )
+        .get("/api/v1/rounds/{id}/products/{product}", rounds::api::product)
+        .put(
+            "/api/v1/rounds/{id}/products/{product}/card",
+            rounds::api::draft,
+        )
+        .post(
+            "/api/v1/rounds/{id}/products/{product}/card",
+            rounds::api::submit,
+        )
+        .post(
+            "/api/v1/rounds/{id}/products/{product}/conflicts",
+            rounds::api::declare,
+        )
+        .post(
+            "/api/v1/rounds/{id}/products/{product}/rescore",
+            rounds::api::rescore,
         )
 }
 

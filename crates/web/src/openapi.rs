@@ -37,6 +37,23 @@ use utoipa::{Modify, OpenApi};
         crate::dossiers::api::self_assess,
         crate::dossiers::api::act,
         crate::dossiers::api::upload,
+        crate::dossiers::api::report,
+        crate::dossiers::api::pre_assessment,
+        crate::rounds::api::list,
+        crate::rounds::api::open,
+        crate::rounds::api::get,
+        crate::rounds::api::settings,
+        crate::rounds::api::seat,
+        crate::rounds::api::add_product,
+        crate::rounds::api::act,
+        crate::rounds::api::decide,
+        crate::rounds::api::round_analytics,
+        crate::rounds::api::clear,
+        crate::rounds::api::product,
+        crate::rounds::api::draft,
+        crate::rounds::api::submit,
+        crate::rounds::api::declare,
+        crate::rounds::api::rescore,
     ),
     modifiers(&Security),
     tags(
@@ -45,6 +62,9 @@ use utoipa::{Modify, OpenApi};
         (name = "registry", description = "Entities and products, scoped to the caller"),
         (name = "dossiers", description = "Evaluation dossiers: open, self-assess, upload evidence, submit, return, accept, propose. \
             Writes need a bearer token, or a session with its CSRF token in X-CSRF-Token"),
+        (name = "rounds", description = "Evaluation rounds: councils, conflicts of interest, blind online scoring, re-scores, \
+            decisions, rater analytics. A member sees no other card, total or mean of a product's current pass before \
+            submitting their own"),
     )
 )]
 pub struct ApiDoc;

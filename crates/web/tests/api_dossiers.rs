@@ -318,22 +318,44 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     )
     .await;
     assert_eq!(inbox.as_array().unwrap().len(), 1);
-    for (action, state) in [("accept", "accepted"), ("propose", "proposed")] {
-        let (status, moved) = call(
-            &app,
-            json_request(
-                "POST",
-                &format!("/api/v1/dossiers/{id}/actions"),
-                &officer,
-                json!({"action": action}),
-            ),
+    let act = |action: &'static str| {
+        json_request(
+            "POST",
+            &format!("/api/v1/dossiers/{id}/actions"),
+            &officer,
+            json!({"action": action}),
         )
-        .await;
-        assert_eq!(
-            (status, moved["state"].as_str()),
-            (StatusCode::OK, Some(state))
-        );
-    }
+    };
+    let (status, moved) = call(&app, act("accept")).await;
+    assert_eq!(
+        (status, moved["state"].as_str()),
+        (StatusCode::OK, Some("accepted"))
+    );
+    // Under 26/2026 the commune proposes only with its Mẫu 03 report written.
+    let (status, refused) = call(&app, act("propose")).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str(), refused["error"]["details"][0].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("incomplete"), Some("commune_report"))
+    );
+    let report_uri = format!("/api/v1/dossiers/{id}/report");
+    let mut report = json!({
+        "local_materials": "Cá cơm đánh bắt tại địa phương",
+        "local_labour": "8 lao động thường trú tại xã",
+        "idea_origin": "Nghề truyền thống của làng",
+        "local_identity": "ngắn",
+    });
+    let (status, refused) = call(&app, json_request("PUT", &report_uri, &officer, report.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["fields"][0]["field"], "local_identity");
+    assert_eq!(refused["error"]["fields"][0]["code"], "report_point");
+    report["local_identity"] = json!("Cách ủ chượp truyền thống 12 tháng");
+    let (status, _) = call(&app, json_request("PUT", &report_uri, &officer, report)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, moved) = call(&app, act("propose")).await;
+    assert_eq!(
+        (status, moved["state"].as_str()),
+        (StatusCode::OK, Some("proposed"))
+    );
 
     // A browser session may write only with its CSRF token in X-CSRF-Token.
     let user = accounts::find_by_email(db, "hai@nuocmam.vn")

@@ -292,9 +292,10 @@ pub async fn self_assess(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
-    /// submit, return, accept, propose or disqualify
+    /// submit, return, accept, propose, disqualify (the commune's and the producer's steps);
+    /// take_in, return_to_commune (the province's)
     pub action: String,
-    /// Why, for `return` and `disqualify` (at least 10 characters).
+    /// Why, for `return`, `return_to_commune` and `disqualify` (at least 10 characters).
     pub reason: Option<String>,
     /// For `disqualify`: the id of one of the sheet's disqualifiers (`D1`, from
     /// `GET /api/v1/criteria/{version}/{set}`).
@@ -309,7 +310,7 @@ pub struct ActionRequest {
         (status = 200, body = DossierJson),
         (status = 403, description = "not_allowed for this role", body = ErrorDoc),
         (status = 404, body = ErrorDoc),
-        (status = 422, description = "incomplete (details: missing items) or not_possible", body = ErrorDoc),
+        (status = 422, description = "incomplete (details: missing items, commune_report for a proposal under 26/2026) or not_possible", body = ErrorDoc),
     ))]
 pub async fn act(
     State(state): State<AppState>,
@@ -326,6 +327,10 @@ pub async fn act(
         "propose" => DossierAction::Propose,
         "disqualify" => DossierAction::Disqualify {
             rule: body.rule.clone().unwrap_or_default(),
+            reason: body.reason.unwrap_or_default(),
+        },
+        "take_in" => DossierAction::TakeIn,
+        "return_to_commune" => DossierAction::ReturnToCommune {
             reason: body.reason.unwrap_or_default(),
         },
         other => {
@@ -362,7 +367,7 @@ pub async fn act(
         }
         other => other,
     };
-    let missing = missing(&state, &dossier).await?;
+    let missing = super::review::missing_for(&state, &dossier, &action).await?;
     let moved = dossiers::apply(
         &state.db, &scope, &id, &action, user.role, &missing, &user.id,
     )
@@ -468,4 +473,51 @@ pub async fn upload(
     .await
     .map_err(|e| dossier_error(e, &id))?;
     Ok((StatusCode::CREATED, Json(evidence.into())))
+}
+
+/// `PUT /api/v1/dossiers/{id}/report`: the commune's Mẫu 03 report on four points (commune
+/// officers, while the dossier is submitted or accepted).
+#[utoipa::path(put, path = "/api/v1/dossiers/{id}/report", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "local_materials, local_labour, idea_origin, local_identity: each at least 10 characters"),
+    responses(
+        (status = 204),
+        (status = 403, description = "not_allowed", body = ErrorDoc),
+        (status = 404, body = ErrorDoc),
+        (status = 422, description = "invalid_fields or not_possible (wrong state)", body = ErrorDoc),
+    ))]
+pub async fn report(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(report): ApiJson<ocop_domain::dossier::CommuneReport>,
+) -> Result<StatusCode, AppError> {
+    dossiers::find(&state.db, &user.scope(), &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    super::review::write_report(&state, &user, &id, &report, lang).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /api/v1/dossiers/{id}/pre-assessment`: the province's advisory group pre-assesses a
+/// dossier it took in: samples received, site visit, an optional preliminary card.
+#[utoipa::path(put, path = "/api/v1/dossiers/{id}/pre-assessment", tag = "dossiers", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)),
+    request_body = super::review::PreAssessmentForm,
+    responses(
+        (status = 204),
+        (status = 403, description = "not_allowed", body = ErrorDoc),
+        (status = 404, body = ErrorDoc),
+        (status = 422, description = "invalid_fields or not_possible (wrong state)", body = ErrorDoc),
+    ))]
+pub async fn pre_assessment(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(form): ApiJson<super::review::PreAssessmentForm>,
+) -> Result<StatusCode, AppError> {
+    super::review::pre_assess(&state, &user, &id, &form, lang).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,9 +1,12 @@
 //! Dossiers: a producer opens one for a product, self-assesses it, attaches evidence and submits
-//! it when complete; the commune officer works an inbox and returns (with a reason), accepts,
-//! proposes or disqualifies.
+//! it when complete; the commune officer works an inbox, writes its report and returns (with a
+//! reason), accepts, proposes or disqualifies; the province takes it in or returns it to the
+//! commune, and its advisory group pre-assesses it.
 //!
 //! - [`pages`]: opening a dossier, the inbox, a dossier's page and its steps, evidence;
 //! - [`self_assessment`]: the producer's self-assessment form and readiness check;
+//! - [`review`]: the commune's Mẫu 03 report, the province's taking in and pre-assessment, and
+//!   the dossier's evaluation record (rounds, results, the producer's upgrade advice);
 //! - [`api`]: the same in JSON under `/api/v1`.
 //!
 //! Dependencies: dossiers may use `crate::registry` (a dossier belongs to a product: the "open a
@@ -12,6 +15,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod review;
 pub mod self_assessment;
 
 use ocop_domain::dossier::{ChecklistItem, DossierFacts, missing_items};

@@ -19,6 +19,7 @@ use ocop_store::files::FileError;
 use ocop_store::registry;
 
 use super::missing;
+use super::review::{Review, missing_for, review};
 use crate::AppState;
 use crate::registry::product_pages::{ProductForms, product_page_with};
 use crate::shared::auth::{Session, Viewer, check_csrf};
@@ -230,6 +231,8 @@ struct DossierPage {
     failed: bool,
     /// The producer may still change it.
     editable: bool,
+    /// The commune's report, the pre-assessment, the evaluation record.
+    review: Review,
     history: Vec<HistoryRow>,
 }
 
@@ -248,6 +251,13 @@ fn actions_for(session: &Session, state: DossierState, lang: Lang) -> Vec<(&'sta
         (Role::CommuneOfficer, DossierState::Accepted) => {
             actions.push(("propose", lang.t("dossier-propose")));
             actions.push(("disqualify", lang.t("dossier-disqualify")));
+        }
+        (Role::ProvincialOfficer, DossierState::Proposed) => {
+            actions.push(("take_in", lang.t("dossier-take-in")));
+            actions.push(("return_to_commune", lang.t("dossier-return-to-commune")));
+        }
+        (Role::ProvincialOfficer, DossierState::TakenIn) => {
+            actions.push(("return_to_commune", lang.t("dossier-return-to-commune")));
         }
         _ => {}
     }
@@ -352,6 +362,9 @@ pub(super) async fn dossier_page_with(
             message,
             failed,
             editable: session.user.role == Role::Producer && dossier.state.editable(),
+            review: review(state, session, &dossier, lang)
+                .await
+                .map_err(|error| PageError::new(error, lang))?,
             history: history_rows(state, "dossier", &dossier.id, lang).await?,
         },
         lang,
@@ -406,6 +419,10 @@ pub async fn act(
             rule: String::new(),
             reason: form.reason.clone(),
         },
+        "take_in" => DossierAction::TakeIn,
+        "return_to_commune" => DossierAction::ReturnToCommune {
+            reason: form.reason.clone(),
+        },
         _ => return Err(not_found(&id, lang)),
     };
     let scope = session.scope();
@@ -434,7 +451,7 @@ pub async fn act(
         }
         other => other,
     };
-    let missing = missing(&state, &dossier)
+    let missing = missing_for(&state, &dossier, &action)
         .await
         .map_err(|error| PageError::new(error, lang))?;
     match dossiers::apply(

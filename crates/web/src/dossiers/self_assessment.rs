@@ -24,22 +24,7 @@ use crate::shared::auth::{Session, Viewer, check_csrf};
 use crate::shared::error::{PageError, page_error};
 use crate::shared::i18n::Lang;
 use crate::shared::page::{Chrome, render};
-
-pub struct OptionView {
-    pub number: u32,
-    pub name: String,
-    pub points: u32,
-    pub chosen: bool,
-    /// "Tối thiểu 4 sao" when the sheet marks this option as a star's minimum.
-    pub minimum: Option<String>,
-}
-
-pub struct CriterionView {
-    pub code: String,
-    pub name: String,
-    pub max: u32,
-    pub options: Vec<OptionView>,
-}
+use crate::shared::sheet::{CriterionView, criterion_views};
 
 /// The producer's own readiness check: the saved self-assessment against the bands and the
 /// sheet's star minimums, and what is missing for the next star.
@@ -202,33 +187,7 @@ fn self_assessment_page(
     let set = version
         .set(&dossier.product_set)
         .ok_or_else(|| not_found(&dossier.id, lang))?;
-    let token = version.token_for(entity);
-    let criteria = set
-        .sheet
-        .criteria()
-        .map(|(_, criterion)| CriterionView {
-            code: criterion.code.clone(),
-            name: criterion.name_vi.clone(),
-            max: criterion.max,
-            options: criterion
-                .options
-                .iter()
-                .filter(|o| o.applies_to_token(token))
-                .map(|o| OptionView {
-                    number: o.number,
-                    name: match lang {
-                        Lang::En if !o.name_en.is_empty() => o.name_en.clone(),
-                        _ => o.name_vi.clone(),
-                    },
-                    points: o.points,
-                    chosen: chosen.get(&criterion.code) == Some(&o.number),
-                    minimum: o.stars_min.map(|stars| {
-                        lang.t_with("sheet-minimum", &[("stars", FluentValue::from(stars))])
-                    }),
-                })
-                .collect(),
-        })
-        .collect();
+    let criteria = criterion_views(version, set, entity, chosen, lang);
     let card = Scorecard {
         member: session.user.name.clone(),
         choices: chosen.clone(),

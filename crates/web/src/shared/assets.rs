@@ -21,6 +21,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/app.css"),
     },
     Asset {
+        name: "rounds.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/rounds.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),

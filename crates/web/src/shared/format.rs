@@ -29,9 +29,32 @@ pub fn date(value: NaiveDate) -> String {
     value.format("%d/%m/%Y").to_string()
 }
 
+/// A date as people type it: `15/12/2026` or `2026-12-15`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
+/// A score in hundredths of a point as the sheets print it: `7660` → `76.60`.
+pub fn score(centi: i64) -> String {
+    ocop_domain::criteria::Score::from_centi(centi).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_dates_and_scores() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 15);
+        assert_eq!(parse_date(" 15/12/2026 "), day);
+        assert_eq!(parse_date("2026-12-15"), day);
+        assert_eq!(parse_date("31/02/2026"), None);
+        assert_eq!(score(7660), "76.60");
+        assert_eq!(score(9000), "90.00");
+    }
 
     #[test]
     fn formats_like_vietnamese_paperwork() {

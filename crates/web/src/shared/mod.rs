@@ -1,6 +1,6 @@
 //! What several capabilities use. Capabilities (`units`, `criteria`, `account`, `registry`,
-//! `dossiers`, `home`) import from here, not sideways from each other (one exception, one way:
-//! `dossiers` may use `registry`); a helper two capabilities need moves down here. Nothing in
+//! `dossiers`, `rounds`, `home`) import from here, not sideways from each other (the exceptions
+//! point one way: `dossiers` may use `registry`; `rounds` may use `registry` and `dossiers`); a helper two capabilities need moves down here. Nothing in
 //! `shared` imports a capability.
 //!
 //! - [`error`]: one `AppError` with stable codes (JSON), `PageError` (HTML), field errors, and the
@@ -14,10 +14,11 @@
 //! - [`page`]: what every page shares: the layout's chrome, rendering, CSRF forms, safe
 //!   redirects, the language switch, the error page and the 404 fallback;
 //! - [`history`]: an object's audit trail for people (entities, products, dossiers);
-//! - [`labels`]: names of domain codes shown by more than one capability.
+//! - [`labels`]: names of domain codes shown by more than one capability;
+//! - [`sheet`]: a scoring sheet as a form (the producer's self-assessment, a member's card).
 //!
 //! Inside `shared` the arrows point one way too: `i18n` and `format` use nothing; `error` uses
-//! `i18n`; `assets` and `auth` use `error`; `page`, `history` and `labels` use the others.
+//! `i18n`; `assets` and `auth` use `error`; `page`, `history`, `labels` and `sheet` use the others.
 
 pub mod assets;
 pub mod auth;
@@ -27,3 +28,4 @@ pub mod history;
 pub mod i18n;
 pub mod labels;
 pub mod page;
+pub mod sheet;

@@ -1,0 +1,480 @@
+//! A dossier after the producer: the commune's Mẫu 03 report (with its deadline), the
+//! province's advisory group pre-assessment (samples, site visit, an optional preliminary card),
+//! and the dossier's evaluation record — each round it was in, its kept result and decision,
+//! and for the producer the council's result per part with the engine's upgrade advice.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+
+use ocop_domain::access::Role;
+use ocop_domain::criteria::Scorecard;
+use ocop_domain::dossier::{
+    COMMUNE_WORKING_DAYS, ChecklistItem, CommuneReport, DossierAction, DossierState,
+    add_working_days,
+};
+use ocop_store::dossiers::{self, Dossier, DossierError, PreAssessment};
+use ocop_store::rounds;
+
+use super::pages::{dossier_page_with, not_found};
+use crate::AppState;
+use crate::shared::auth::{Session, Viewer, check_csrf};
+use crate::shared::error::{AppError, PageError, page_error};
+use crate::shared::format;
+use crate::shared::i18n::Lang;
+
+/// What the step needs that is still missing: the producer's checklist to submit, the commune's
+/// report to propose (when the dossier's version asks for one).
+pub async fn missing_for(
+    state: &AppState,
+    dossier: &Dossier,
+    action: &DossierAction,
+) -> Result<Vec<ChecklistItem>, AppError> {
+    match action {
+        DossierAction::Submit => super::missing(state, dossier).await,
+        DossierAction::Propose => {
+            let asked = state
+                .criteria
+                .version(&dossier.criteria_version)
+                .is_some_and(|v| v.procedure.commune_report);
+            let written = dossiers::commune_report(&state.db, &dossier.id)
+                .await?
+                .is_some();
+            Ok(if asked && !written {
+                vec![ChecklistItem::CommuneReport]
+            } else {
+                Vec::new()
+            })
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The commune's deadline: 15 working days from the dossier's (latest) submission.
+async fn report_deadline(state: &AppState, dossier: &Dossier) -> Result<Option<NaiveDate>, AppError> {
+    let days = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .and_then(|v| v.procedure.commune_working_days)
+        .unwrap_or(COMMUNE_WORKING_DAYS);
+    let history = ocop_store::audit::history(&state.db, "dossier", &dossier.id).await?;
+    Ok(history
+        .iter()
+        .rev()
+        .find(|entry| entry.action == "dossier.submit")
+        .and_then(|entry| chrono::DateTime::from_timestamp_millis(entry.at_ms))
+        .map(|at| add_working_days(at.date_naive(), days)))
+}
+
+/// One round the dossier was in.
+pub struct EvaluationRow {
+    pub round_id: String,
+    pub round: String,
+    pub version: String,
+    pub pass: u32,
+    pub result: String,
+    pub outcome: String,
+}
+
+/// What the dossier page shows after the producer's part.
+#[derive(Default)]
+pub struct Review {
+    /// (label, text) of the four points, once written.
+    pub report: Vec<(String, String)>,
+    pub report_by: Option<String>,
+    /// "Hạn: 23/12/2026 (còn 5 ngày)" while the commune has it.
+    pub report_deadline: Option<String>,
+    pub report_overdue: bool,
+    pub report_form: bool,
+    pub report_fields: CommuneReport,
+    pub pre_assessment: Vec<(String, String)>,
+    pub pre_assessment_form: bool,
+    pub samples_expected: Option<u32>,
+    pub evaluations: Vec<EvaluationRow>,
+    /// The council's result per part, for the producer: (part, earned, max).
+    pub parts: Vec<(String, String, String)>,
+    /// The engine's upgrade advice, for the producer.
+    pub advice: Option<String>,
+    pub advice_steps: Vec<String>,
+}
+
+/// The dossier's review for `session`.
+pub async fn review(
+    state: &AppState,
+    session: &Session,
+    dossier: &Dossier,
+    lang: Lang,
+) -> Result<Review, AppError> {
+    let mut review = Review::default();
+    let role = session.user.role;
+    let version = state.criteria.version(&dossier.criteria_version);
+    if let Some(stored) = dossiers::commune_report(&state.db, &dossier.id).await? {
+        let report = &stored.report;
+        review.report = vec![
+            (lang.t("report-local-materials"), report.local_materials.clone()),
+            (lang.t("report-local-labour"), report.local_labour.clone()),
+            (lang.t("report-idea-origin"), report.idea_origin.clone()),
+            (lang.t("report-local-identity"), report.local_identity.clone()),
+        ];
+        review.report_by = chrono::DateTime::from_timestamp_millis(stored.written_at)
+            .map(|at| format::date(at.date_naive()));
+        review.report_fields = stored.report;
+    }
+    let commune_has_it = matches!(
+        dossier.state,
+        DossierState::Submitted | DossierState::Accepted
+    );
+    if commune_has_it && version.is_some_and(|v| v.procedure.commune_report) {
+        if let Some(deadline) = report_deadline(state, dossier).await? {
+            let today = chrono::Utc::now().date_naive();
+            review.report_overdue = today > deadline;
+            review.report_deadline = Some(lang.t_with(
+                "report-deadline",
+                &[
+                    ("date", format::date(deadline).into()),
+                    ("days", (deadline - today).num_days().into()),
+                ],
+            ));
+        }
+        review.report_form = role == Role::CommuneOfficer;
+    }
+    if let Some(pre) = dossiers::pre_assessment(&state.db, &dossier.id).await? {
+        review.pre_assessment = vec![
+            (
+                lang.t("pre-samples"),
+                match (pre.samples_received, pre.samples_received_on) {
+                    (Some(count), Some(on)) => format!("{count} · {}", format::date(on)),
+                    (Some(count), None) => count.to_string(),
+                    _ => "—".into(),
+                },
+            ),
+            (lang.t("pre-site-visit"), pre.site_visit_note.clone()),
+            (
+                lang.t("pre-preliminary"),
+                pre.preliminary_total.map_or("—".into(), |t| t.to_string()),
+            ),
+        ];
+    }
+    review.samples_expected = version.and_then(|v| v.procedure.samples_for(&dossier.product_set));
+    review.pre_assessment_form = role == Role::ProvincialOfficer
+        && matches!(dossier.state, DossierState::TakenIn | DossierState::InRound);
+    let mut last_kept = None;
+    for product in rounds::products_of_dossier(&state.db, &dossier.id).await? {
+        let round = rounds::find(&state.db, &rounds::RoundAccess::All, &product.round_id).await?;
+        let Some(round) = round else { continue };
+        let outcome = rounds::outcome_of(&product)
+            .map(|o| lang.t(&format!("rounds-outcome-{}", o.as_str().replace('_', "-"))))
+            .unwrap_or_else(|| lang.t(&format!("rounds-state-{}", round.state.as_str())));
+        let result = match (product.final_score, product.final_stars) {
+            (Some(score), Some(stars)) => format!("{} · {stars}★", format::score(score)),
+            _ => "—".into(),
+        };
+        if product.final_score.is_some() {
+            last_kept = Some(product.id.clone());
+        }
+        review.evaluations.push(EvaluationRow {
+            round_id: round.id.clone(),
+            round: round.name.clone(),
+            version: product.criteria_version.clone(),
+            pass: product.pass,
+            result,
+            outcome,
+        });
+    }
+    // The producer sees the council's result per part and the way to the next star.
+    let producer_sees = role == Role::Producer
+        && matches!(
+            dossier.state,
+            DossierState::NotRecognised
+                | DossierState::Recognised
+                | DossierState::BelowMinistryThreshold
+                | DossierState::AwaitingMinistry
+        );
+    if let (true, Some(kept)) = (producer_sees, last_kept) {
+        if let Some(json) = rounds::kept_result(&state.db, &kept).await? {
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            let explanation = &value["explanation"];
+            review.parts = explanation["parts"]
+                .as_array()
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .map(|p| {
+                            (
+                                format!(
+                                    "{} {}",
+                                    p["code"].as_str().unwrap_or(""),
+                                    p["name_vi"].as_str().unwrap_or("")
+                                ),
+                                p["earned"].to_string(),
+                                p["max"].to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(upgrade) = explanation["upgrade"].as_object() {
+                review.advice = Some(lang.t_with(
+                    "result-advice",
+                    &[
+                        ("stars", upgrade["target_stars"].as_i64().unwrap_or(0).into()),
+                        ("score", upgrade["target_score"].to_string().into()),
+                    ],
+                ));
+                review.advice_steps = upgrade["steps"]
+                    .as_array()
+                    .map(|steps| {
+                        steps
+                            .iter()
+                            .map(|s| {
+                                format!(
+                                    "{} {}: «{}» ({} → +{})",
+                                    s["criterion"].as_str().unwrap_or(""),
+                                    s["name_vi"].as_str().unwrap_or(""),
+                                    s["option_vi"].as_str().unwrap_or(""),
+                                    s["points"],
+                                    s["gain"]
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+        }
+    }
+    Ok(review)
+}
+
+fn dossier_error(error: DossierError) -> AppError {
+    match error {
+        DossierError::NotFound => AppError::NotFound {
+            code: "dossier_not_found",
+            what: "dossier",
+            key: String::new(),
+        },
+        DossierError::Store(error) => error.into(),
+        other => AppError::Unprocessable {
+            code: "not_possible",
+            message: other.to_string(),
+            details: Vec::new(),
+        },
+    }
+}
+
+/// Writes the commune's report (commune officers, while they have the dossier).
+pub async fn write_report(
+    state: &AppState,
+    session_user: &ocop_store::accounts::User,
+    id: &str,
+    report: &CommuneReport,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if session_user.role != Role::CommuneOfficer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only the commune writes its report".into(),
+        });
+    }
+    report
+        .check()
+        .map_err(|problems| AppError::invalid_fields(lang, problems))?;
+    dossiers::save_commune_report(&state.db, &session_user.scope(), id, report, &session_user.id)
+        .await
+        .map_err(dossier_error)
+}
+
+/// The pre-assessment as typed: samples, the site visit, and optionally a preliminary card.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PreAssessmentForm {
+    #[serde(default)]
+    pub samples_received: Option<u32>,
+    /// yyyy-mm-dd or dd/mm/yyyy
+    #[serde(default)]
+    pub samples_received_on: Option<String>,
+    #[serde(default)]
+    pub site_visit_note: String,
+    /// A preliminary card on the dossier's sheet (criterion → option), complete if given.
+    #[serde(default)]
+    pub preliminary_card: Option<BTreeMap<String, u32>>,
+}
+
+/// Records the advisory group's pre-assessment (provincial officers).
+pub async fn pre_assess(
+    state: &AppState,
+    user: &ocop_store::accounts::User,
+    id: &str,
+    form: &PreAssessmentForm,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if user.role != Role::ProvincialOfficer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only the province's advisory group pre-assesses".into(),
+        });
+    }
+    let dossier = dossiers::find(&state.db, &user.scope(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound {
+            code: "dossier_not_found",
+            what: "dossier",
+            key: id.to_string(),
+        })?;
+    let mut errors: Vec<(&str, &str)> = Vec::new();
+    let received_on = match form.samples_received_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            let parsed = format::parse_date(text);
+            if parsed.is_none() {
+                errors.push(("samples_received_on", "rounds-error-date"));
+            }
+            parsed
+        }
+    };
+    if form.site_visit_note.trim().chars().count() < ocop_domain::dossier::MIN_REASON_CHARS {
+        errors.push(("site_visit_note", "dossier-error-report-point"));
+    }
+    let mut total = None;
+    if let Some(card) = form.preliminary_card.as_ref().filter(|c| !c.is_empty()) {
+        let version = state.criteria.version(&dossier.criteria_version);
+        let set = version.and_then(|v| v.set(&dossier.product_set));
+        let entity = ocop_store::registry::find(&state.db, &user.scope(), &dossier.entity_id)
+            .await?
+            .map(|e| e.kind);
+        match (version, set, entity) {
+            (Some(version), Some(set), Some(entity)) => {
+                let scored = ocop_domain::criteria::score_card(
+                    version,
+                    set,
+                    entity,
+                    &Scorecard {
+                        member: user.id.clone(),
+                        choices: card.clone(),
+                    },
+                );
+                match scored {
+                    Ok(scored) => total = Some(scored.total),
+                    Err(_) => errors.push(("preliminary_card", "pre-error-card")),
+                }
+            }
+            _ => errors.push(("preliminary_card", "pre-error-card")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(lang, errors));
+    }
+    let assessment = PreAssessment {
+        samples_received: form.samples_received,
+        samples_received_on: received_on,
+        site_visit_note: form.site_visit_note.clone(),
+        preliminary_card: form.preliminary_card.clone().filter(|c| !c.is_empty()),
+        preliminary_total: total,
+    };
+    dossiers::save_pre_assessment(&state.db, &user.scope(), id, &assessment, &user.id)
+        .await
+        .map_err(dossier_error)
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map_or("", |(_, value)| value.as_str())
+}
+
+/// Shows the dossier page after one of its forms.
+async fn after_form(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    outcome: Result<String, AppError>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    match outcome {
+        Ok(message) => Ok(dossier_page_with(state, viewer, id, Some((message, false)))
+            .await?
+            .into_response()),
+        Err(AppError::Forbidden { .. }) => Err(PageError::forbidden(lang)),
+        Err(error @ AppError::NotFound { .. }) => Err(PageError::new(error, lang)),
+        Err(AppError::InvalidFields { fields }) => {
+            let message = fields
+                .iter()
+                .map(|f| format!("{}: {}", lang.t(&format!("field-label-{}", f.field)), f.message))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let page = dossier_page_with(state, viewer, id, Some((message, true))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(error) => {
+            let page =
+                dossier_page_with(state, viewer, id, Some((error.to_string(), true))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// `POST /dossiers/{id}/report`: the commune's Mẫu 03 report.
+pub async fn save_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, field(&fields, "csrf")).map_err(page_error(lang))?;
+    if dossiers::find(&state.db, &session.scope(), &id)
+        .await
+        .map_err(page_error(lang))?
+        .is_none()
+    {
+        return Err(not_found(&id, lang));
+    }
+    let report = CommuneReport {
+        local_materials: field(&fields, "local_materials").to_string(),
+        local_labour: field(&fields, "local_labour").to_string(),
+        idea_origin: field(&fields, "idea_origin").to_string(),
+        local_identity: field(&fields, "local_identity").to_string(),
+    };
+    let outcome = write_report(&state, &session.user, &id, &report, lang)
+        .await
+        .map(|()| lang.t("report-saved"));
+    after_form(&state, &viewer, &id, outcome).await
+}
+
+/// `POST /dossiers/{id}/pre-assessment`: the advisory group's pre-assessment.
+pub async fn save_pre_assessment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, field(&fields, "csrf")).map_err(page_error(lang))?;
+    let samples = field(&fields, "samples_received").trim();
+    let samples_received = if samples.is_empty() {
+        None
+    } else {
+        match samples.parse() {
+            Ok(count) => Some(count),
+            Err(_) => {
+                let error = AppError::invalid_fields(lang, [("samples_received", "rounds-error-number")]);
+                return after_form(&state, &viewer, &id, Err(error)).await;
+            }
+        }
+    };
+    let form = PreAssessmentForm {
+        samples_received,
+        samples_received_on: Some(field(&fields, "samples_received_on").to_string()),
+        site_visit_note: field(&fields, "site_visit_note").to_string(),
+        preliminary_card: None,
+    };
+    let outcome = pre_assess(&state, &session.user, &id, &form, lang)
+        .await
+        .map(|()| lang.t("pre-saved"));
+    after_form(&state, &viewer, &id, outcome).await
+}

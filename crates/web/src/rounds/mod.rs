@@ -1,0 +1,892 @@
+//! Evaluation rounds on the web: HTML pages (`pages.rs`, the member's scoring sheet in
+//! `sheet.rs`, analytics in `analytics.rs`) and the JSON API (`api.rs`). What both need lives
+//! here: a round loaded with everything on it ([`Loaded`]), who the viewer is on it, each
+//! product's standing from the engine, and the operations, each returning [`AppError`] with a
+//! stable code. The rules are `ocop_domain::rounds`'; the SQL is `ocop_store::rounds`'.
+//!
+//! Rounds may use the registry and dossiers (a round holds dossiers); neither imports rounds.
+
+pub mod analytics;
+pub mod api;
+pub mod pages;
+pub mod sheet;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use ocop_domain::access::Role;
+use ocop_domain::criteria::{CouncilRules, Level, ProductSet, Version};
+use ocop_domain::rounds::conflicts::{self, Recorded};
+use ocop_domain::rounds::council::{self, Seat};
+use ocop_domain::rounds::scoring::{self, CardError, Entry, Standing, Viewer, Visibility};
+use ocop_domain::rounds::{
+    Actor, RoundAction, RoundError, RoundFacts, RoundKind, RoundState, calendar, decision,
+};
+use ocop_store::accounts::{self, User};
+use ocop_store::rounds::{
+    self as store, Decision, FinalResult, NewRound, NewSeat, Rescore, Round, RoundAccess,
+    RoundProduct, RoundStoreError, SeatHolder, StoredCard, StoredConflict,
+};
+
+use crate::AppState;
+use crate::shared::error::AppError;
+use crate::shared::i18n::Lang;
+
+/// A round with everything on it, as the viewer may see it.
+pub struct Loaded {
+    pub round: Round,
+    pub seats: Vec<SeatHolder>,
+    pub products: Vec<RoundProduct>,
+    pub cards: Vec<StoredCard>,
+    pub conflicts: Vec<StoredConflict>,
+    pub rescores: Vec<Rescore>,
+    pub decisions: Vec<Decision>,
+}
+
+pub fn round_not_found(id: &str) -> AppError {
+    AppError::NotFound {
+        code: "round_not_found",
+        what: "round",
+        key: id.to_string(),
+    }
+}
+
+pub fn product_not_found(id: &str) -> AppError {
+    AppError::NotFound {
+        code: "round_product_not_found",
+        what: "product in this round",
+        key: id.to_string(),
+    }
+}
+
+fn forbidden(code: &'static str, message: &str) -> AppError {
+    AppError::Forbidden {
+        code,
+        message: message.to_string(),
+    }
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::Unprocessable {
+        code,
+        message: message.into(),
+        details: Vec::new(),
+    }
+}
+
+/// A round error as the API's one shape.
+pub fn round_error(error: RoundError) -> AppError {
+    match error {
+        RoundError::NotAllowed(who) => forbidden("not_allowed", &format!("only {who} may do this")),
+        RoundError::Locked => unprocessable("round_locked", error.to_string()),
+        RoundError::WrongState { .. } => unprocessable("wrong_state", error.to_string()),
+        RoundError::ReasonRequired => unprocessable("reason_required", error.to_string()),
+        RoundError::NoProducts => unprocessable("no_products", error.to_string()),
+        RoundError::CouncilNotReady(_) => unprocessable("council_not_ready", error.to_string()),
+        RoundError::NotFinal(ref codes) => AppError::Unprocessable {
+            code: "not_final",
+            message: "these products have no final result yet".into(),
+            details: codes.clone(),
+        },
+    }
+}
+
+pub fn card_error(error: CardError) -> AppError {
+    match error {
+        CardError::NotAssigned => forbidden("not_assigned", &error.to_string()),
+        CardError::Conflicted => forbidden("conflicted", &error.to_string()),
+        CardError::NotScoring => unprocessable("round_not_scoring", error.to_string()),
+        CardError::ProductNotScoring => unprocessable("product_not_scoring", error.to_string()),
+        CardError::AlreadySubmitted => AppError::Unprocessable {
+            code: "already_submitted",
+            message: error.to_string(),
+            details: Vec::new(),
+        },
+        CardError::Invalid(errors) => AppError::Unprocessable {
+            code: "invalid_card",
+            message: "the card does not fit the sheet".into(),
+            details: errors.iter().map(ToString::to_string).collect(),
+        },
+    }
+}
+
+pub fn store_error(error: RoundStoreError) -> AppError {
+    match error {
+        RoundStoreError::NotFound => AppError::NotFound {
+            code: "not_found",
+            what: "round, product, member or dossier",
+            key: String::new(),
+        },
+        RoundStoreError::Round(error) => round_error(error),
+        RoundStoreError::Card(error) => card_error(error),
+        RoundStoreError::Invalid(field, code) => AppError::Unprocessable {
+            code,
+            message: format!("{field}: {code}"),
+            details: vec![field.to_string()],
+        },
+        RoundStoreError::Store(error) => error.into(),
+    }
+}
+
+impl Loaded {
+    /// The round `id` if `user` may see it, with its council, products, cards, conflicts,
+    /// re-scores and decisions.
+    pub async fn load(state: &AppState, user: &User, id: &str) -> Result<Loaded, AppError> {
+        let round = store::find(&state.db, &RoundAccess::of(user), id)
+            .await?
+            .ok_or_else(|| round_not_found(id))?;
+        let db = &state.db;
+        Ok(Loaded {
+            seats: store::seats(db, &round.id).await?,
+            products: store::products(db, &round.id).await?,
+            cards: store::cards(db, &round.id).await?,
+            conflicts: store::conflicts(db, &round.id).await?,
+            rescores: store::rescores(db, &round.id).await?,
+            decisions: store::decisions(db, &round.id).await?,
+            round,
+        })
+    }
+
+    pub fn seat_of(&self, user_id: &str) -> Option<Seat> {
+        self.seats
+            .iter()
+            .find(|s| s.user_id == user_id)
+            .map(|s| s.seat)
+    }
+
+    pub fn actor(&self, user: &User) -> Actor {
+        Actor {
+            role: user.role,
+            seat: self.seat_of(&user.id),
+        }
+    }
+
+    /// The level's OCOP office (of the round's province, for a provincial round).
+    pub fn is_organiser(&self, user: &User) -> bool {
+        ocop_domain::rounds::organiser(self.round.level) == Some(user.role)
+            && (self.round.level == Level::Ministry
+                || user.unit_code.is_some() && user.unit_code == self.round.province_code)
+    }
+
+    pub fn product(&self, id: &str) -> Result<&RoundProduct, AppError> {
+        self.products
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| product_not_found(id))
+    }
+
+    pub fn member_name(&self, user_id: &str) -> String {
+        self.seats
+            .iter()
+            .find(|s| s.user_id == user_id)
+            .map_or_else(|| user_id.to_string(), |s| s.name.clone())
+    }
+
+    /// The council's rules for a product scored under `version`.
+    pub fn rules(&self, version: &Version) -> CouncilRules {
+        self.round.settings.rules(version.council)
+    }
+
+    /// Whether the member's recorded conflicts exclude them from the product.
+    pub fn excluded(&self, product_id: &str, member: &str) -> bool {
+        let recorded: Vec<Recorded> = self
+            .conflicts
+            .iter()
+            .filter(|c| c.round_product_id == product_id && c.member_id == member)
+            .map(|c| Recorded {
+                source: c.source,
+                cleared: c.cleared_by.is_some(),
+            })
+            .collect();
+        conflicts::excludes(&recorded)
+    }
+
+    /// Scoring members not excluded from the product.
+    pub fn eligible(&self, product_id: &str) -> Vec<String> {
+        self.seats
+            .iter()
+            .filter(|s| s.seat.scores() && !self.excluded(product_id, &s.user_id))
+            .map(|s| s.user_id.clone())
+            .collect()
+    }
+
+    /// The product's version and set, from the catalogue.
+    pub fn sheet_of<'c>(
+        state: &'c AppState,
+        product: &RoundProduct,
+    ) -> Option<(&'c Version, &'c ProductSet)> {
+        let version = state.criteria.version(&product.criteria_version)?;
+        Some((version, version.set(&product.product_set)?))
+    }
+
+    /// What the engine says of the product now (its current pass).
+    pub fn standing(&self, state: &AppState, product: &RoundProduct) -> Option<Standing> {
+        let (version, set) = Self::sheet_of(state, product)?;
+        let entry = Entry {
+            version,
+            set,
+            entity_type: product.entity_type,
+            rules: self.rules(version),
+            pass: product.pass,
+            eligible: self.eligible(&product.id),
+            cards: self
+                .cards
+                .iter()
+                .filter(|c| c.round_product_id == product.id)
+                .map(|c| scoring::Card {
+                    member: c.member_id.clone(),
+                    pass: c.pass,
+                    choices: c.choices.clone(),
+                    submitted: c.submitted_at.is_some(),
+                })
+                .collect(),
+            disqualifications: product.disqualifications.clone(),
+        };
+        Some(entry.standing())
+    }
+
+    /// The viewer's card on the product's current pass.
+    pub fn card_of(&self, product: &RoundProduct, member: &str) -> Option<&StoredCard> {
+        self.cards.iter().find(|c| {
+            c.round_product_id == product.id && c.member_id == member && c.pass == product.pass
+        })
+    }
+
+    /// Who the viewer is for the product's scores (blindness).
+    pub fn viewer(&self, product: &RoundProduct, user: &User) -> Viewer {
+        match self.seat_of(&user.id) {
+            Some(seat) if seat.scores() => {
+                if self.excluded(&product.id, &user.id) {
+                    Viewer::Excluded
+                } else {
+                    Viewer::Member {
+                        submitted: self
+                            .card_of(product, &user.id)
+                            .is_some_and(|c| c.submitted_at.is_some()),
+                    }
+                }
+            }
+            _ => Viewer::Observer,
+        }
+    }
+
+    /// What the viewer may see of the product now.
+    pub fn visibility(&self, state: &AppState, product: &RoundProduct, user: &User) -> Visibility {
+        let quorum_reached = Self::sheet_of(state, product).is_some_and(|(version, _)| {
+            let submitted = self
+                .cards
+                .iter()
+                .filter(|c| {
+                    c.round_product_id == product.id
+                        && c.pass == product.pass
+                        && c.submitted_at.is_some()
+                })
+                .count() as u32;
+            submitted >= self.rules(version).quorum
+        });
+        scoring::visibility(self.viewer(product, user), quorum_reached)
+    }
+
+    /// Problems that keep the council from scoring (one chair, a quorum of scorers under the
+    /// strictest version on the round).
+    pub fn council_problems(&self, state: &AppState) -> Vec<String> {
+        let quorum = self
+            .products
+            .iter()
+            .filter_map(|p| state.criteria.version(&p.criteria_version))
+            .map(|v| self.rules(v).quorum)
+            .max()
+            .unwrap_or_else(|| self.round.settings.quorum.unwrap_or(1));
+        let seats: Vec<Seat> = self.seats.iter().map(|s| s.seat).collect();
+        council::check(&seats, quorum)
+    }
+
+    /// Calendar warnings of the round (Điều 5), in `lang`.
+    pub async fn calendar_warnings(
+        &self,
+        state: &AppState,
+        lang: Lang,
+    ) -> Result<Vec<String>, AppError> {
+        if self.round.kind == RoundKind::Legacy {
+            return Ok(Vec::new());
+        }
+        let others = store::other_meetings(&state.db, &self.round).await?;
+        let mut proposed = Vec::new();
+        for product in &self.products {
+            if let Some(on) = proposed_on(state, &product.dossier_id, self.round.level).await? {
+                proposed.push((product.product_code.clone(), on));
+            }
+        }
+        Ok(
+            calendar::round_warnings(self.round.level, self.round.meeting_on, &others, &proposed)
+                .into_iter()
+                .map(|w| match lang {
+                    Lang::Vi => w.message_vi,
+                    Lang::En => w.message_en,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// When the dossier was proposed to the round's level (the commune's proposal for a provincial
+/// round; the province's decision for the ministry's), from its audit trail.
+async fn proposed_on(
+    state: &AppState,
+    dossier_id: &str,
+    level: Level,
+) -> Result<Option<NaiveDate>, AppError> {
+    let wanted = match level {
+        Level::Ministry => "dossier.decided",
+        _ => "dossier.propose",
+    };
+    let history = ocop_store::audit::history(&state.db, "dossier", dossier_id).await?;
+    Ok(history
+        .iter()
+        .rev()
+        .find(|entry| entry.action == wanted)
+        .and_then(|entry| chrono::DateTime::from_timestamp_millis(entry.at_ms))
+        .map(|at| at.date_naive()))
+}
+
+/// Opening a round, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct OpenForm {
+    pub name: String,
+    /// `province` (default) or `ministry`; `district` only for a legacy round.
+    #[serde(default)]
+    pub level: String,
+    /// `online` (default) or `legacy` (a round held before 01/07/2025, recorded).
+    #[serde(default)]
+    pub kind: String,
+    /// yyyy-mm-dd or dd/mm/yyyy
+    pub meeting_on: String,
+    pub place: String,
+}
+
+/// Opens a round for the viewer's level: a provincial officer for its province, a central
+/// officer for the ministry. Field errors carry message ids.
+pub async fn open(
+    state: &AppState,
+    user: &User,
+    form: &OpenForm,
+    lang: Lang,
+) -> Result<Round, AppError> {
+    let kind = match form.kind.trim() {
+        "" => RoundKind::Online,
+        text => RoundKind::parse(text)
+            .ok_or_else(|| AppError::invalid_fields(lang, [("kind", "rounds-error-kind")]))?,
+    };
+    let level = match (form.level.trim(), user.role) {
+        ("", Role::CentralOfficer) | ("ministry", _) => Level::Ministry,
+        ("" | "province", _) => Level::Province,
+        ("district", _) if kind == RoundKind::Legacy => Level::District,
+        _ => return Err(AppError::invalid_fields(lang, [("level", "rounds-error-level")])),
+    };
+    let organiser = match level {
+        Level::District => Some(Role::ProvincialOfficer),
+        level => ocop_domain::rounds::organiser(level),
+    };
+    if organiser != Some(user.role) {
+        return Err(forbidden(
+            "not_allowed",
+            "only the level's OCOP office opens rounds",
+        ));
+    }
+    let mut errors: Vec<(&str, &str)> = Vec::new();
+    if form.name.trim().chars().count() < 3 {
+        errors.push(("name", "rounds-error-required"));
+    }
+    if form.place.trim().is_empty() {
+        errors.push(("place", "rounds-error-required"));
+    }
+    let meeting_on = crate::shared::format::parse_date(&form.meeting_on);
+    match meeting_on {
+        None => errors.push(("meeting_on", "rounds-error-date")),
+        Some(date) if kind == RoundKind::Legacy && date >= ocop_domain::rounds::legacy_before() => {
+            errors.push(("meeting_on", "rounds-error-legacy-date"))
+        }
+        Some(_) => {}
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(lang, errors));
+    }
+    let province_code = match level {
+        Level::Ministry => None,
+        _ => user.unit_code.clone(),
+    };
+    Ok(store::create(
+        &state.db,
+        NewRound {
+            name: form.name.clone(),
+            level,
+            kind,
+            province_code,
+            meeting_on: meeting_on.unwrap_or_default(),
+            place: form.place.clone(),
+        },
+        &user.id,
+    )
+    .await?)
+}
+
+/// A seat as typed: the account by e-mail.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct SeatForm {
+    pub email: String,
+    /// chair, vice_chair, member or secretary
+    pub seat: String,
+    #[serde(default)]
+    pub agency: String,
+    #[serde(default)]
+    pub position: String,
+    #[serde(default)]
+    pub organisation: String,
+}
+
+pub async fn seat(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    form: &SeatForm,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if !loaded.is_organiser(user) {
+        return Err(forbidden("not_allowed", "only the round's OCOP office seats members"));
+    }
+    let mut errors: Vec<(&str, &str)> = Vec::new();
+    let seat = Seat::parse(form.seat.trim());
+    if seat.is_none() {
+        errors.push(("seat", "rounds-error-seat"));
+    }
+    let member = match ocop_domain::access::normalize_email(&form.email) {
+        Some(email) => accounts::find_by_email(&state.db, &email)
+            .await?
+            .filter(|u| u.active),
+        None => None,
+    };
+    if member.is_none() {
+        errors.push(("email", "rounds-error-member"));
+    }
+    if form.agency.trim().is_empty() {
+        errors.push(("agency", "rounds-error-required"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(lang, errors));
+    }
+    let (Some(seat), Some(member)) = (seat, member) else {
+        return Err(AppError::Internal);
+    };
+    let new = NewSeat {
+        user_id: member.id,
+        seat,
+        agency: form.agency.clone(),
+        position: form.position.clone(),
+        organisation: form.organisation.clone(),
+    };
+    match store::set_seat(&state.db, &loaded.round, new, &user.id).await {
+        Ok(()) => Ok(()),
+        Err(RoundStoreError::Invalid(field, code)) => {
+            let key = match code {
+                "role_cannot_sit" => "rounds-error-role-cannot-sit",
+                "other_province" => "rounds-error-other-province",
+                _ => "rounds-error-member",
+            };
+            let field = if field == "user_id" { "email" } else { field };
+            Err(AppError::invalid_fields(lang, [(field, key)]))
+        }
+        Err(error) => Err(store_error(error)),
+    }
+}
+
+/// The council's own rules as typed (empty: the version's).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub quorum: String,
+    #[serde(default)]
+    pub spread_limit: String,
+    /// mean or trimmed_mean (empty: the version's)
+    #[serde(default)]
+    pub averaging: String,
+}
+
+pub async fn settings(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    form: &SettingsForm,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if !loaded.is_organiser(user) {
+        return Err(forbidden("not_allowed", "only the round's OCOP office sets the council's rules"));
+    }
+    let number = |text: &str, field: &'static str, errors: &mut Vec<(&'static str, &'static str)>| {
+        match text.trim() {
+            "" => None,
+            text => match text.parse::<u32>() {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    errors.push((field, "rounds-error-number"));
+                    None
+                }
+            },
+        }
+    };
+    let mut errors = Vec::new();
+    let quorum = number(&form.quorum, "quorum", &mut errors);
+    let spread_limit = number(&form.spread_limit, "spread_limit", &mut errors);
+    let averaging = match form.averaging.trim() {
+        "" => None,
+        text => {
+            let parsed = ocop_domain::criteria::Averaging::parse(text);
+            if parsed.is_none() {
+                errors.push(("averaging", "rounds-error-averaging"));
+            }
+            parsed
+        }
+    };
+    let settings = council::Settings {
+        quorum,
+        spread_limit,
+        averaging,
+    };
+    if let Err(field) = settings.check() {
+        errors.push((field, "rounds-error-number"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(lang, errors));
+    }
+    store::set_settings(&state.db, &loaded.round, settings, &user.id)
+        .await
+        .map_err(store_error)
+}
+
+/// Adds a taken-in dossier (or, for the ministry, one awaiting it) under the version the
+/// transition rules give on the round's meeting date.
+pub async fn add_product(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    dossier_id: &str,
+    lang: Lang,
+) -> Result<RoundProduct, AppError> {
+    if !loaded.is_organiser(user) {
+        return Err(forbidden("not_allowed", "only the round's OCOP office adds products"));
+    }
+    let dossier = ocop_store::dossiers::find(&state.db, &user.scope(), dossier_id)
+        .await?
+        .ok_or_else(|| AppError::invalid_fields(lang, [("dossier_id", "rounds-error-dossier")]))?;
+    let version = match loaded.round.level {
+        // The ministry scores on the version the province did.
+        Level::Ministry => Some(dossier.criteria_version.clone()),
+        _ => state
+            .criteria
+            .version_for_evaluation(dossier.filed_on(), dossier.evaluation_type, loaded.round.meeting_on)
+            .filter(|v| v.set(&dossier.product_set).is_some())
+            .map(|v| v.id.clone()),
+    }
+    .unwrap_or_else(|| dossier.criteria_version.clone());
+    match store::add_product(&state.db, &loaded.round, dossier_id, &version, &user.id).await {
+        Ok(product) => Ok(product),
+        Err(RoundStoreError::Invalid(_, _) | RoundStoreError::NotFound) => Err(
+            AppError::invalid_fields(lang, [("dossier_id", "rounds-error-dossier")]),
+        ),
+        Err(error) => Err(store_error(error)),
+    }
+}
+
+/// The final results of every product, or the codes of those without one.
+pub fn finals(loaded: &Loaded, state: &AppState) -> Result<Vec<FinalResult>, Vec<String>> {
+    let mut results = Vec::new();
+    let mut missing = Vec::new();
+    for product in &loaded.products {
+        let standing = loaded.standing(state, product);
+        match standing {
+            Some(Standing {
+                status,
+                result: Some(result),
+                ..
+            }) if status.is_final() => results.push(FinalResult {
+                round_product_id: product.id.clone(),
+                score: result.mean.centi(),
+                stars: result.stars,
+                outcome: decision::ProductOutcome::of(&result, loaded.round.level),
+                result: serde_json::to_string(&result).unwrap_or_default(),
+            }),
+            _ => missing.push(product.product_code.clone()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(results)
+    } else {
+        Err(missing)
+    }
+}
+
+/// Starts scoring or closes the round (the office).
+pub async fn act(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    action: &str,
+) -> Result<RoundState, AppError> {
+    let action = match action {
+        "start" => RoundAction::StartScoring,
+        "close" => RoundAction::Close,
+        other => {
+            return Err(AppError::bad_request(
+                "invalid_action",
+                format!("unknown action `{other}`: start or close"),
+            ));
+        }
+    };
+    if !loaded.is_organiser(user) {
+        return Err(forbidden("not_allowed", "only the round's OCOP office starts or closes it"));
+    }
+    let (finals, not_final) = match action {
+        RoundAction::Close => match finals(loaded, state) {
+            Ok(finals) => (finals, Vec::new()),
+            Err(missing) => (Vec::new(), missing),
+        },
+        _ => (Vec::new(), Vec::new()),
+    };
+    let facts = RoundFacts {
+        products: loaded.products.len(),
+        council_problems: loaded.council_problems(state),
+        not_final,
+    };
+    let next = ocop_domain::rounds::transition(
+        loaded.round.level,
+        loaded.round.state,
+        &action,
+        loaded.actor(user),
+        &facts,
+    )
+    .map_err(round_error)?;
+    store::set_state(&state.db, &loaded.round, next, action.as_str(), &finals, &user.id)
+        .await
+        .map_err(store_error)?;
+    Ok(next)
+}
+
+/// Checks that `user` may put a card on `product` now.
+fn may_score(loaded: &Loaded, product: &RoundProduct, user: &User) -> Result<(), AppError> {
+    match loaded.seat_of(&user.id) {
+        Some(seat) if seat.scores() => {}
+        _ => return Err(card_error(CardError::NotAssigned)),
+    }
+    if loaded.excluded(&product.id, &user.id) {
+        return Err(card_error(CardError::Conflicted));
+    }
+    if loaded.round.state != RoundState::Scoring {
+        return Err(card_error(CardError::NotScoring));
+    }
+    if product.final_score.is_some() || !product.disqualifications.is_empty() {
+        return Err(card_error(CardError::ProductNotScoring));
+    }
+    Ok(())
+}
+
+/// Saves a member's draft (checked: every choice exists and applies; criteria may be missing).
+pub async fn save_draft(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    choices: &BTreeMap<String, u32>,
+) -> Result<(), AppError> {
+    may_score(loaded, product, user)?;
+    let (version, set) = Loaded::sheet_of(state, product).ok_or(AppError::Internal)?;
+    scoring::check_draft(version, set, product.entity_type, choices).map_err(card_error)?;
+    store::save_draft(&state.db, &product.id, &user.id, product.pass, choices)
+        .await
+        .map_err(store_error)
+}
+
+/// Submits a member's card: complete, every option applicable, once per pass.
+pub async fn submit(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    choices: &BTreeMap<String, u32>,
+) -> Result<u32, AppError> {
+    may_score(loaded, product, user)?;
+    let (version, set) = Loaded::sheet_of(state, product).ok_or(AppError::Internal)?;
+    let total = scoring::check_submission(version, set, product.entity_type, choices)
+        .map_err(card_error)?;
+    store::submit_card(&state.db, &product.id, &user.id, product.pass, choices, total)
+        .await
+        .map_err(store_error)?;
+    Ok(total)
+}
+
+/// A member declares a conflict on a product.
+pub async fn declare(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    reason: &str,
+) -> Result<(), AppError> {
+    if loaded.seat_of(&user.id).is_none() {
+        return Err(card_error(CardError::NotAssigned));
+    }
+    store::declare_conflict(&state.db, &loaded.round, &product.id, &user.id, reason)
+        .await
+        .map_err(store_error)
+}
+
+/// The chair clears a conflict flag the system raised.
+pub async fn clear(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    conflict_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    if loaded.seat_of(&user.id) != Some(Seat::Chair) {
+        return Err(forbidden("not_allowed", "only the council's chair clears a conflict flag"));
+    }
+    store::clear_conflict(&state.db, &loaded.round, conflict_id, reason, &user.id)
+        .await
+        .map_err(store_error)
+}
+
+/// The chair opens a re-score of a product (re-opening a closed round).
+pub async fn rescore(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    reason: &str,
+) -> Result<u32, AppError> {
+    if loaded.seat_of(&user.id) != Some(Seat::Chair) {
+        return Err(forbidden("not_allowed", "only the council's chair opens a re-score"));
+    }
+    if loaded.round.state == RoundState::Closed {
+        ocop_domain::rounds::transition(
+            loaded.round.level,
+            loaded.round.state,
+            &RoundAction::Reopen {
+                reason: reason.to_string(),
+            },
+            loaded.actor(user),
+            &RoundFacts::default(),
+        )
+        .map_err(round_error)?;
+    }
+    store::open_rescore(&state.db, &loaded.round, product, reason, &user.id)
+        .await
+        .map_err(store_error)
+}
+
+/// A decision as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct DecisionForm {
+    pub number: String,
+    /// yyyy-mm-dd or dd/mm/yyyy
+    pub signed_on: String,
+    pub signer: String,
+    /// Round product ids the decision names.
+    #[serde(default)]
+    pub products: Vec<String>,
+}
+
+/// Records the office's decision on products of the closed round.
+pub async fn decide(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    form: &DecisionForm,
+    lang: Lang,
+) -> Result<Decision, AppError> {
+    if !loaded.is_organiser(user) {
+        return Err(forbidden("not_allowed", "only the round's OCOP office records decisions"));
+    }
+    let mut named = Vec::new();
+    let mut items = Vec::new();
+    let mut unknown = Vec::new();
+    for id in &form.products {
+        match loaded.products.iter().find(|p| &p.id == id) {
+            Some(product) => {
+                items.push(decision::DecisionItem {
+                    product_code: product.product_code.clone(),
+                    outcome: store::outcome_of(product),
+                });
+                named.push(product.clone());
+            }
+            None => unknown.push(id.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::Unprocessable {
+            code: "not_in_round",
+            message: "these products are not in the round".into(),
+            details: unknown,
+        });
+    }
+    let checked = decision::check(
+        &decision::DecisionForm {
+            number: form.number.clone(),
+            signed_on: crate::shared::format::parse_date(&form.signed_on),
+            signer: form.signer.clone(),
+        },
+        &items,
+        chrono::Utc::now().date_naive(),
+    );
+    let number = match checked {
+        Ok(number) => number,
+        Err(problems) => {
+            let fields: Vec<(&str, &str)> = problems
+                .iter()
+                .map(|p| {
+                    (
+                        p.field,
+                        match p.code {
+                            "required" => "rounds-error-required",
+                            "invalid_number" => "rounds-error-decision-number",
+                            "future_date" => "rounds-error-future-date",
+                            "no_result" => "rounds-error-no-result",
+                            _ => "rounds-error-nothing-to-decide",
+                        },
+                    )
+                })
+                .collect();
+            return Err(AppError::invalid_fields(lang, fields));
+        }
+    };
+    match store::record_decision(
+        &state.db,
+        &loaded.round,
+        &number,
+        crate::shared::format::parse_date(&form.signed_on).unwrap_or_default(),
+        &form.signer,
+        &named,
+        &user.id,
+    )
+    .await
+    {
+        Ok(decision) => Ok(decision),
+        Err(RoundStoreError::Invalid("number", _)) => Err(AppError::invalid_fields(
+            lang,
+            [("number", "rounds-error-number-taken")],
+        )),
+        Err(RoundStoreError::Invalid("products", "already_decided")) => Err(
+            AppError::invalid_fields(lang, [("products", "rounds-error-already-decided")]),
+        ),
+        Err(error) => Err(store_error(error)),
+    }
+}
+
+/// Label of a seat in `lang`.
+pub fn seat_label(seat: Seat, lang: Lang) -> String {
+    lang.t(&format!("rounds-seat-{}", seat.as_str()))
+}
+
+/// Label of a product's status in `lang`.
+pub fn status_label(status: scoring::Status, lang: Lang) -> String {
+    lang.t(&format!("rounds-status-{}", status.as_str()))
+}
