@@ -213,7 +213,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .get("/rounds/{id}/analytics", rounds::pages::analytics_page)
         .get("/rounds/{id}/analytics.csv", rounds::pages::analytics_csv)
         .get("/rounds/{id}/products/{product}", rounds::sheet::sheet_page)
-        .post("/rounds/{id}/products/{product}/card", rounds::sheet::save_card)
+        .post(
+            "/rounds/{id}/products/{product}/card",
+            rounds::sheet::save_card,
+        )
         .post(
             "/rounds/{id}/products/{product}/conflict",
             rounds::sheet::declare_conflict,
@@ -266,12 +269,18 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post("/api/v1/rounds/{id}/products", rounds::api::add_product)
         .post("/api/v1/rounds/{id}/actions", rounds::api::act)
         .post("/api/v1/rounds/{id}/decisions", rounds::api::decide)
-        .get("/api/v1/rounds/{id}/analytics", rounds::api::round_analytics)
+        .get(
+            "/api/v1/rounds/{id}/analytics",
+            rounds::api::round_analytics,
+        )
         .post(
             "/api/v1/rounds/{id}/conflicts/{conflict}/clear",
             rounds::api::clear,
         )
-        .get("/api/v1/rounds/{id}/products/{product}", rounds::api::product)
+        .get(
+            "/api/v1/rounds/{id}/products/{product}",
+            rounds::api::product,
+        )
         .put(
             "/api/v1/rounds/{id}/products/{product}/card",
             rounds::api::draft,

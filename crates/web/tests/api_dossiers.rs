@@ -334,8 +334,16 @@ async fn machines_file_and_work_dossiers_through_the_api() {
     // Under 26/2026 the commune proposes only with its Mẫu 03 report written.
     let (status, refused) = call(&app, act("propose")).await;
     assert_eq!(
-        (status, refused["error"]["code"].as_str(), refused["error"]["details"][0].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("incomplete"), Some("commune_report"))
+        (
+            status,
+            refused["error"]["code"].as_str(),
+            refused["error"]["details"][0].as_str()
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("incomplete"),
+            Some("commune_report")
+        )
     );
     let report_uri = format!("/api/v1/dossiers/{id}/report");
     let mut report = json!({
@@ -344,7 +352,11 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         "idea_origin": "Nghề truyền thống của làng",
         "local_identity": "ngắn",
     });
-    let (status, refused) = call(&app, json_request("PUT", &report_uri, &officer, report.clone())).await;
+    let (status, refused) = call(
+        &app,
+        json_request("PUT", &report_uri, &officer, report.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["error"]["fields"][0]["field"], "local_identity");
     assert_eq!(refused["error"]["fields"][0]["code"], "report_point");

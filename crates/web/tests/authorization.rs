@@ -22,16 +22,19 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use ocop_domain::access::{Role, Scope};
-use ocop_domain::criteria::{Catalog, EntityType, bundled_sources};
+use ocop_domain::criteria::{Catalog, EntityType, Level, bundled_sources};
 use ocop_domain::dossier::{DossierAction, EvaluationType, EvidenceType};
 use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
+use ocop_domain::rounds::council::Seat;
+use ocop_domain::rounds::decision::ProductOutcome;
+use ocop_domain::rounds::{RoundKind, RoundState};
 use ocop_store::accounts::{self, NewUser, User};
 use ocop_store::files::{FileStore, StoredFile};
 use ocop_store::testing::TestDb;
 use ocop_store::{
     audit,
     dossiers::{self, Opening},
-    registry, units,
+    registry, rounds, units,
 };
 use ocop_web::{AppState, route_table, router};
 
@@ -48,12 +51,17 @@ enum Actor {
     OtherCommuneOfficer,
     ProvincialOfficer,
     OtherProvincialOfficer,
+    /// A council-member account, the chair of Home's round (it scores there).
     CouncilMember,
+    /// A council-member account of the other province, the chair of Away's round.
+    OtherRoundMember,
+    /// A council-member account seated as the secretary of Home's round (does not score).
+    Secretary,
     CentralOfficer,
     Administrator,
 }
 
-const ACTORS: [Actor; 9] = [
+const ACTORS: [Actor; 11] = [
     Actor::Anonymous,
     Actor::Producer,
     Actor::CommuneOfficer,
@@ -61,6 +69,8 @@ const ACTORS: [Actor; 9] = [
     Actor::ProvincialOfficer,
     Actor::OtherProvincialOfficer,
     Actor::CouncilMember,
+    Actor::OtherRoundMember,
+    Actor::Secretary,
     Actor::CentralOfficer,
     Actor::Administrator,
 ];
@@ -72,7 +82,9 @@ impl Actor {
             Actor::Producer => Role::Producer,
             Actor::CommuneOfficer | Actor::OtherCommuneOfficer => Role::CommuneOfficer,
             Actor::ProvincialOfficer | Actor::OtherProvincialOfficer => Role::ProvincialOfficer,
-            Actor::CouncilMember => Role::CouncilMember,
+            Actor::CouncilMember | Actor::OtherRoundMember | Actor::Secretary => {
+                Role::CouncilMember
+            }
             Actor::CentralOfficer => Role::CentralOfficer,
             Actor::Administrator => Role::Administrator,
         })
@@ -81,6 +93,14 @@ impl Actor {
     /// Whether the actor's role passes `rule`.
     fn is(self, rule: fn(Role) -> bool) -> bool {
         self.role().is_some_and(rule)
+    }
+
+    /// Council-member accounts see only what their rounds hold.
+    fn seated_only(self) -> bool {
+        matches!(
+            self,
+            Actor::CouncilMember | Actor::OtherRoundMember | Actor::Secretary
+        )
     }
 }
 
@@ -91,16 +111,64 @@ enum Object {
     Away,
 }
 
+/// The registry's objects (entity, product, the side's dossier, which is in the side's round).
 fn sees(actor: Actor, object: Object) -> bool {
     match actor {
         Actor::Anonymous => false,
         Actor::Producer
         | Actor::CommuneOfficer
         | Actor::ProvincialOfficer
-        | Actor::CouncilMember => object == Object::Home,
-        Actor::OtherCommuneOfficer | Actor::OtherProvincialOfficer => object == Object::Away,
+        | Actor::CouncilMember
+        | Actor::Secretary => object == Object::Home,
+        Actor::OtherCommuneOfficer | Actor::OtherProvincialOfficer | Actor::OtherRoundMember => {
+            object == Object::Away
+        }
         Actor::CentralOfficer | Actor::Administrator => true,
     }
+}
+
+/// A dossier made for one cell: council members do not see it (it is in none of their rounds).
+fn sees_fresh_dossier(actor: Actor, object: Object) -> bool {
+    sees(actor, object) && !actor.seated_only()
+}
+
+/// The side's round: its province's officer, its council, the national roles.
+fn sees_round(actor: Actor, object: Object) -> bool {
+    match actor {
+        Actor::ProvincialOfficer | Actor::CouncilMember | Actor::Secretary => {
+            object == Object::Home
+        }
+        Actor::OtherProvincialOfficer | Actor::OtherRoundMember => object == Object::Away,
+        Actor::CentralOfficer | Actor::Administrator => true,
+        _ => false,
+    }
+}
+
+/// The chair of the object's round (each chair sees only its own round).
+fn chairs(actor: Actor) -> bool {
+    matches!(actor, Actor::CouncilMember | Actor::OtherRoundMember)
+}
+
+/// Scores in the object's round (the chairs; the secretary does not score).
+fn scores(actor: Actor) -> bool {
+    chairs(actor)
+}
+
+/// Sees the round's analytics while it scores: anyone who does not score in it.
+fn not_scoring(actor: Actor) -> bool {
+    !scores(actor)
+}
+
+/// The round's organiser: its province's OCOP office.
+fn organises(actor: Actor) -> bool {
+    matches!(
+        actor,
+        Actor::ProvincialOfficer | Actor::OtherProvincialOfficer
+    )
+}
+
+fn any_actor(_: Actor) -> bool {
+    true
 }
 
 // The rules, written out here rather than taken from the code they check.
@@ -130,6 +198,15 @@ fn administrator(role: Role) -> bool {
     role == Role::Administrator
 }
 
+fn provincial_officer(role: Role) -> bool {
+    role == Role::ProvincialOfficer
+}
+
+/// The offices that open rounds: the province's and the ministry's.
+fn opens_rounds(role: Role) -> bool {
+    matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
+}
+
 /// How a route answers when it may not, or may, do what is asked.
 #[derive(Clone, Copy)]
 enum Gate {
@@ -139,10 +216,14 @@ enum Gate {
     SignedIn,
     /// A role (403 otherwise), then scope (404 otherwise).
     RoleThenScope(fn(Role) -> bool),
-    /// Scope (404 otherwise), then a role (403 otherwise).
-    ScopeThenRole(fn(Role) -> bool),
     /// Scope only.
     InScope,
+    /// A role only (403 otherwise): what it creates is its own.
+    RoleOnly(fn(Role) -> bool),
+    /// A dossier made for the cell in scope (404), then a role (403).
+    FreshThenRole(fn(Role) -> bool),
+    /// The side's round in sight (404), then who the actor is on it (403).
+    RoundThen(fn(Actor) -> bool),
 }
 
 /// Pages send strangers to the sign-in page; the API answers 401.
@@ -167,14 +248,20 @@ fn expected(
     }
     let in_scope = sees(actor, object);
     match gate {
+        Gate::RoleOnly(rule) if actor.is(rule) => ok,
+        Gate::RoleOnly(_) => StatusCode::FORBIDDEN,
+        Gate::FreshThenRole(_) if !sees_fresh_dossier(actor, object) => StatusCode::NOT_FOUND,
+        Gate::FreshThenRole(rule) if !actor.is(rule) => StatusCode::FORBIDDEN,
+        Gate::FreshThenRole(_) => ok,
+        Gate::RoundThen(_) if !sees_round(actor, object) => StatusCode::NOT_FOUND,
+        Gate::RoundThen(rule) if !rule(actor) => StatusCode::FORBIDDEN,
+        Gate::RoundThen(_) => ok,
         Gate::Public | Gate::SignedIn => ok,
         Gate::InScope if in_scope => ok,
         Gate::InScope => StatusCode::NOT_FOUND,
         Gate::RoleThenScope(rule) if !actor.is(rule) => StatusCode::FORBIDDEN,
-        Gate::ScopeThenRole(_) if !in_scope => StatusCode::NOT_FOUND,
-        Gate::ScopeThenRole(rule) if !actor.is(rule) => StatusCode::FORBIDDEN,
         Gate::RoleThenScope(_) if !in_scope => StatusCode::NOT_FOUND,
-        Gate::RoleThenScope(_) | Gate::ScopeThenRole(_) => ok,
+        Gate::RoleThenScope(_) => ok,
     }
 }
 
@@ -255,9 +342,14 @@ struct Side {
     entity_name: String,
     product_id: String,
     product_name: String,
-    /// A submitted dossier of the product, with one document.
+    /// A dossier of the product, with one document, in the side's round.
     dossier_id: String,
     evidence_id: String,
+    /// The side's round (scoring, quorum 1), its product, and a member flagged on every product
+    /// added to it (its declared organisation is the entity).
+    round_id: String,
+    round_name: String,
+    round_product_id: String,
 }
 
 struct Account {
@@ -289,6 +381,8 @@ fn key(actor: Actor) -> &'static str {
         Actor::ProvincialOfficer => "province",
         Actor::OtherProvincialOfficer => "other-province",
         Actor::CouncilMember => "council",
+        Actor::OtherRoundMember => "other-council",
+        Actor::Secretary => "secretary",
         Actor::CentralOfficer => "central",
         Actor::Administrator => "admin",
     }
@@ -339,6 +433,9 @@ impl World {
                 product_name: product.name,
                 dossier_id,
                 evidence_id,
+                round_id: String::new(),
+                round_name: format!("Đợt kiểm thử {province}"),
+                round_product_id: String::new(),
             });
         }
         let away = sides.pop().unwrap();
@@ -350,8 +447,12 @@ impl World {
                 Actor::Producer => (None, Some(home.entity_id.clone())),
                 Actor::CommuneOfficer => (Some(home.commune.clone()), None),
                 Actor::OtherCommuneOfficer => (Some(away.commune.clone()), None),
-                Actor::ProvincialOfficer | Actor::CouncilMember => (Some("79".into()), None),
-                Actor::OtherProvincialOfficer => (Some("75".into()), None),
+                Actor::ProvincialOfficer | Actor::CouncilMember | Actor::Secretary => {
+                    (Some("79".into()), None)
+                }
+                Actor::OtherProvincialOfficer | Actor::OtherRoundMember => {
+                    (Some("75".into()), None)
+                }
                 _ => (None, None),
             };
             let user = accounts::create_user(
@@ -389,7 +490,7 @@ impl World {
                 (criterion.code.clone(), option.number)
             })
             .collect();
-        World {
+        let mut world = World {
             router: router(AppState::new(test.db.clone(), catalog).with_files(files.clone())),
             test,
             files,
@@ -399,7 +500,230 @@ impl World {
             accounts,
             choices,
             counter: AtomicUsize::new(0),
+        };
+        // Each side's dossier goes to its province and into its round.
+        for object in [Object::Home, Object::Away] {
+            let dossier_id = world.side(object).dossier_id.clone();
+            world.to_province(&dossier_id).await;
+            let round = world.round(object, "preparing").await;
+            let product = world.add_to_round(&round, &dossier_id).await;
+            rounds::set_state(
+                &world.test.db,
+                &round,
+                RoundState::Scoring,
+                "start",
+                &[],
+                "test",
+            )
+            .await
+            .unwrap();
+            let side = match object {
+                Object::Home => &mut world.home,
+                Object::Away => &mut world.away,
+            };
+            side.round_id = round.id.clone();
+            side.round_name = round.name.clone();
+            side.round_product_id = product;
         }
+        world
+    }
+
+    /// A dossier of the side accepted, reported on, proposed and taken in by the province.
+    async fn to_province(&self, dossier_id: &str) {
+        let db = &self.test.db;
+        let national = Scope::National;
+        dossiers::apply(
+            db,
+            &national,
+            dossier_id,
+            &DossierAction::Accept,
+            Role::CommuneOfficer,
+            &[],
+            "test",
+        )
+        .await
+        .unwrap();
+        let report = ocop_domain::dossier::CommuneReport {
+            local_materials: "Nguyên liệu tại địa phương".into(),
+            local_labour: "Lao động tại địa phương".into(),
+            idea_origin: "Sản phẩm truyền thống".into(),
+            local_identity: "Bản sắc của làng nghề".into(),
+        };
+        dossiers::save_commune_report(db, &national, dossier_id, &report, "test")
+            .await
+            .unwrap();
+        for (action, role) in [
+            (DossierAction::Propose, Role::CommuneOfficer),
+            (DossierAction::TakeIn, Role::ProvincialOfficer),
+        ] {
+            dossiers::apply(db, &national, dossier_id, &action, role, &[], "test")
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A fresh dossier of `object`'s product, taken in by the province.
+    async fn taken_in_dossier(&self, object: Object) -> String {
+        let id = self.submitted_dossier(object).await;
+        self.to_province(&id).await;
+        id
+    }
+
+    /// A round of `object`'s province in `state` (preparing, scoring or closed), with the chair,
+    /// the secretary and a member flagged on every product, and a quorum of one.
+    async fn round(&self, object: Object, state: &str) -> rounds::Round {
+        let db = &self.test.db;
+        let (province, chair) = match object {
+            Object::Home => ("79", Actor::CouncilMember),
+            Object::Away => ("75", Actor::OtherRoundMember),
+        };
+        let round = rounds::create(
+            db,
+            rounds::NewRound {
+                name: format!("Đợt kiểm thử {province} số {}", self.next()),
+                level: Level::Province,
+                kind: RoundKind::Online,
+                province_code: Some(province.into()),
+                meeting_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(),
+                place: "Hội trường".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let flagged = self.flagged_member(province).await;
+        let mut seats = vec![
+            (
+                self.account(chair).unwrap().user.id.clone(),
+                Seat::Chair,
+                String::new(),
+            ),
+            (flagged, Seat::Member, self.side(object).entity_name.clone()),
+        ];
+        if object == Object::Home {
+            let secretary = self.account(Actor::Secretary).unwrap().user.id.clone();
+            seats.push((secretary, Seat::Secretary, String::new()));
+        }
+        for (user_id, seat, organisation) in seats {
+            let new = rounds::NewSeat {
+                user_id,
+                seat,
+                agency: "Sở Nông nghiệp và Môi trường".into(),
+                position: "Chuyên viên".into(),
+                organisation,
+            };
+            rounds::set_seat(db, &round, new, "test").await.unwrap();
+        }
+        let settings = ocop_domain::rounds::council::Settings {
+            quorum: Some(1),
+            ..Default::default()
+        };
+        rounds::set_settings(db, &round, settings, "test")
+            .await
+            .unwrap();
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round.id)
+            .await
+            .unwrap()
+            .unwrap();
+        match state {
+            "preparing" => round,
+            "scoring" => {
+                rounds::set_state(db, &round, RoundState::Scoring, "start", &[], "test")
+                    .await
+                    .unwrap();
+                rounds::find(db, &rounds::RoundAccess::All, &round.id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+            _ => panic!("round state {state}"),
+        }
+    }
+
+    /// A council-member account of `province` whose declared organisation will be an entity.
+    async fn flagged_member(&self, province: &str) -> String {
+        accounts::create_user(
+            &self.test.db,
+            NewUser {
+                email: format!("flagged-{}@ocop.vn", self.next()),
+                name: "Thành viên có cờ".into(),
+                role: Role::CouncilMember,
+                unit_code: Some(province.into()),
+                entity_id: None,
+                password: PASSWORD.into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Adds a taken-in dossier to a round; its round product's id.
+    async fn add_to_round(&self, round: &rounds::Round, dossier_id: &str) -> String {
+        rounds::add_product(&self.test.db, round, dossier_id, "148-1489", "test")
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// A fresh product in the side's (scoring) round.
+    async fn fresh_round_product(&self, object: Object) -> String {
+        let dossier = self.taken_in_dossier(object).await;
+        let round = rounds::find(
+            &self.test.db,
+            &rounds::RoundAccess::All,
+            &self.side(object).round_id,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        self.add_to_round(&round, &dossier).await
+    }
+
+    /// A closed round of the side with one product and its kept result: (round, product).
+    async fn closed_round(&self, object: Object) -> (String, String) {
+        let db = &self.test.db;
+        let round = self.round(object, "preparing").await;
+        let dossier = self.taken_in_dossier(object).await;
+        let product = self.add_to_round(&round, &dossier).await;
+        rounds::set_state(db, &round, RoundState::Scoring, "start", &[], "test")
+            .await
+            .unwrap();
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let kept = rounds::FinalResult {
+            round_product_id: product.clone(),
+            score: 7250,
+            stars: 4,
+            outcome: ProductOutcome::Recognised { stars: 4 },
+            result: "{}".into(),
+        };
+        rounds::set_state(db, &round, RoundState::Closed, "close", &[kept], "test")
+            .await
+            .unwrap();
+        (round.id, product)
+    }
+
+    /// A preparing round of the side with one product, ready to start: its id.
+    async fn ready_round(&self, object: Object) -> String {
+        let round = self.round(object, "preparing").await;
+        let dossier = self.taken_in_dossier(object).await;
+        self.add_to_round(&round, &dossier).await;
+        round.id
+    }
+
+    /// The flag raised on a round product for the member whose organisation is the entity.
+    async fn flag_on(&self, object: Object, round_product: &str) -> String {
+        rounds::conflicts(&self.test.db, &self.side(object).round_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.round_product_id == round_product && c.cleared_by.is_none())
+            .expect("a flag on the fresh product")
+            .id
     }
 
     fn next(&self) -> usize {
@@ -1176,7 +1500,7 @@ impl World {
             ("POST", "/dossiers/{id}/{action}") => {
                 let id = self.submitted_dossier(object).await;
                 let request = self.form(actor, &format!("/dossiers/{id}/accept"), csrf, &[]);
-                write(request, ScopeThenRole(commune_officer), Page, ok)
+                write(request, FreshThenRole(commune_officer), Page, ok)
             }
             ("POST", "/api/v1/dossiers/{id}/actions") => {
                 let id = self.submitted_dossier(object).await;
@@ -1187,7 +1511,393 @@ impl World {
                     csrf,
                     json!({"action": "accept"}),
                 );
-                write(request, ScopeThenRole(commune_officer), Api, ok)
+                write(request, FreshThenRole(commune_officer), Api, ok)
+            }
+            ("POST", "/dossiers/{id}/report") => {
+                let id = self.submitted_dossier(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/dossiers/{id}/report"),
+                    csrf,
+                    &[
+                        ("local_materials", "Nguyên liệu tại xã"),
+                        ("local_labour", "Lao động tại xã"),
+                        ("idea_origin", "Sản phẩm truyền thống"),
+                        ("local_identity", "Bản sắc của làng nghề"),
+                    ],
+                );
+                write(request, FreshThenRole(commune_officer), Page, ok)
+            }
+            ("PUT", "/api/v1/dossiers/{id}/report") => {
+                let id = self.submitted_dossier(object).await;
+                let body = json!({
+                    "local_materials": "Nguyên liệu tại xã",
+                    "local_labour": "Lao động tại xã",
+                    "idea_origin": "Sản phẩm truyền thống",
+                    "local_identity": "Bản sắc của làng nghề",
+                });
+                let uri = format!("/api/v1/dossiers/{id}/report");
+                let request = self.json(actor, Method::PUT, &uri, csrf, body);
+                write(
+                    request,
+                    FreshThenRole(commune_officer),
+                    Api,
+                    StatusCode::NO_CONTENT,
+                )
+            }
+            ("POST", "/dossiers/{id}/pre-assessment") => {
+                let id = self.taken_in_dossier(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/dossiers/{id}/pre-assessment"),
+                    csrf,
+                    &[
+                        ("samples_received", "5"),
+                        ("samples_received_on", "01/12/2026"),
+                        ("site_visit_note", "Đã khảo sát vườn và xưởng"),
+                    ],
+                );
+                write(request, FreshThenRole(provincial_officer), Page, ok)
+            }
+            ("PUT", "/api/v1/dossiers/{id}/pre-assessment") => {
+                let id = self.taken_in_dossier(object).await;
+                let body =
+                    json!({"samples_received": 5, "site_visit_note": "Đã khảo sát vườn và xưởng"});
+                let uri = format!("/api/v1/dossiers/{id}/pre-assessment");
+                let request = self.json(actor, Method::PUT, &uri, csrf, body);
+                write(
+                    request,
+                    FreshThenRole(provincial_officer),
+                    Api,
+                    StatusCode::NO_CONTENT,
+                )
+            }
+
+            // Rounds.
+            ("GET", "/rounds") => Cell {
+                shows: sees_round(actor, object).then(|| side.round_name.clone()),
+                ..read(self.get(actor, "/rounds"), SignedIn, Page, None)
+            },
+            ("GET", "/api/v1/rounds") => Cell {
+                shows: sees_round(actor, object).then(|| side.round_id.clone()),
+                ..read(self.get(actor, "/api/v1/rounds"), SignedIn, Api, None)
+            },
+            ("POST", "/rounds") => {
+                let name = format!("Đợt mới {n}");
+                let request = self.form(
+                    actor,
+                    "/rounds",
+                    csrf,
+                    &[
+                        ("name", &name),
+                        ("meeting_on", "15/12/2026"),
+                        ("place", "Hội trường"),
+                    ],
+                );
+                write(request, RoleOnly(opens_rounds), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/api/v1/rounds") => {
+                let body = json!({"name": format!("Đợt API {n}"), "meeting_on": "2026-12-15", "place": "Hội trường"});
+                let request = self.json(actor, Method::POST, "/api/v1/rounds", csrf, body);
+                write(request, RoleOnly(opens_rounds), Api, StatusCode::CREATED)
+            }
+            ("GET", "/rounds/{id}") => read(
+                self.get(actor, &format!("/rounds/{}", side.round_id)),
+                RoundThen(any_actor),
+                Page,
+                Some(&side.round_name),
+            ),
+            ("GET", "/api/v1/rounds/{id}") => read(
+                self.get(actor, &format!("/api/v1/rounds/{}", side.round_id)),
+                RoundThen(any_actor),
+                Api,
+                Some(&side.round_name),
+            ),
+            ("GET", "/rounds/{id}/council") => read(
+                self.get(actor, &format!("/rounds/{}/council", side.round_id)),
+                RoundThen(any_actor),
+                Page,
+                Some(&side.round_name),
+            ),
+            ("GET", "/rounds/{id}/overview") => read(
+                self.get(actor, &format!("/rounds/{}/overview", side.round_id)),
+                RoundThen(any_actor),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("GET", "/rounds/{id}/analytics") => read(
+                self.get(actor, &format!("/rounds/{}/analytics", side.round_id)),
+                RoundThen(not_scoring),
+                Page,
+                Some(&side.round_name),
+            ),
+            ("GET", "/rounds/{id}/analytics.csv") => read(
+                self.get(
+                    actor,
+                    &format!("/rounds/{}/analytics.csv?table=products", side.round_id),
+                ),
+                RoundThen(not_scoring),
+                Page,
+                None,
+            ),
+            ("GET", "/api/v1/rounds/{id}/analytics") => read(
+                self.get(
+                    actor,
+                    &format!("/api/v1/rounds/{}/analytics", side.round_id),
+                ),
+                RoundThen(not_scoring),
+                Api,
+                Some(&side.round_id),
+            ),
+            ("GET", "/rounds/{id}/products/{product}") => read(
+                self.get(
+                    actor,
+                    &format!(
+                        "/rounds/{}/products/{}",
+                        side.round_id, side.round_product_id
+                    ),
+                ),
+                RoundThen(any_actor),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("GET", "/api/v1/rounds/{id}/products/{product}") => read(
+                self.get(
+                    actor,
+                    &format!(
+                        "/api/v1/rounds/{}/products/{}",
+                        side.round_id, side.round_product_id
+                    ),
+                ),
+                RoundThen(any_actor),
+                Api,
+                Some(&side.product_name),
+            ),
+            ("POST", "/rounds/{id}/settings") => {
+                let uri = format!("/rounds/{}/settings", side.round_id);
+                let request = self.form(
+                    actor,
+                    &uri,
+                    csrf,
+                    &[("quorum", "1"), ("spread_limit", "10")],
+                );
+                write(request, RoundThen(organises), Page, ok)
+            }
+            ("PUT", "/api/v1/rounds/{id}/settings") => {
+                let uri = format!("/api/v1/rounds/{}/settings", side.round_id);
+                let body = json!({"quorum": "1", "spread_limit": "12"});
+                write(
+                    self.json(actor, Method::PUT, &uri, csrf, body),
+                    RoundThen(organises),
+                    Api,
+                    ok,
+                )
+            }
+            ("POST", "/rounds/{id}/council") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let member = self.flagged_member(province).await;
+                let email = accounts::find_by_id(&self.test.db, &member)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .email;
+                let uri = format!("/rounds/{}/council", side.round_id);
+                let request = self.form(
+                    actor,
+                    &uri,
+                    csrf,
+                    &[
+                        ("email", &email),
+                        ("seat", "member"),
+                        ("agency", "Sở Công Thương"),
+                    ],
+                );
+                write(request, RoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/seats") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let member = self.flagged_member(province).await;
+                let email = accounts::find_by_id(&self.test.db, &member)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .email;
+                let uri = format!("/api/v1/rounds/{}/seats", side.round_id);
+                let body = json!({"email": email, "seat": "vice_chair", "agency": "Sở Y tế"});
+                write(
+                    self.json(actor, Method::POST, &uri, csrf, body),
+                    RoundThen(organises),
+                    Api,
+                    ok,
+                )
+            }
+            ("POST", "/rounds/{id}/products") => {
+                let dossier = self.taken_in_dossier(object).await;
+                let uri = format!("/rounds/{}/products", side.round_id);
+                let request = self.form(actor, &uri, csrf, &[("dossier_id", &dossier)]);
+                write(request, RoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/products") => {
+                let dossier = self.taken_in_dossier(object).await;
+                let uri = format!("/api/v1/rounds/{}/products", side.round_id);
+                let body = json!({"dossier_id": dossier});
+                let request = self.json(actor, Method::POST, &uri, csrf, body);
+                write(request, RoundThen(organises), Api, StatusCode::CREATED)
+            }
+            ("POST", "/rounds/{id}/{action}") => {
+                let round = self.ready_round(object).await;
+                let request = self.form(actor, &format!("/rounds/{round}/start"), csrf, &[]);
+                write(request, RoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/actions") => {
+                let round = self.ready_round(object).await;
+                let uri = format!("/api/v1/rounds/{round}/actions");
+                let request =
+                    self.json(actor, Method::POST, &uri, csrf, json!({"action": "start"}));
+                write(request, RoundThen(organises), Api, ok)
+            }
+            ("POST", "/rounds/{id}/decisions") => {
+                let (round, product) = self.closed_round(object).await;
+                let number = format!("{n}/QĐ-UBND");
+                let request = self.form(
+                    actor,
+                    &format!("/rounds/{round}/decisions"),
+                    csrf,
+                    &[
+                        ("number", &number),
+                        ("signed_on", "01/12/2026"),
+                        ("signer", "Chủ tịch UBND tỉnh"),
+                        ("products", &product),
+                    ],
+                );
+                write(request, RoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/decisions") => {
+                let (round, product) = self.closed_round(object).await;
+                let body = json!({
+                    "number": format!("{n}/QĐ-UBND"),
+                    "signed_on": "2026-12-01",
+                    "signer": "Chủ tịch UBND tỉnh",
+                    "products": [product],
+                });
+                let uri = format!("/api/v1/rounds/{round}/decisions");
+                let request = self.json(actor, Method::POST, &uri, csrf, body);
+                write(request, RoundThen(organises), Api, StatusCode::CREATED)
+            }
+            ("POST", "/rounds/{id}/products/{product}/card") => {
+                let product = self.fresh_round_product(object).await;
+                let mut fields: Vec<(String, String)> = self
+                    .choices
+                    .iter()
+                    .map(|(code, option)| (format!("c:{code}"), option.to_string()))
+                    .collect();
+                fields.push(("intent".into(), "submit".into()));
+                let fields: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let uri = format!("/rounds/{}/products/{product}/card", side.round_id);
+                write(
+                    self.form(actor, &uri, csrf, &fields),
+                    RoundThen(scores),
+                    Page,
+                    ok,
+                )
+            }
+            ("PUT", "/api/v1/rounds/{id}/products/{product}/card") => {
+                // A draft is a working copy: saved, not audited.
+                let product = self.fresh_round_product(object).await;
+                let uri = format!("/api/v1/rounds/{}/products/{product}/card", side.round_id);
+                let body = json!({"choices": self.choices});
+                Cell {
+                    writes: false,
+                    ..write(
+                        self.json(actor, Method::PUT, &uri, csrf, body),
+                        RoundThen(scores),
+                        Api,
+                        StatusCode::NO_CONTENT,
+                    )
+                }
+            }
+            ("POST", "/api/v1/rounds/{id}/products/{product}/card") => {
+                let product = self.fresh_round_product(object).await;
+                let uri = format!("/api/v1/rounds/{}/products/{product}/card", side.round_id);
+                let body = json!({"choices": self.choices});
+                write(
+                    self.json(actor, Method::POST, &uri, csrf, body),
+                    RoundThen(scores),
+                    Api,
+                    ok,
+                )
+            }
+            ("POST", "/rounds/{id}/products/{product}/conflict") => {
+                let product = self.fresh_round_product(object).await;
+                let uri = format!("/rounds/{}/products/{product}/conflict", side.round_id);
+                let request = self.form(
+                    actor,
+                    &uri,
+                    csrf,
+                    &[("reason", "Người thân làm việc tại chủ thể")],
+                );
+                write(request, RoundThen(scores), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/products/{product}/conflicts") => {
+                let product = self.fresh_round_product(object).await;
+                let uri = format!(
+                    "/api/v1/rounds/{}/products/{product}/conflicts",
+                    side.round_id
+                );
+                let body = json!({"reason": "Người thân làm việc tại chủ thể"});
+                write(
+                    self.json(actor, Method::POST, &uri, csrf, body),
+                    RoundThen(scores),
+                    Api,
+                    ok,
+                )
+            }
+            ("POST", "/rounds/{id}/products/{product}/rescore") => {
+                let product = self.fresh_round_product(object).await;
+                let uri = format!("/rounds/{}/products/{product}/rescore", side.round_id);
+                let request = self.form(actor, &uri, csrf, &[("reason", "Chênh lệch quá 10 điểm")]);
+                write(request, RoundThen(chairs), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/products/{product}/rescore") => {
+                let product = self.fresh_round_product(object).await;
+                let uri = format!(
+                    "/api/v1/rounds/{}/products/{product}/rescore",
+                    side.round_id
+                );
+                let body = json!({"reason": "Chênh lệch quá 10 điểm"});
+                write(
+                    self.json(actor, Method::POST, &uri, csrf, body),
+                    RoundThen(chairs),
+                    Api,
+                    ok,
+                )
+            }
+            ("POST", "/rounds/{id}/conflicts/{conflict}/clear") => {
+                let product = self.fresh_round_product(object).await;
+                let flag = self.flag_on(object, &product).await;
+                let uri = format!("/rounds/{}/conflicts/{flag}/clear", side.round_id);
+                let request = self.form(
+                    actor,
+                    &uri,
+                    csrf,
+                    &[("reason", "Đã nghỉ việc tại chủ thể từ 2020")],
+                );
+                write(request, RoundThen(chairs), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/conflicts/{conflict}/clear") => {
+                let product = self.fresh_round_product(object).await;
+                let flag = self.flag_on(object, &product).await;
+                let uri = format!("/api/v1/rounds/{}/conflicts/{flag}/clear", side.round_id);
+                let body = json!({"reason": "Đã nghỉ việc tại chủ thể từ 2020"});
+                write(
+                    self.json(actor, Method::POST, &uri, csrf, body),
+                    RoundThen(chairs),
+                    Api,
+                    ok,
+                )
             }
             (method, path) => panic!(
                 "{method} {path} has no row in the authorization matrix: add one to World::cell"
@@ -1268,15 +1978,21 @@ async fn submitted_dossier(
 }
 
 /// What an actor must never see of `object`: its names always, its ids unless the request
-/// named them itself (an error may repeat what was asked).
-fn secrets<'a>(world: &'a World, object: Object, uri: &str) -> Vec<&'a str> {
+/// named them itself (an error may repeat what was asked); of its round too, when the actor
+/// sees neither the round nor what it holds.
+fn secrets<'a>(world: &'a World, actor: Actor, object: Object, uri: &str) -> Vec<&'a str> {
     let side = world.side(object);
-    [&side.entity_name, &side.product_name]
+    let mut names = vec![&side.entity_name, &side.product_name];
+    let mut ids = vec![&side.entity_id, &side.product_id, &side.dossier_id];
+    if !sees_round(actor, object) {
+        names.push(&side.round_name);
+        ids.extend([&side.round_id, &side.round_product_id]);
+    }
+    names
         .into_iter()
         .map(String::as_str)
         .chain(
-            [&side.entity_id, &side.product_id, &side.dossier_id]
-                .into_iter()
+            ids.into_iter()
                 .map(String::as_str)
                 .filter(|id| !uri.contains(id)),
         )
@@ -1320,7 +2036,7 @@ async fn every_route_role_and_scope() {
                     if sees(actor, hidden) {
                         continue;
                     }
-                    for secret in secrets(&world, hidden, &uri) {
+                    for secret in secrets(&world, actor, hidden, &uri) {
                         assert!(
                             !reply.body.contains(secret),
                             "{what}: leaks {secret} of {hidden:?}"
@@ -1362,7 +2078,7 @@ async fn every_route_role_and_scope() {
     }
     assert_eq!(cells, routes.len() * ACTORS.len() * 2);
     assert!(
-        routes.len() >= 60,
+        routes.len() >= 90,
         "the router lists {} routes",
         routes.len()
     );

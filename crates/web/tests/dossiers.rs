@@ -189,10 +189,13 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     )
     .await;
     assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // What is missing, in the reader's language.
     assert!(
         incomplete
             .body
-            .contains("Không thể thực hiện: the dossier is incomplete")
+            .contains("Không thể thực hiện: Phiếu tự đánh giá theo bộ tiêu chí"),
+        "{}",
+        incomplete.body
     );
 
     // Complete it through the store (the self-assessment and upload pages come next).
@@ -429,6 +432,43 @@ async fn producer_submits_and_the_commune_returns_accepts_and_proposes() {
     .await;
     assert_eq!(no_finding.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_finding.body.contains("Xã đã tiếp nhận"));
+    // Under 26/2026 the commune proposes only with its Mẫu 03 report, due 15 working days
+    // after it received the dossier.
+    assert!(
+        accepted.body.contains("Hạn lập báo cáo"),
+        "{}",
+        accepted.body
+    );
+    let unreported = post(
+        format!("{dossier_uri}/propose"),
+        officer.clone(),
+        format!("csrf={officer_csrf}"),
+    )
+    .await;
+    assert_eq!(unreported.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unreported.body.contains("Báo cáo Mẫu 03 của UBND cấp xã"));
+    let short = post(
+        format!("{dossier_uri}/report"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&local_materials=ng%E1%BA%AFn&local_labour=12+lao+%C4%91%E1%BB%99ng+t%E1%BA%A1i+x%C3%A3&idea_origin=Truy%E1%BB%81n+th%E1%BB%91ng+l%C3%A0ng&local_identity=B%E1%BA%A3n+s%E1%BA%AFc+l%C3%A0ng+ngh%E1%BB%81"),
+    )
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short
+            .body
+            .contains("Nguyên liệu địa phương: Cần ít nhất 10 ký tự."),
+        "{}",
+        short.body
+    );
+    let reported = post(
+        format!("{dossier_uri}/report"),
+        officer.clone(),
+        format!("csrf={officer_csrf}&local_materials=Th%E1%BB%8Bt+heo+t%E1%BA%A1i+x%C3%A3&local_labour=12+lao+%C4%91%E1%BB%99ng+t%E1%BA%A1i+x%C3%A3&idea_origin=Truy%E1%BB%81n+th%E1%BB%91ng+l%C3%A0ng&local_identity=B%E1%BA%A3n+s%E1%BA%AFc+l%C3%A0ng+ngh%E1%BB%81"),
+    )
+    .await;
+    assert_eq!(reported.status, StatusCode::OK);
+    assert!(reported.body.contains("Thịt heo tại xã"));
     let proposed = post(
         format!("{dossier_uri}/propose"),
         officer.clone(),

@@ -475,7 +475,16 @@ pub async fn act(
         Err(DossierError::NotFound) => Err(not_found(&id, lang)),
         Err(DossierError::Store(error)) => Err(PageError::new(error.into(), lang)),
         Err(refused) => {
-            let detail = refused.to_string();
+            let detail = match &refused {
+                DossierError::Transition(ocop_domain::dossier::TransitionError::Incomplete(
+                    items,
+                )) => items
+                    .iter()
+                    .map(|item| lang.t(&format!("checklist-{}", item.key())))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
             let message = lang.t_with(
                 "dossier-error-transition",
                 &[("detail", FluentValue::from(detail))],

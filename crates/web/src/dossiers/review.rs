@@ -55,7 +55,10 @@ pub async fn missing_for(
 }
 
 /// The commune's deadline: 15 working days from the dossier's (latest) submission.
-async fn report_deadline(state: &AppState, dossier: &Dossier) -> Result<Option<NaiveDate>, AppError> {
+async fn report_deadline(
+    state: &AppState,
+    dossier: &Dossier,
+) -> Result<Option<NaiveDate>, AppError> {
     let days = state
         .criteria
         .version(&dossier.criteria_version)
@@ -115,10 +118,16 @@ pub async fn review(
     if let Some(stored) = dossiers::commune_report(&state.db, &dossier.id).await? {
         let report = &stored.report;
         review.report = vec![
-            (lang.t("report-local-materials"), report.local_materials.clone()),
+            (
+                lang.t("report-local-materials"),
+                report.local_materials.clone(),
+            ),
             (lang.t("report-local-labour"), report.local_labour.clone()),
             (lang.t("report-idea-origin"), report.idea_origin.clone()),
-            (lang.t("report-local-identity"), report.local_identity.clone()),
+            (
+                lang.t("report-local-identity"),
+                report.local_identity.clone(),
+            ),
         ];
         review.report_by = chrono::DateTime::from_timestamp_millis(stored.written_at)
             .map(|at| format::date(at.date_naive()));
@@ -194,59 +203,68 @@ pub async fn review(
                 | DossierState::BelowMinistryThreshold
                 | DossierState::AwaitingMinistry
         );
-    if let (true, Some(kept)) = (producer_sees, last_kept) {
-        if let Some(json) = rounds::kept_result(&state.db, &kept).await? {
-            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-            let explanation = &value["explanation"];
-            review.parts = explanation["parts"]
-                .as_array()
-                .map(|parts| {
-                    parts
-                        .iter()
-                        .map(|p| {
-                            (
-                                format!(
-                                    "{} {}",
-                                    p["code"].as_str().unwrap_or(""),
-                                    p["name_vi"].as_str().unwrap_or("")
-                                ),
-                                p["earned"].to_string(),
-                                p["max"].to_string(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(upgrade) = explanation["upgrade"].as_object() {
-                review.advice = Some(lang.t_with(
-                    "result-advice",
-                    &[
-                        ("stars", upgrade["target_stars"].as_i64().unwrap_or(0).into()),
-                        ("score", upgrade["target_score"].to_string().into()),
-                    ],
-                ));
-                review.advice_steps = upgrade["steps"]
-                    .as_array()
-                    .map(|steps| {
-                        steps
-                            .iter()
-                            .map(|s| {
-                                format!(
-                                    "{} {}: «{}» ({} → +{})",
-                                    s["criterion"].as_str().unwrap_or(""),
-                                    s["name_vi"].as_str().unwrap_or(""),
-                                    s["option_vi"].as_str().unwrap_or(""),
-                                    s["points"],
-                                    s["gain"]
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-            }
-        }
+    if producer_sees
+        && let Some(kept) = last_kept
+        && let Some(json) = rounds::kept_result(&state.db, &kept).await?
+    {
+        advise(&mut review, &json, lang);
     }
     Ok(review)
+}
+
+/// The council's result per part and the engine's upgrade advice, from the kept result.
+fn advise(review: &mut Review, json: &str, lang: Lang) {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let explanation = &value["explanation"];
+    review.parts = explanation["parts"]
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .map(|p| {
+                    (
+                        format!(
+                            "{} {}",
+                            p["code"].as_str().unwrap_or(""),
+                            p["name_vi"].as_str().unwrap_or("")
+                        ),
+                        p["earned"].to_string(),
+                        p["max"].to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(upgrade) = explanation["upgrade"].as_object() {
+        review.advice = Some(lang.t_with(
+            "result-advice",
+            &[
+                (
+                    "stars",
+                    upgrade["target_stars"].as_i64().unwrap_or(0).into(),
+                ),
+                ("score", upgrade["target_score"].to_string().into()),
+            ],
+        ));
+        review.advice_steps = upgrade["steps"]
+            .as_array()
+            .map(|steps| {
+                steps
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{} {}: «{}» ({} → +{})",
+                            s["criterion"].as_str().unwrap_or(""),
+                            s["name_vi"].as_str().unwrap_or(""),
+                            s["option_vi"].as_str().unwrap_or(""),
+                            s["points"],
+                            s["gain"]
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
 }
 
 fn dossier_error(error: DossierError) -> AppError {
@@ -282,9 +300,15 @@ pub async fn write_report(
     report
         .check()
         .map_err(|problems| AppError::invalid_fields(lang, problems))?;
-    dossiers::save_commune_report(&state.db, &session_user.scope(), id, report, &session_user.id)
-        .await
-        .map_err(dossier_error)
+    dossiers::save_commune_report(
+        &state.db,
+        &session_user.scope(),
+        id,
+        report,
+        &session_user.id,
+    )
+    .await
+    .map_err(dossier_error)
 }
 
 /// The pre-assessment as typed: samples, the site visit, and optionally a preliminary card.
@@ -310,12 +334,7 @@ pub async fn pre_assess(
     form: &PreAssessmentForm,
     lang: Lang,
 ) -> Result<(), AppError> {
-    if user.role != Role::ProvincialOfficer {
-        return Err(AppError::Forbidden {
-            code: "not_allowed",
-            message: "only the province's advisory group pre-assesses".into(),
-        });
-    }
+    // Out of scope reads as absent, before the role is asked.
     let dossier = dossiers::find(&state.db, &user.scope(), id)
         .await?
         .ok_or_else(|| AppError::NotFound {
@@ -323,6 +342,12 @@ pub async fn pre_assess(
             what: "dossier",
             key: id.to_string(),
         })?;
+    if user.role != Role::ProvincialOfficer {
+        return Err(AppError::Forbidden {
+            code: "not_allowed",
+            message: "only the province's advisory group pre-assesses".into(),
+        });
+    }
     let mut errors: Vec<(&str, &str)> = Vec::new();
     let received_on = match form.samples_received_on.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -402,7 +427,13 @@ async fn after_form(
         Err(AppError::InvalidFields { fields }) => {
             let message = fields
                 .iter()
-                .map(|f| format!("{}: {}", lang.t(&format!("field-label-{}", f.field)), f.message))
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        lang.t(&format!("field-label-{}", f.field)),
+                        f.message
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" · ");
             let page = dossier_page_with(state, viewer, id, Some((message, true))).await?;
@@ -462,7 +493,8 @@ pub async fn save_pre_assessment(
         match samples.parse() {
             Ok(count) => Some(count),
             Err(_) => {
-                let error = AppError::invalid_fields(lang, [("samples_received", "rounds-error-number")]);
+                let error =
+                    AppError::invalid_fields(lang, [("samples_received", "rounds-error-number")]);
                 return after_form(&state, &viewer, &id, Err(error)).await;
             }
         }

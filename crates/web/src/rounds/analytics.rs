@@ -82,7 +82,11 @@ pub const METHOD: &str = "Leniency: mean of (member's total − council's score)
     on members' totals. Province index: mean of (province's score − ministry's score). See docs/rounds.md.";
 
 /// The round's analytics for `user` (refused to a scoring member before the round closes).
-pub async fn of(state: &AppState, loaded: &Loaded, user: &User) -> Result<RoundAnalytics, AppError> {
+pub async fn of(
+    state: &AppState,
+    loaded: &Loaded,
+    user: &User,
+) -> Result<RoundAnalytics, AppError> {
     let scoring_member = loaded.seat_of(&user.id).is_some_and(|seat| seat.scores());
     if scoring_member && loaded.round.state != RoundState::Closed {
         return Err(AppError::Forbidden {
@@ -135,15 +139,17 @@ pub async fn of(state: &AppState, loaded: &Loaded, user: &User) -> Result<RoundA
     }
     let linked = store::province_and_central_scores(&state.db).await?;
     for row in &mut products {
-        row.other_level_score = linked.iter().find_map(|(_, province_id, p, central_id, c)| {
-            if *province_id == row.round_product_id {
-                Some(*c as f64 / 100.0)
-            } else if *central_id == row.round_product_id {
-                Some(*p as f64 / 100.0)
-            } else {
-                None
-            }
-        });
+        row.other_level_score = linked
+            .iter()
+            .find_map(|(_, province_id, p, central_id, c)| {
+                if *province_id == row.round_product_id {
+                    Some(*c as f64 / 100.0)
+                } else if *central_id == row.round_product_id {
+                    Some(*p as f64 / 100.0)
+                } else {
+                    None
+                }
+            });
     }
     let mut by_province: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for (province, _, p, _, c) in &linked {
@@ -202,9 +208,17 @@ pub fn csv(analytics: &RoundAnalytics, table: &str) -> Option<String> {
     let option = |value: Option<f64>| value.map(float).unwrap_or_default();
     let rows: Vec<Vec<String>> = match table {
         "members" => std::iter::once(
-            ["member_id", "name", "products", "mean_total", "leniency", "modified_z", "outlier"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "member_id",
+                "name",
+                "products",
+                "mean_total",
+                "leniency",
+                "modified_z",
+                "outlier",
+            ]
+            .map(String::from)
+            .to_vec(),
         )
         .chain(analytics.members.iter().map(|row| {
             vec![
@@ -219,9 +233,16 @@ pub fn csv(analytics: &RoundAnalytics, table: &str) -> Option<String> {
         }))
         .collect(),
         "products" => std::iter::once(
-            ["product_code", "product_name", "cards", "council_score", "spread", "other_level_score"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "product_code",
+                "product_name",
+                "cards",
+                "council_score",
+                "spread",
+                "other_level_score",
+            ]
+            .map(String::from)
+            .to_vec(),
         )
         .chain(analytics.products.iter().map(|row| {
             vec![

@@ -13,9 +13,7 @@ use ocop_domain::criteria::{CouncilResult, Score};
 use ocop_store::accounts::User;
 use ocop_store::rounds::{self as store, Decision, Round, RoundAccess, RoundProduct};
 
-use super::{
-    DecisionForm, Loaded, OpenForm, SeatForm, SettingsForm, analytics, product_not_found,
-};
+use super::{DecisionForm, Loaded, OpenForm, SeatForm, SettingsForm, analytics, product_not_found};
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, ApiWriter};
 use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc};
@@ -140,7 +138,7 @@ impl From<&CouncilResult> for ResultJson {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ProductJson {
+pub struct RoundProductJson {
     pub id: String,
     pub dossier_id: String,
     pub product_id: String,
@@ -168,10 +166,15 @@ pub struct ProductJson {
     pub outcome: Option<String>,
 }
 
-fn product_json(state: &AppState, loaded: &Loaded, product: &RoundProduct, user: &User) -> ProductJson {
+fn product_json(
+    state: &AppState,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    user: &User,
+) -> RoundProductJson {
     let visible = loaded.visibility(state, product, user).current_pass;
     let standing = loaded.standing(state, product);
-    ProductJson {
+    RoundProductJson {
         id: product.id.clone(),
         dossier_id: product.dossier_id.clone(),
         product_id: product.product_id.clone(),
@@ -259,7 +262,7 @@ pub struct RoundDetail {
     /// What keeps the council from scoring (empty when ready).
     pub council_problems: Vec<String>,
     pub council: Vec<SeatJson>,
-    pub products: Vec<ProductJson>,
+    pub products: Vec<RoundProductJson>,
     pub decisions: Vec<DecisionJson>,
 }
 
@@ -383,7 +386,7 @@ pub struct AddProduct {
 /// ministry's round, one awaiting it), under the version the transition rules give.
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/products", tag = "rounds", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path)), request_body = AddProduct,
-    responses((status = 201, body = ProductJson), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
+    responses((status = 201, body = RoundProductJson), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
         (status = 422, description = "invalid_fields (dossier_id) or round_locked", body = ErrorDoc)))]
 pub async fn add_product(
     State(state): State<AppState>,
@@ -391,7 +394,7 @@ pub async fn add_product(
     ApiLang(lang): ApiLang,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AddProduct>,
-) -> Result<(StatusCode, Json<ProductJson>), AppError> {
+) -> Result<(StatusCode, Json<RoundProductJson>), AppError> {
     let loaded = Loaded::load(&state, &user, &id).await?;
     let product = super::add_product(&state, &user, &loaded, &body.dossier_id, lang).await?;
     let loaded = Loaded::load(&state, &user, &id).await?;
@@ -446,9 +449,9 @@ pub struct RescoreJson {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ProductDetail {
+pub struct RoundProductDetail {
     #[serde(flatten)]
-    pub product: ProductJson,
+    pub product: RoundProductJson,
     /// The caller's own card on the current pass (draft or submitted).
     pub my_card: Option<CardJson>,
     /// Other cards the caller may see: the current pass once their own is in, earlier passes.
@@ -465,7 +468,7 @@ async fn product_detail(
     user: &User,
     id: &str,
     product_id: &str,
-) -> Result<ProductDetail, AppError> {
+) -> Result<RoundProductDetail, AppError> {
     let loaded = Loaded::load(state, user, id).await?;
     let product = loaded.product(product_id)?;
     let visibility = loaded.visibility(state, product, user);
@@ -497,7 +500,7 @@ async fn product_detail(
         &product.dossier_id,
     )
     .await?;
-    Ok(ProductDetail {
+    Ok(RoundProductDetail {
         my_card: loaded.card_of(product, &user.id).map(card),
         cards,
         rescores: loaded
@@ -522,12 +525,12 @@ async fn product_detail(
 /// `GET /api/v1/rounds/{id}/products/{product}`: a product's scoring record for the caller.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/products/{product}", tag = "rounds", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path), ("product" = String, Path)),
-    responses((status = 200, body = ProductDetail), (status = 404, body = ErrorDoc)))]
+    responses((status = 200, body = RoundProductDetail), (status = 404, body = ErrorDoc)))]
 pub async fn product(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
     ApiPath((id, product_id)): ApiPath<(String, String)>,
-) -> Result<Json<ProductDetail>, AppError> {
+) -> Result<Json<RoundProductDetail>, AppError> {
     Ok(Json(product_detail(&state, &user, &id, &product_id).await?))
 }
 
@@ -559,7 +562,7 @@ pub async fn draft(
 /// once per pass).
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/products/{product}/card", tag = "rounds", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path), ("product" = String, Path)), request_body = CardBody,
-    responses((status = 200, body = ProductDetail), (status = 403, description = "not_assigned, conflicted", body = ErrorDoc),
+    responses((status = 200, body = RoundProductDetail), (status = 403, description = "not_assigned, conflicted", body = ErrorDoc),
         (status = 404, body = ErrorDoc),
         (status = 422, description = "invalid_card (details), already_submitted, round_not_scoring, product_not_scoring", body = ErrorDoc)))]
 pub async fn submit(
@@ -567,7 +570,7 @@ pub async fn submit(
     ApiWriter(user): ApiWriter,
     ApiPath((id, product_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CardBody>,
-) -> Result<Json<ProductDetail>, AppError> {
+) -> Result<Json<RoundProductDetail>, AppError> {
     let loaded = Loaded::load(&state, &user, &id).await?;
     let product = loaded.product(&product_id)?;
     super::submit(&state, &user, &loaded, product, &body.choices).await?;
@@ -583,14 +586,14 @@ pub struct ReasonBody {
 /// interest on the product (excluded from it).
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/products/{product}/conflicts", tag = "rounds", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path), ("product" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, body = ProductDetail), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
+    responses((status = 200, body = RoundProductDetail), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
         (status = 422, description = "reason_required, round_locked", body = ErrorDoc)))]
 pub async fn declare(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
     ApiPath((id, product_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReasonBody>,
-) -> Result<Json<ProductDetail>, AppError> {
+) -> Result<Json<RoundProductDetail>, AppError> {
     let loaded = Loaded::load(&state, &user, &id).await?;
     let product = loaded.product(&product_id)?;
     super::declare(&state, &user, &loaded, product, &body.reason).await?;
@@ -601,14 +604,14 @@ pub async fn declare(
 /// reason (a closed round re-opens).
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/products/{product}/rescore", tag = "rounds", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path), ("product" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, body = ProductDetail), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
+    responses((status = 200, body = RoundProductDetail), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
         (status = 422, description = "reason_required, wrong_state, already_decided, rescore_already_opened", body = ErrorDoc)))]
 pub async fn rescore(
     State(state): State<AppState>,
     ApiWriter(user): ApiWriter,
     ApiPath((id, product_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReasonBody>,
-) -> Result<Json<ProductDetail>, AppError> {
+) -> Result<Json<RoundProductDetail>, AppError> {
     let loaded = Loaded::load(&state, &user, &id).await?;
     let product = loaded.product(&product_id)?;
     super::rescore(&state, &user, &loaded, product, &body.reason).await?;

@@ -382,7 +382,12 @@ pub async fn open(
         ("", Role::CentralOfficer) | ("ministry", _) => Level::Ministry,
         ("" | "province", _) => Level::Province,
         ("district", _) if kind == RoundKind::Legacy => Level::District,
-        _ => return Err(AppError::invalid_fields(lang, [("level", "rounds-error-level")])),
+        _ => {
+            return Err(AppError::invalid_fields(
+                lang,
+                [("level", "rounds-error-level")],
+            ));
+        }
     };
     let organiser = match level {
         Level::District => Some(Role::ProvincialOfficer),
@@ -453,7 +458,10 @@ pub async fn seat(
     lang: Lang,
 ) -> Result<(), AppError> {
     if !loaded.is_organiser(user) {
-        return Err(forbidden("not_allowed", "only the round's OCOP office seats members"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the round's OCOP office seats members",
+        ));
     }
     let mut errors: Vec<(&str, &str)> = Vec::new();
     let seat = Seat::parse(form.seat.trim());
@@ -520,9 +528,14 @@ pub async fn settings(
     lang: Lang,
 ) -> Result<(), AppError> {
     if !loaded.is_organiser(user) {
-        return Err(forbidden("not_allowed", "only the round's OCOP office sets the council's rules"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the round's OCOP office sets the council's rules",
+        ));
     }
-    let number = |text: &str, field: &'static str, errors: &mut Vec<(&'static str, &'static str)>| {
+    let number = |text: &str,
+                  field: &'static str,
+                  errors: &mut Vec<(&'static str, &'static str)>| {
         match text.trim() {
             "" => None,
             text => match text.parse::<u32>() {
@@ -573,7 +586,10 @@ pub async fn add_product(
     lang: Lang,
 ) -> Result<RoundProduct, AppError> {
     if !loaded.is_organiser(user) {
-        return Err(forbidden("not_allowed", "only the round's OCOP office adds products"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the round's OCOP office adds products",
+        ));
     }
     let dossier = ocop_store::dossiers::find(&state.db, &user.scope(), dossier_id)
         .await?
@@ -583,7 +599,11 @@ pub async fn add_product(
         Level::Ministry => Some(dossier.criteria_version.clone()),
         _ => state
             .criteria
-            .version_for_evaluation(dossier.filed_on(), dossier.evaluation_type, loaded.round.meeting_on)
+            .version_for_evaluation(
+                dossier.filed_on(),
+                dossier.evaluation_type,
+                loaded.round.meeting_on,
+            )
             .filter(|v| v.set(&dossier.product_set).is_some())
             .map(|v| v.id.clone()),
     }
@@ -643,7 +663,10 @@ pub async fn act(
         }
     };
     if !loaded.is_organiser(user) {
-        return Err(forbidden("not_allowed", "only the round's OCOP office starts or closes it"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the round's OCOP office starts or closes it",
+        ));
     }
     let (finals, not_final) = match action {
         RoundAction::Close => match finals(loaded, state) {
@@ -665,9 +688,16 @@ pub async fn act(
         &facts,
     )
     .map_err(round_error)?;
-    store::set_state(&state.db, &loaded.round, next, action.as_str(), &finals, &user.id)
-        .await
-        .map_err(store_error)?;
+    store::set_state(
+        &state.db,
+        &loaded.round,
+        next,
+        action.as_str(),
+        &finals,
+        &user.id,
+    )
+    .await
+    .map_err(store_error)?;
     Ok(next)
 }
 
@@ -717,9 +747,16 @@ pub async fn submit(
     let (version, set) = Loaded::sheet_of(state, product).ok_or(AppError::Internal)?;
     let total = scoring::check_submission(version, set, product.entity_type, choices)
         .map_err(card_error)?;
-    store::submit_card(&state.db, &product.id, &user.id, product.pass, choices, total)
-        .await
-        .map_err(store_error)?;
+    store::submit_card(
+        &state.db,
+        &product.id,
+        &user.id,
+        product.pass,
+        choices,
+        total,
+    )
+    .await
+    .map_err(store_error)?;
     Ok(total)
 }
 
@@ -731,7 +768,7 @@ pub async fn declare(
     product: &RoundProduct,
     reason: &str,
 ) -> Result<(), AppError> {
-    if loaded.seat_of(&user.id).is_none() {
+    if !loaded.seat_of(&user.id).is_some_and(|seat| seat.scores()) {
         return Err(card_error(CardError::NotAssigned));
     }
     store::declare_conflict(&state.db, &loaded.round, &product.id, &user.id, reason)
@@ -748,7 +785,10 @@ pub async fn clear(
     reason: &str,
 ) -> Result<(), AppError> {
     if loaded.seat_of(&user.id) != Some(Seat::Chair) {
-        return Err(forbidden("not_allowed", "only the council's chair clears a conflict flag"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the council's chair clears a conflict flag",
+        ));
     }
     store::clear_conflict(&state.db, &loaded.round, conflict_id, reason, &user.id)
         .await
@@ -764,7 +804,10 @@ pub async fn rescore(
     reason: &str,
 ) -> Result<u32, AppError> {
     if loaded.seat_of(&user.id) != Some(Seat::Chair) {
-        return Err(forbidden("not_allowed", "only the council's chair opens a re-score"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the council's chair opens a re-score",
+        ));
     }
     if loaded.round.state == RoundState::Closed {
         ocop_domain::rounds::transition(
@@ -804,7 +847,10 @@ pub async fn decide(
     lang: Lang,
 ) -> Result<Decision, AppError> {
     if !loaded.is_organiser(user) {
-        return Err(forbidden("not_allowed", "only the round's OCOP office records decisions"));
+        return Err(forbidden(
+            "not_allowed",
+            "only the round's OCOP office records decisions",
+        ));
     }
     let mut named = Vec::new();
     let mut items = Vec::new();

@@ -371,11 +371,12 @@ pub async fn round_page_with(
             .await
             .map_err(page_error(lang))?;
         for dossier in dossiers {
-            let label = ocop_store::registry::product(&state.db, &user.scope(), &dossier.product_id)
-                .await
-                .map_err(page_error(lang))?
-                .map(|p| format!("{} — {}", p.code, p.name))
-                .unwrap_or_else(|| dossier.id.clone());
+            let label =
+                ocop_store::registry::product(&state.db, &user.scope(), &dossier.product_id)
+                    .await
+                    .map_err(page_error(lang))?
+                    .map(|p| format!("{} — {}", p.code, p.name))
+                    .unwrap_or_else(|| dossier.id.clone());
             candidates.push((dossier.id, label));
         }
     }
@@ -388,7 +389,11 @@ pub async fn round_page_with(
         }
     }
     let settings = settings.unwrap_or_else(|| SettingsForm {
-        quorum: round.settings.quorum.map(|q| q.to_string()).unwrap_or_default(),
+        quorum: round
+            .settings
+            .quorum
+            .map(|q| q.to_string())
+            .unwrap_or_default(),
         spread_limit: round
             .settings
             .spread_limit
@@ -444,7 +449,10 @@ pub async fn round_page_with(
                 let outcome = store::outcome_of(p)
                     .map(|o| outcome_label(o.as_str(), lang))
                     .unwrap_or_default();
-                (p.id.clone(), format!("{} — {} ({outcome})", p.product_code, p.product_name))
+                (
+                    p.id.clone(),
+                    format!("{} — {} ({outcome})", p.product_code, p.product_name),
+                )
             })
             .collect()
     } else {
@@ -473,8 +481,8 @@ pub async fn round_page_with(
             )
         })
         .collect();
-    let analytics_visible = round.state == RoundState::Closed
-        || !loaded.seat_of(&user.id).is_some_and(|s| s.scores());
+    let analytics_visible =
+        round.state == RoundState::Closed || !loaded.seat_of(&user.id).is_some_and(|s| s.scores());
     render(
         &RoundPage {
             chrome: Chrome::new(viewer, "rounds"),
@@ -528,9 +536,11 @@ async fn after_round_form(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     match outcome {
-        Ok(message) => Ok(round_page_with(state, viewer, id, None, None, Notice::done(message))
-            .await?
-            .into_response()),
+        Ok(message) => Ok(
+            round_page_with(state, viewer, id, None, None, Notice::done(message))
+                .await?
+                .into_response(),
+        ),
         Err(error @ AppError::NotFound { .. }) => Err(PageError::new(error, lang)),
         Err(error) => {
             let notice = Notice::from_error(&error, lang);
@@ -610,11 +620,7 @@ pub async fn act(
     let user = &session_of(&viewer)?.user;
     let outcome = super::act(&state, user, &loaded, &action)
         .await
-        .map(|next| {
-            viewer
-                .lang
-                .t(&format!("rounds-moved-{}", next.as_str()))
-        });
+        .map(|next| viewer.lang.t(&format!("rounds-moved-{}", next.as_str())));
     after_round_form(&state, &viewer, &id, outcome, None, None).await
 }
 
@@ -729,7 +735,10 @@ async fn council_page_with(
                 .map(|p| format!("{} — {}", p.product_code, p.product_name))
                 .unwrap_or_default(),
             member: loaded.member_name(&c.member_id),
-            source: lang.t(&format!("rounds-conflict-{}", c.source.as_str().replace('_', "-"))),
+            source: lang.t(&format!(
+                "rounds-conflict-{}",
+                c.source.as_str().replace('_', "-")
+            )),
             reason: c.reason.clone(),
             cleared: c.cleared_reason.clone(),
             clearable: chair && editable && c.cleared_by.is_none() && c.source.clearable(),
@@ -876,7 +885,10 @@ pub async fn overview_html(
         .map(|product| {
             let standing = loaded.standing(state, product);
             let visible = loaded.visibility(state, product, user).current_pass;
-            let submitted = standing.as_ref().map(|s| s.submitted.clone()).unwrap_or_default();
+            let submitted = standing
+                .as_ref()
+                .map(|s| s.submitted.clone())
+                .unwrap_or_default();
             let cells: Vec<Cell> = scorers
                 .iter()
                 .map(|seat| {
@@ -994,13 +1006,19 @@ pub async fn analytics_page(
         .collect();
     let mut spreads = data.spreads;
     spreads.retain(|s| s.spread > 0);
-    spreads.sort_by(|a, b| b.spread.cmp(&a.spread).then(a.product_code.cmp(&b.product_code)));
+    spreads.sort_by(|a, b| {
+        b.spread
+            .cmp(&a.spread)
+            .then(a.product_code.cmp(&b.product_code))
+    });
     render(
         &AnalyticsPage {
             chrome: Chrome::new(&viewer, "rounds"),
             id: loaded.round.id.clone(),
             name: loaded.round.name.clone(),
-            alpha: data.alpha.map_or_else(|| "—".into(), |a| format!("{a:.3}").replace('.', ",")),
+            alpha: data
+                .alpha
+                .map_or_else(|| "—".into(), |a| format!("{a:.3}").replace('.', ",")),
             leniency_chart: diverging_bars(&lang.t("rounds-leniency-chart"), &leniency_bars, |v| {
                 decimal(v as f64 / 100.0)
             }),

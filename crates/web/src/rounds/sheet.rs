@@ -90,8 +90,8 @@ async fn sheet_page_with(
     let product = loaded
         .product(product_id)
         .map_err(|e| PageError::new(e, lang))?;
-    let (version, set) = Loaded::sheet_of(state, product)
-        .ok_or_else(|| PageError::new(AppError::Internal, lang))?;
+    let (version, set) =
+        Loaded::sheet_of(state, product).ok_or_else(|| PageError::new(AppError::Internal, lang))?;
     let own = loaded.card_of(product, &user.id);
     let chosen = typed.unwrap_or_else(|| own.map(|c| c.choices.clone()).unwrap_or_default());
     let scoring_viewer = loaded.viewer(product, user);
@@ -220,9 +220,10 @@ async fn sheet_page_with(
     let may_rescore = chair
         && !decided
         && loaded.round.state != RoundState::Preparing
-        && !loaded.rescores.iter().any(|r| {
-            r.round_product_id == product.id && r.pass == product.pass + 1
-        });
+        && !loaded
+            .rescores
+            .iter()
+            .any(|r| r.round_product_id == product.id && r.pass == product.pass + 1);
     let eligible = loaded.eligible(&product.id);
     let progress = format!(
         "{}/{}",
@@ -336,7 +337,10 @@ pub async fn save_card(
         Ok(choices) => choices,
         Err(code) => {
             return Err(PageError::new(
-                AppError::bad_request("invalid_option", format!("criterion {code}: not an option number")),
+                AppError::bad_request(
+                    "invalid_option",
+                    format!("criterion {code}: not an option number"),
+                ),
                 lang,
             ));
         }
@@ -346,7 +350,10 @@ pub async fn save_card(
         super::submit(&state, user, &loaded, product, &choices)
             .await
             .map(|total| {
-                lang.t_with("rounds-card-submitted-total", &[("total", i64::from(total).into())])
+                lang.t_with(
+                    "rounds-card-submitted-total",
+                    &[("total", i64::from(total).into())],
+                )
             })
     } else {
         super::save_draft(&state, user, &loaded, product, &choices)
@@ -354,9 +361,16 @@ pub async fn save_card(
             .map(|()| lang.t("rounds-card-saved"))
     };
     match outcome {
-        Ok(message) => Ok(sheet_page_with(&state, &viewer, &id, &product_id, None, Notice::done(message))
-            .await?
-            .into_response()),
+        Ok(message) => Ok(sheet_page_with(
+            &state,
+            &viewer,
+            &id,
+            &product_id,
+            None,
+            Notice::done(message),
+        )
+        .await?
+        .into_response()),
         Err(error) => {
             let status = match error.status() {
                 StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
@@ -386,9 +400,13 @@ async fn after_product_form(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     match outcome {
-        Ok(message) => Ok(sheet_page_with(state, viewer, id, product_id, None, Notice::done(message))
-            .await?
-            .into_response()),
+        Ok(message) => {
+            Ok(
+                sheet_page_with(state, viewer, id, product_id, None, Notice::done(message))
+                    .await?
+                    .into_response(),
+            )
+        }
         Err(AppError::Forbidden { .. }) => Err(PageError::forbidden(lang)),
         Err(error) => {
             let notice = Notice::from_error(&error, lang);
