@@ -1,0 +1,1218 @@
+//! A whole evaluation through HTTP, on whichever database the tests run on: the commune reports
+//! and proposes, the province takes dossiers in (and returns one), opens a round, seats a
+//! council with one conflicting member, members score blind (with every refusal the rules
+//! give), a spread puts a product to a re-score, the round closes, a decision moves the
+//! dossiers on, and the product of 90 points or more goes through the ministry's round to 5★.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use ocop_domain::access::{Role, Scope};
+use ocop_domain::criteria::{Catalog, EntityType, Scorecard, bundled_sources, score_card};
+use ocop_domain::dossier::{DossierAction, EvaluationType};
+use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
+use ocop_store::accounts::{self, NewUser, User};
+use ocop_store::dossiers::{self, Opening};
+use ocop_store::testing::TestDb;
+use ocop_store::{Db, audit, registry, units};
+use ocop_web::{AppState, router};
+
+struct Api {
+    app: axum::Router,
+}
+
+impl Api {
+    async fn call(&self, method: &str, uri: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(if body.is_null() {
+                Body::empty()
+            } else {
+                Body::from(body.to_string())
+            })
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn get(&self, uri: &str, token: &str) -> Value {
+        let (status, body) = self.call("GET", uri, token, Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "GET {uri}: {body}");
+        body
+    }
+
+    /// A form posted from a page by `person`, with its CSRF token.
+    async fn post_form(
+        &self,
+        uri: &str,
+        person: &Person,
+        fields: &[(String, String)],
+    ) -> (StatusCode, String) {
+        let mut all = vec![("csrf".to_string(), person.csrf.clone())];
+        all.extend_from_slice(fields);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        let request = Request::post(uri)
+            .header(header::COOKIE, &person.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A page as a signed-in person sees it.
+    async fn page(&self, uri: &str, cookie: &str) -> (StatusCode, String) {
+        let request = Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+struct Person {
+    user: User,
+    token: String,
+    cookie: String,
+    csrf: String,
+}
+
+async fn person(db: &Db, email: &str, name: &str, role: Role, unit: Option<&str>) -> Person {
+    let user = accounts::create_user(
+        db,
+        NewUser {
+            email: email.into(),
+            name: name.into(),
+            role,
+            unit_code: unit.map(str::to_string),
+            entity_id: None,
+            password: "mật khẩu thật dài 2026".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let (_, token) = accounts::create_api_token(db, &user, "kiểm thử", "test")
+        .await
+        .unwrap();
+    let (session, csrf) = accounts::create_session(db, &user).await.unwrap();
+    Person {
+        user,
+        token,
+        cookie: format!("ocop_session={session}"),
+        csrf,
+    }
+}
+
+/// A cooperative's product on 26/2026 P01 in `commune`, with a submitted dossier.
+async fn submitted(db: &Db, commune: &str, n: usize, name: &str) -> String {
+    let today = chrono::Utc::now().date_naive();
+    let entity = registry::create(
+        db,
+        &check_entity(
+            &EntityForm {
+                kind: "cooperative".into(),
+                registration_code: format!("HTX-R-{n}"),
+                name: format!("Hợp tác xã {name}"),
+                representative: "Nguyễn Thị Hoa".into(),
+                address: "Ấp 1".into(),
+                commune_code: commune.into(),
+                ..EntityForm::default()
+            },
+            today,
+        )
+        .unwrap(),
+        EntityStatus::Confirmed,
+        "test",
+    )
+    .await
+    .unwrap();
+    let product = registry::add_product(
+        db,
+        &Scope::National,
+        &entity.id,
+        &check_product(
+            &ProductForm {
+                name: name.into(),
+                product_set: "P01".into(),
+                description: "Trái cây tươi".into(),
+                ..Default::default()
+            },
+            "26-2026",
+            &["P01"],
+        )
+        .unwrap(),
+        "test",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let dossier = dossiers::create(
+        db,
+        &Scope::National,
+        &product.id,
+        Opening {
+            evaluation_type: EvaluationType::FirstTime,
+            contact_phone: Some("0909 123 456".into()),
+            criteria_version: Some("26-2026".into()),
+            filed_at_ms: None,
+        },
+        "producer",
+    )
+    .await
+    .unwrap();
+    dossiers::apply(
+        db,
+        &Scope::National,
+        &dossier.id,
+        &DossierAction::Submit,
+        Role::Producer,
+        &[],
+        "producer",
+    )
+    .await
+    .unwrap();
+    dossier.id
+}
+
+/// Cards on 26/2026 P01 for a cooperative: every criterion on its best option, except the first
+/// `lowered` criteria on their lowest. Returns the choices and their total.
+fn card(catalog: &Catalog, lowered: usize) -> (BTreeMap<String, u32>, u32) {
+    let version = catalog.version("26-2026").unwrap();
+    let set = version.set("P01").unwrap();
+    let token = version.token_for(EntityType::Cooperative);
+    let choices: BTreeMap<String, u32> = set
+        .sheet
+        .criteria()
+        .enumerate()
+        .map(|(position, (_, c))| {
+            let applicable = c.options.iter().filter(|o| o.applies_to_token(token));
+            let option = if position < lowered {
+                applicable.min_by_key(|o| o.points)
+            } else {
+                applicable.max_by_key(|o| o.points)
+            };
+            (c.code.clone(), option.unwrap().number)
+        })
+        .collect();
+    let total = score_card(
+        version,
+        set,
+        EntityType::Cooperative,
+        &Scorecard {
+            member: String::new(),
+            choices: choices.clone(),
+        },
+    )
+    .unwrap()
+    .total;
+    (choices, total)
+}
+
+/// The council's mean of `totals`, half-up to two decimals, as the API prints it.
+fn mean(totals: &[u32]) -> f64 {
+    let sum: u32 = totals.iter().sum();
+    let n = totals.len() as u32;
+    let centi = (200 * sum + n) / (2 * n);
+    f64::from(centi) / 100.0
+}
+
+#[tokio::test]
+async fn a_round_from_proposals_to_five_stars() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let catalog = Catalog::load(&bundled_sources()).unwrap();
+    let api = Api {
+        app: router(AppState::new(
+            db.clone(),
+            Catalog::load(&bundled_sources()).unwrap(),
+        )),
+    };
+
+    // Two communes of Hồ Chí Minh City (79); product A's commune officer will sit on the council.
+    let province = units::find_by_code(db, "79", None).await.unwrap().unwrap();
+    let mut communes = units::children(db, province.id).await.unwrap();
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    let (commune_a, commune_b) = (communes[0].code.clone(), communes[1].code.clone());
+    let xa_a = person(
+        db,
+        "xa-a@t.vn",
+        "Cán bộ xã A",
+        Role::CommuneOfficer,
+        Some(&commune_a),
+    )
+    .await;
+    let xa_b = person(
+        db,
+        "xa-b@t.vn",
+        "Cán bộ xã B",
+        Role::CommuneOfficer,
+        Some(&commune_b),
+    )
+    .await;
+    let tinh = person(
+        db,
+        "tinh@t.vn",
+        "Văn phòng OCOP tỉnh",
+        Role::ProvincialOfficer,
+        Some("79"),
+    )
+    .await;
+    let chair = person(
+        db,
+        "chutich@t.vn",
+        "Chủ tịch Hội đồng",
+        Role::CouncilMember,
+        Some("79"),
+    )
+    .await;
+    let mut members = Vec::new();
+    for i in 1..=4 {
+        members.push(
+            person(
+                db,
+                &format!("tv{i}@t.vn"),
+                &format!("Thành viên {i}"),
+                Role::CouncilMember,
+                Some("79"),
+            )
+            .await,
+        );
+    }
+    let trunguong = person(
+        db,
+        "tw@t.vn",
+        "Văn phòng điều phối trung ương",
+        Role::CentralOfficer,
+        None,
+    )
+    .await;
+    let mut central = Vec::new();
+    for i in 1..=3 {
+        central.push(
+            person(
+                db,
+                &format!("hdtw{i}@t.vn"),
+                &format!("Hội đồng TW {i}"),
+                Role::CentralOfficer,
+                None,
+            )
+            .await,
+        );
+    }
+
+    let dossier_a = submitted(db, &commune_a, 1, "Sầu riêng Ri6").await;
+    let dossier_b = submitted(db, &commune_b, 2, "Bưởi da xanh").await;
+    let dossier_c = submitted(db, &commune_b, 3, "Chôm chôm").await;
+
+    // The commune accepts, writes Mẫu 03 and proposes; the province takes in, or returns.
+    let report = json!({
+        "local_materials": "Nguyên liệu trồng tại xã",
+        "local_labour": "Lao động thường trú tại xã",
+        "idea_origin": "Sản phẩm truyền thống",
+        "local_identity": "Giống cây bản địa của vùng",
+    });
+    for (dossier, officer) in [
+        (&dossier_a, &xa_a),
+        (&dossier_b, &xa_b),
+        (&dossier_c, &xa_b),
+    ] {
+        let actions = format!("/api/v1/dossiers/{dossier}/actions");
+        let (status, _) = api
+            .call(
+                "POST",
+                &actions,
+                &officer.token,
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = api
+            .call(
+                "PUT",
+                &format!("/api/v1/dossiers/{dossier}/report"),
+                &officer.token,
+                report.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = api
+            .call(
+                "POST",
+                &actions,
+                &officer.token,
+                json!({"action": "propose"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["state"].as_str()),
+            (StatusCode::OK, Some("proposed"))
+        );
+    }
+    let actions_c = format!("/api/v1/dossiers/{dossier_c}/actions");
+    let (status, body) = api
+        .call(
+            "POST",
+            &actions_c,
+            &tinh.token,
+            json!({"action": "return_to_commune", "reason": "ngắn"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_possible"))
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &actions_c,
+            &tinh.token,
+            json!({"action": "return_to_commune", "reason": "Thiếu phiếu kiểm nghiệm còn hạn"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("accepted"))
+    );
+    let (status, _) = api
+        .call(
+            "POST",
+            &actions_c,
+            &xa_b.token,
+            json!({"action": "take_in"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the province takes dossiers in"
+    );
+    let (status, _) = api
+        .call(
+            "POST",
+            &actions_c,
+            &xa_b.token,
+            json!({"action": "propose"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for dossier in [&dossier_a, &dossier_b, &dossier_c] {
+        let (status, body) = api
+            .call(
+                "POST",
+                &format!("/api/v1/dossiers/{dossier}/actions"),
+                &tinh.token,
+                json!({"action": "take_in"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["state"].as_str()),
+            (StatusCode::OK, Some("taken_in"))
+        );
+    }
+    // The advisory group pre-assesses: samples and a site visit.
+    let (status, _) = api.call("PUT", &format!("/api/v1/dossiers/{dossier_a}/pre-assessment"), &tinh.token,
+        json!({"samples_received": 5, "samples_received_on": "2026-11-20", "site_visit_note": "Đã khảo sát vườn và xưởng sơ chế"})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = api
+        .call(
+            "PUT",
+            &format!("/api/v1/dossiers/{dossier_a}/pre-assessment"),
+            &tinh.token,
+            json!({"site_visit_note": "ngắn", "samples_received_on": "32/13/2026"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["samples_received_on", "site_visit_note"]);
+
+    // The province opens a round; a round without a name or date is refused beside its fields.
+    let (status, body) = api
+        .call(
+            "POST",
+            "/api/v1/rounds",
+            &tinh.token,
+            json!({"name": "", "meeting_on": "ngày mai", "place": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"].as_array().unwrap().len(), 3);
+    let (status, _) = api
+        .call(
+            "POST",
+            "/api/v1/rounds",
+            &chair.token,
+            json!({"name": "Đợt 2", "meeting_on": "2026-12-15", "place": "UBND"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, round) = api.call("POST", "/api/v1/rounds", &tinh.token,
+        json!({"name": "Đợt 2 năm 2026", "meeting_on": "2026-12-15", "place": "Hội trường UBND thành phố"})).await;
+    assert_eq!(
+        (status, round["state"].as_str(), round["level"].as_str()),
+        (StatusCode::CREATED, Some("preparing"), Some("province"))
+    );
+    let round_id = round["id"].as_str().unwrap().to_string();
+    let round_uri = format!("/api/v1/rounds/{round_id}");
+
+    // The council: a chair, four members, the commune officer who proposed A (one account, a
+    // second role), and the provincial officer as secretary.
+    let seat = |email: &str, seat: &str| json!({"email": email, "seat": seat, "agency": "Sở Nông nghiệp và Môi trường", "position": "Phó Giám đốc"});
+    for (email, role) in [
+        ("chutich@t.vn", "chair"),
+        ("tv1@t.vn", "member"),
+        ("tv2@t.vn", "member"),
+        ("tv3@t.vn", "vice_chair"),
+        ("tv4@t.vn", "member"),
+        ("xa-a@t.vn", "member"),
+        ("tinh@t.vn", "secretary"),
+    ] {
+        let (status, body) = api
+            .call(
+                "POST",
+                &format!("{round_uri}/seats"),
+                &tinh.token,
+                seat(email, role),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{email}: {body}");
+    }
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/seats"),
+            &tinh.token,
+            seat("nobody@t.vn", "member"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("member"))
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/actions"),
+            &tinh.token,
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_products"))
+    );
+    for dossier in [&dossier_a, &dossier_b, &dossier_c] {
+        let (status, product) = api
+            .call(
+                "POST",
+                &format!("{round_uri}/products"),
+                &tinh.token,
+                json!({"dossier_id": dossier}),
+            )
+            .await;
+        assert_eq!(
+            (status, product["criteria_version"].as_str()),
+            (StatusCode::CREATED, Some("26-2026")),
+            "{product}"
+        );
+    }
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/products"),
+            &tinh.token,
+            json!({"dossier_id": dossier_a}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("dossier_id"))
+    );
+    let detail = api.get(&round_uri, &tinh.token).await;
+    let products: Vec<Value> = detail["products"].as_array().unwrap().clone();
+    let id_of = |dossier: &str| {
+        products
+            .iter()
+            .find(|p| p["dossier_id"] == dossier)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (product_a, product_b, product_c) =
+        (id_of(&dossier_a), id_of(&dossier_b), id_of(&dossier_c));
+    // The one conflict: the commune officer handled A's dossier; flagged on A alone, excluded
+    // there, eligible elsewhere.
+    let a = products
+        .iter()
+        .find(|p| p["id"] == product_a.as_str())
+        .unwrap();
+    assert_eq!(a["exclusions"].as_array().unwrap().len(), 1);
+    assert_eq!(a["exclusions"][0]["member_id"], xa_a.user.id.as_str());
+    assert_eq!(a["exclusions"][0]["source"], "dossier_step");
+    assert_eq!(a["eligible"].as_array().unwrap().len(), 5);
+    let b = products
+        .iter()
+        .find(|p| p["id"] == product_b.as_str())
+        .unwrap();
+    assert!(b["exclusions"].as_array().unwrap().is_empty());
+    assert_eq!(b["eligible"].as_array().unwrap().len(), 6);
+    assert_eq!(detail["council"].as_array().unwrap().len(), 7);
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/actions"),
+            &chair.token,
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the office starts the round, not the chair"
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/actions"),
+            &tinh.token,
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("scoring"))
+    );
+
+    // Scoring. Refusals first: conflicted, not on the council, secretary, missing criterion,
+    // an option that does not apply to a cooperative.
+    let (best, best_total) = card(&catalog, 0);
+    let (mid, mid_total) = card(&catalog, 6);
+    let (low, low_total) = card(&catalog, 40);
+    assert!(
+        best_total >= 90 && (70..90).contains(&mid_total) && low_total < 50,
+        "{best_total} {mid_total} {low_total}"
+    );
+    let card_uri = |product: &str| format!("{round_uri}/products/{product}/card");
+    let (status, body) = api
+        .call(
+            "PUT",
+            &card_uri(&product_a),
+            &xa_a.token,
+            json!({"choices": best}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("conflicted"))
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &card_uri(&product_a),
+            &tinh.token,
+            json!({"choices": best}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_assigned"))
+    );
+    let (status, _) = api
+        .call(
+            "POST",
+            &card_uri(&product_a),
+            &trunguong.token,
+            json!({"choices": best}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut incomplete = best.clone();
+    let dropped = incomplete.keys().next().unwrap().clone();
+    incomplete.remove(&dropped);
+    let (status, body) = api
+        .call(
+            "POST",
+            &card_uri(&product_a),
+            &chair.token,
+            json!({"choices": incomplete}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_card"))
+    );
+    assert!(
+        body["error"]["details"][0]
+            .as_str()
+            .unwrap()
+            .contains(&dropped)
+    );
+    let version = catalog.version("26-2026").unwrap();
+    let token = version.token_for(EntityType::Cooperative);
+    let (criterion, option) = version
+        .set("P01")
+        .unwrap()
+        .sheet
+        .criteria()
+        .find_map(|(_, c)| {
+            c.options
+                .iter()
+                .find(|o| !o.applies_to_token(token))
+                .map(|o| (c.code.clone(), o.number))
+        })
+        .expect("an option that does not apply to a cooperative");
+    let mut wrong = best.clone();
+    wrong.insert(criterion.clone(), option);
+    let (status, body) = api
+        .call(
+            "PUT",
+            &card_uri(&product_a),
+            &chair.token,
+            json!({"choices": wrong}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_card"))
+    );
+    assert!(
+        body["error"]["details"][0]
+            .as_str()
+            .unwrap()
+            .contains("does not apply"),
+        "{body}"
+    );
+
+    // Product A: the five eligible members score it 100; two of them at the same instant.
+    let scorers = [&chair, &members[0], &members[1], &members[2], &members[3]];
+    let (status, _) = api
+        .call(
+            "PUT",
+            &card_uri(&product_a),
+            &chair.token,
+            json!({"choices": mid}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a draft");
+    // Blind: before their own card, members see no card, total or mean of others.
+    let (status, _) = api
+        .call(
+            "POST",
+            &card_uri(&product_a),
+            &members[0].token,
+            json!({"choices": best}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = api
+        .get(&format!("{round_uri}/products/{product_a}"), &chair.token)
+        .await;
+    assert!(seen["cards"].as_array().unwrap().is_empty(), "{seen}");
+    assert!(seen["result"].is_null() && seen["status"].is_null());
+    assert_eq!(seen["submitted"], json!([members[0].user.id]));
+    assert_eq!(
+        seen["my_card"]["choices"],
+        json!(mid),
+        "the chair's own draft"
+    );
+    let sheet_page = format!("/rounds/{round_id}/products/{product_a}");
+    let (status, page) = api.page(&sheet_page, &chair.cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"id="blind""#) && !page.contains(r#"id="cards""#));
+    assert!(
+        !page.contains("Thành viên 1"),
+        "no other member's card on the page"
+    );
+    let excluded_view = api
+        .get(&format!("{round_uri}/products/{product_a}"), &xa_a.token)
+        .await;
+    assert!(
+        excluded_view["cards"].as_array().unwrap().is_empty() && excluded_view["result"].is_null()
+    );
+    let card_a = card_uri(&product_a);
+    let (first, second) = tokio::join!(
+        api.call("POST", &card_a, &chair.token, json!({"choices": best})),
+        api.call("POST", &card_a, &members[1].token, json!({"choices": best})),
+    );
+    assert_eq!(
+        (first.0, second.0),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        first.1,
+        second.1
+    );
+    // A second submission, and a late autosave from another tab, are refused; the card stays.
+    let (status, body) = api
+        .call(
+            "POST",
+            &card_uri(&product_a),
+            &chair.token,
+            json!({"choices": low}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("already_submitted"))
+    );
+    let (status, _) = api
+        .call(
+            "PUT",
+            &card_uri(&product_a),
+            &chair.token,
+            json!({"choices": low}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let seen = api
+        .get(&format!("{round_uri}/products/{product_a}"), &chair.token)
+        .await;
+    assert_eq!(seen["my_card"]["choices"], json!(best));
+    assert_eq!(seen["my_card"]["total"], best_total);
+    assert_eq!(
+        seen["cards"].as_array().unwrap().len(),
+        2,
+        "once submitted, the chair sees the others"
+    );
+    let (_, page) = api.page(&sheet_page, &chair.cookie).await;
+    assert!(
+        page.contains(r#"id="cards""#)
+            && page.contains("Thành viên 1")
+            && !page.contains(r#"id="blind""#)
+    );
+    for member in &scorers[3..] {
+        let (status, _) = api
+            .call(
+                "POST",
+                &card_uri(&product_a),
+                &member.token,
+                json!({"choices": best}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let seen = api
+        .get(&format!("{round_uri}/products/{product_a}"), &tinh.token)
+        .await;
+    assert_eq!(seen["status"], "result");
+    assert_eq!(seen["result"]["mean"], mean(&[best_total; 5]));
+    assert_eq!(seen["result"]["outcome"], "recognised");
+    assert_eq!(seen["result"]["stars"], 5);
+
+    // Product B: totals 100 and 7x apart — discussion; the chair opens a re-score.
+    let everyone = [
+        &chair,
+        &members[0],
+        &members[1],
+        &members[2],
+        &members[3],
+        &xa_a,
+    ];
+    for (i, member) in everyone.iter().enumerate() {
+        let choices = if i < 3 { &best } else { &mid };
+        let (status, body) = api
+            .call(
+                "POST",
+                &card_uri(&product_b),
+                &member.token,
+                json!({"choices": choices}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let seen = api
+        .get(&format!("{round_uri}/products/{product_b}"), &tinh.token)
+        .await;
+    assert_eq!(seen["status"], "discussion");
+    assert_eq!(seen["result"]["spread"], best_total - mid_total);
+    assert_eq!(seen["result"]["outcome"], "needs_discussion");
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/actions"),
+            &tinh.token,
+            json!({"action": "close"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_final"))
+    );
+    let rescore = format!("{round_uri}/products/{product_b}/rescore");
+    let (status, _) = api
+        .call(
+            "POST",
+            &rescore,
+            &members[0].token,
+            json!({"reason": "Chênh lệch quá 10 điểm"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the chair re-scores");
+    let (status, body) = api
+        .call("POST", &rescore, &chair.token, json!({"reason": "ngắn"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason_required"))
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &rescore,
+            &chair.token,
+            json!({"reason": "Chênh lệch quá 10 điểm, hội đồng thảo luận"}),
+        )
+        .await;
+    assert_eq!((status, body["pass"].as_u64()), (StatusCode::OK, Some(2)));
+    for member in everyone {
+        let (status, _) = api
+            .call(
+                "POST",
+                &card_uri(&product_b),
+                &member.token,
+                json!({"choices": mid}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let seen = api
+        .get(&format!("{round_uri}/products/{product_b}"), &chair.token)
+        .await;
+    assert_eq!(seen["status"], "result");
+    assert_eq!(seen["result"]["mean"], mean(&[mid_total; 6]));
+    assert_eq!(seen["result"]["band_stars"], 4);
+    let stars_b = seen["result"]["stars"].as_u64().unwrap();
+    assert!(stars_b == 3 || stars_b == 4);
+    // Every earlier card stays: six of pass 1, six of pass 2 (the chair sees the other five).
+    let passes: Vec<u64> = seen["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["pass"].as_u64().unwrap())
+        .collect();
+    assert_eq!(passes.iter().filter(|p| **p == 1).count(), 5);
+    assert_eq!(passes.iter().filter(|p| **p == 2).count(), 5);
+    assert_eq!(
+        seen["rescores"][0]["reason"],
+        "Chênh lệch quá 10 điểm, hội đồng thảo luận"
+    );
+
+    // Product C: low cards — not recognised.
+    for member in everyone {
+        let (status, _) = api
+            .call(
+                "POST",
+                &card_uri(&product_c),
+                &member.token,
+                json!({"choices": low}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    // The secretary's overview: everyone's progress, as a page.
+    let (status, overview) = api
+        .page(&format!("/rounds/{round_id}/overview"), &tinh.cookie)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(overview.contains("17/17"), "5 + 6 + 6 cards");
+    // Closing keeps every result; the closed round is locked.
+    let (status, closed) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/actions"),
+            &tinh.token,
+            json!({"action": "close"}),
+        )
+        .await;
+    assert_eq!(
+        (status, closed["state"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
+    let outcome = |detail: &Value, id: &str| {
+        let p = detail["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()
+            .clone();
+        (
+            p["outcome"].as_str().unwrap().to_string(),
+            p["final_score"].as_f64().unwrap(),
+        )
+    };
+    assert_eq!(
+        outcome(&closed, &product_a),
+        ("approved_for_ministry".into(), mean(&[best_total; 5]))
+    );
+    assert_eq!(
+        outcome(&closed, &product_b),
+        ("recognised".into(), mean(&[mid_total; 6]))
+    );
+    assert_eq!(outcome(&closed, &product_c).0, "not_recognised");
+    let (status, body) = api
+        .call(
+            "POST",
+            &card_uri(&product_c),
+            &chair.token,
+            json!({"choices": low}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("round_not_scoring"))
+    );
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{round_uri}/seats"),
+            &tinh.token,
+            seat("tv1@t.vn", "member"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("round_locked"))
+    );
+
+    // The decision: a number in form, products of the round only.
+    let decisions = format!("{round_uri}/decisions");
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let (status, body) = api.call("POST", &decisions, &tinh.token, json!({"number": "", "signed_on": later, "signer": "Phó Chủ tịch UBND", "products": [product_a]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Vec<(&str, &str)> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [("number", "required"), ("signed_on", "future_date")]
+    );
+    let (status, body) = api.call("POST", &decisions, &tinh.token, json!({"number": "1898/QD-UBND", "signed_on": "2026-12-01", "signer": "Phó Chủ tịch UBND", "products": [product_a]})).await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("decision_number"))
+    );
+    let (status, body) = api.call("POST", &decisions, &tinh.token, json!({"number": "1898/QĐ-UBND", "signed_on": "2026-12-01", "signer": "Phó Chủ tịch UBND", "products": ["not-a-product"]})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_in_round"))
+    );
+    let (status, decision) = api.call("POST", &decisions, &tinh.token,
+        json!({"number": "1898/QĐ-UBND", "signed_on": "2026-12-01", "signer": "Phó Chủ tịch UBND thành phố", "products": [product_a, product_b, product_c]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    let items: BTreeMap<String, (String, Value)> = decision["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["round_product_id"].as_str().unwrap().to_string(),
+                (
+                    i["outcome"].as_str().unwrap().to_string(),
+                    i["stars"].clone(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items[&product_a],
+        ("approved_for_ministry".into(), Value::Null)
+    );
+    assert_eq!(items[&product_b], ("recognised".into(), json!(stars_b)));
+    assert_eq!(items[&product_c], ("not_recognised".into(), Value::Null));
+    let state = |dossier: String| async move {
+        dossiers::find(db, &Scope::National, &dossier)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .as_str()
+    };
+    assert_eq!(state(dossier_a.clone()).await, "awaiting_ministry");
+    assert_eq!(state(dossier_b.clone()).await, "recognised");
+    assert_eq!(state(dossier_c.clone()).await, "not_recognised");
+
+    // The ministry's round: a central officer opens it, the product of 90 or more joins it
+    // with the province's result as its source, the central council scores it 5★.
+    let (status, ministry) = api.call("POST", "/api/v1/rounds", &trunguong.token,
+        json!({"name": "Đợt 1 năm 2027 (trung ương)", "meeting_on": "2027-03-10", "place": "Bộ Nông nghiệp và Môi trường"})).await;
+    assert_eq!(
+        (status, ministry["level"].as_str()),
+        (StatusCode::CREATED, Some("ministry"))
+    );
+    let ministry_uri = format!("/api/v1/rounds/{}", ministry["id"].as_str().unwrap());
+    for (i, member) in central.iter().enumerate() {
+        let role = if i == 0 { "chair" } else { "member" };
+        let (status, body) = api.call("POST", &format!("{ministry_uri}/seats"), &trunguong.token,
+            json!({"email": member.user.email, "seat": role, "agency": "Bộ Nông nghiệp và Môi trường"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, _) = api
+        .call(
+            "PUT",
+            &format!("{ministry_uri}/settings"),
+            &trunguong.token,
+            json!({"quorum": "3"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{ministry_uri}/products"),
+            &trunguong.token,
+            json!({"dossier_id": dossier_b}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only products awaiting the ministry: {body}"
+    );
+    let (status, central_a) = api
+        .call(
+            "POST",
+            &format!("{ministry_uri}/products"),
+            &trunguong.token,
+            json!({"dossier_id": dossier_a}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let central_a = central_a["id"].as_str().unwrap().to_string();
+    assert_eq!(state(dossier_a.clone()).await, "in_round");
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("{ministry_uri}/actions"),
+            &trunguong.token,
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for member in &central {
+        let (status, _) = api
+            .call(
+                "POST",
+                &format!("{ministry_uri}/products/{central_a}/card"),
+                &member.token,
+                json!({"choices": best}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, closed) = api
+        .call(
+            "POST",
+            &format!("{ministry_uri}/actions"),
+            &trunguong.token,
+            json!({"action": "close"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(outcome(&closed, &central_a).0, "recognised");
+    let (status, decision) = api.call("POST", &format!("{ministry_uri}/decisions"), &trunguong.token,
+        json!({"number": "2361/QĐ-BNNMT", "signed_on": "2026-12-01", "signer": "Thứ trưởng Bộ NN&MT", "products": [central_a]})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(decision["products"][0]["stars"], 5);
+    assert_eq!(state(dossier_a.clone()).await, "recognised");
+
+    // The province's mean beside the central council's, in the analytics.
+    let analytics = api
+        .get(&format!("{round_uri}/analytics"), &tinh.token)
+        .await;
+    let row = analytics["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["round_product_id"] == product_a.as_str())
+        .unwrap();
+    assert_eq!(row["other_level_score"], mean(&[best_total; 3]));
+    assert_eq!(analytics["provinces"][0]["province_code"], "79");
+    assert!(analytics["alpha"].is_number(), "{analytics}");
+
+    // Every step is in the dossier's history.
+    let steps: Vec<String> = audit::history(db, "dossier", &dossier_a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "dossier.create",
+            "dossier.submit",
+            "dossier.accept",
+            "dossier.commune_report",
+            "dossier.propose",
+            "dossier.take_in",
+            "dossier.pre_assess",
+            "dossier.add_to_round",
+            "dossier.decided",
+            "dossier.add_to_round",
+            "dossier.decided"
+        ]
+    );
+    let b_history: Vec<String> = audit::history(db, "round_product", &product_b)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        b_history
+            .iter()
+            .filter(|a| *a == "round.submit_card")
+            .count(),
+        12
+    );
+    assert_eq!(
+        b_history.iter().filter(|a| *a == "round.rescore").count(),
+        1
+    );
+    let a_history: Vec<String> = audit::history(db, "round_product", &product_a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        a_history.first().map(String::as_str),
+        Some("round.conflict_flagged")
+    );
+    assert!(audit::verify(db).await.unwrap().is_ok());
+}
