@@ -754,6 +754,25 @@ async fn a_round_from_proposals_to_five_stars() {
         !page.contains("Thành viên 1"),
         "no other member's card on the page"
     );
+    // The conflicted member cannot score on the page either, and sees no scores there.
+    let mut fields: Vec<(String, String)> = best
+        .iter()
+        .map(|(c, o)| (format!("c:{c}"), o.to_string()))
+        .collect();
+    fields.push(("intent".into(), "submit".into()));
+    let (status, _) = api
+        .post_form(
+            &format!("/rounds/{round_id}/products/{product_a}/card"),
+            &xa_a,
+            &fields,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, page) = api.page(&sheet_page, &xa_a.cookie).await;
+    assert!(
+        page.contains("Bạn không chấm sản phẩm này do xung đột lợi ích")
+            && !page.contains(r#"id="card""#)
+    );
     let excluded_view = api
         .get(&format!("{round_uri}/products/{product_a}"), &xa_a.token)
         .await;
