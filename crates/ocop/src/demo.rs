@@ -3,7 +3,8 @@
 //! migrations), one account per role bound to Đồng Nai (75) and its first commune, and OCOP
 //! entities in its first two communes (half confirmed, half awaiting confirmation), the first of
 //! them run by the demo producer. Each later capability adds its records here, generated from the
-//! seed so that the same seed always gives the same dataset.
+//! seed so that the same seed always gives the same dataset. The evaluation rounds are in
+//! `demo_rounds.rs`.
 
 use ocop_domain::access::{Role, Scope};
 use std::collections::BTreeMap;
@@ -387,6 +388,8 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
         }
     }
     demo_dossiers(db, seed, files).await?;
+    let (rounds, council_accounts) = super::demo_rounds::load(db, &communes).await?;
+    created += council_accounts;
     let mut tx = db.begin().await?;
     meta::set(&mut tx, SEED_KEY, &seed.to_string()).await?;
     tx.commit().await?;
@@ -396,8 +399,8 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
     let dossier_count = dossiers::list(db, &Scope::National, None).await?.len();
     Ok(format!(
         "Demo dataset (seed {seed}): {} provinces and {} communes in force, {} former provinces, \
-         {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products, {dossier_count} dossiers; \
-         {created} demo accounts added (password {DEMO_PASSWORD}).",
+         {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products, {dossier_count} dossiers, \
+         {rounds} evaluation rounds; {created} demo accounts added (password {DEMO_PASSWORD}).",
         counts.provinces,
         counts.communes,
         counts.legacy_provinces,

@@ -4,6 +4,7 @@
 mod bench;
 mod criteria_cmd;
 mod demo;
+mod demo_rounds;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

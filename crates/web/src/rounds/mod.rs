@@ -302,13 +302,14 @@ impl Loaded {
         council::check(&seats, quorum)
     }
 
-    /// Calendar warnings of the round (Điều 5), in `lang`.
+    /// Calendar warnings of the round (Điều 5), in `lang`, while it can still act on them (a
+    /// closed or legacy round is history).
     pub async fn calendar_warnings(
         &self,
         state: &AppState,
         lang: Lang,
     ) -> Result<Vec<String>, AppError> {
-        if self.round.kind == RoundKind::Legacy {
+        if self.round.kind == RoundKind::Legacy || self.round.state == RoundState::Closed {
             return Ok(Vec::new());
         }
         let others = store::other_meetings(&state.db, &self.round).await?;

@@ -266,6 +266,7 @@ struct RoundPage {
     name: String,
     facts: Vec<(String, String)>,
     state_code: &'static str,
+    state: String,
     warnings: Vec<String>,
     council_problems: Vec<String>,
     products: Vec<ProductRow>,
@@ -490,6 +491,7 @@ pub async fn round_page_with(
             name: round.name.clone(),
             facts,
             state_code: round.state.as_str(),
+            state: state_label(round.state, lang),
             warnings: loaded
                 .calendar_warnings(state, lang)
                 .await
