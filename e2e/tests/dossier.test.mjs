@@ -74,12 +74,27 @@ test('a dossier goes from the producer to the province', async () => {
   // The commune accepts and proposes it; the history shows every step.
   await desk.goto(dossierUrl);
   await desk.getByRole('button', { name: 'Tiếp nhận hồ sơ' }).click();
+  // Under 26/2026 it writes its Mẫu 03 report first, with the deadline in view.
+  assert.match(await desk.locator('#report + p').textContent(), /Hạn lập báo cáo/);
+  await desk.fill('textarea[name=local_materials]', 'Nguyên liệu trồng tại xã, có hợp đồng liên kết');
+  await desk.fill('textarea[name=local_labour]', '12 lao động thường trú tại xã');
+  await desk.fill('textarea[name=idea_origin]', 'Sản phẩm truyền thống của địa phương');
+  await desk.fill('textarea[name=local_identity]', 'Giống cây bản địa của vùng đất đỏ');
+  await desk.getByRole('button', { name: 'Lưu báo cáo' }).click();
+  assert.match(await desk.locator('p.flash[role=status]').textContent(), /Đã lưu báo cáo Mẫu 03/);
   await desk.getByRole('button', { name: 'Đề xuất lên tỉnh' }).click();
   assert.match(await desk.locator('h1 .tag').textContent(), /Đã đề xuất lên tỉnh/);
   const history = await desk.locator('table').last().textContent();
-  for (const step of ['Lập hồ sơ', 'Tự đánh giá', 'Thêm tài liệu minh chứng', 'Nộp hồ sơ', 'Trả lại hồ sơ', 'Tiếp nhận hồ sơ', 'Đề xuất lên tỉnh']) {
+  for (const step of ['Lập hồ sơ', 'Tự đánh giá', 'Thêm tài liệu minh chứng', 'Nộp hồ sơ', 'Trả lại hồ sơ', 'Tiếp nhận hồ sơ', 'Xã lập báo cáo Mẫu 03', 'Đề xuất lên tỉnh']) {
     assert.ok(history.includes(step), `history lacks ${step}`);
   }
+
+  // The province takes it in.
+  const province = await signIn('tinh@demo.ocop.vn');
+  await province.page.goto(dossierUrl);
+  await province.page.getByRole('button', { name: 'Tiếp nhận hồ sơ (tỉnh)' }).click();
+  assert.match(await province.page.locator('h1 .tag').textContent(), /Tỉnh đã tiếp nhận/);
+  await province.context.close();
   await producer.context.close();
   await officer.context.close();
 });

@@ -166,16 +166,24 @@ async fn migrate_reports_skipped_source_rows() {
     let text = String::from_utf8_lossy(&demo.stdout);
     assert!(text.contains("Demo dataset (seed 7)"));
     assert!(
-        text.contains("8 entities, 8 products, 5 dossiers; 6 demo accounts added"),
+        text.contains(
+            "17 entities, 17 products, 14 dossiers, 3 evaluation rounds; 13 demo accounts added"
+        ),
         "{text}"
     );
     let again = ocop(&["demo", "--db", test.url(), "--seed", "7", "--files", files]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 demo accounts added"));
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.contains("0 evaluation rounds; 0 demo accounts added"),
+        "nothing twice: {again}"
+    );
     for email in [
         "admin@demo.ocop.vn",
         "tinh@demo.ocop.vn",
         "xa@demo.ocop.vn",
         "sanxuat@demo.ocop.vn",
+        "chutich@demo.ocop.vn",
+        "hdtw1@demo.ocop.vn",
     ] {
         let login = ocop_store::accounts::authenticate(&test.db, email, "ocop-demo-2025")
             .await
