@@ -31,6 +31,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         iterations: usize,
     },
+    /// Set up a round of 60 products × 9 members and time the secretary's overview (HTML) and
+    /// saving a draft card, idle and while every member autosaves every 5 s on every product.
+    Rounds {
+        #[command(flatten)]
+        db: super::DbArgs,
+        /// Requests timed for each figure.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// How long to keep the autosave load on, at most.
+        #[arg(long, default_value_t = 30)]
+        load_seconds: u64,
+    },
     /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
     UnitsLookup {
         #[command(flatten)]
@@ -46,11 +58,16 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Startup { db, runs } => startup(&db.url, runs).await,
         BenchCommand::UnitsLookup { db, iterations } => units_lookup(&db.url, iterations).await,
         BenchCommand::Scoring { iterations } => scoring(iterations),
+        BenchCommand::Rounds {
+            db,
+            samples,
+            load_seconds,
+        } => super::bench_rounds::run(&db.url, samples, load_seconds).await,
     }
 }
 
 /// Percentile of sorted durations (nearest rank).
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -58,7 +75,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn ms(duration: Duration) -> String {
+pub fn ms(duration: Duration) -> String {
     format!("{:.3} ms", duration.as_secs_f64() * 1000.0)
 }
 

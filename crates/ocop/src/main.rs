@@ -2,6 +2,7 @@
 //! command line, opens the database, and hands work to `ocop-store` and `ocop-web`.
 
 mod bench;
+mod bench_rounds;
 mod criteria_cmd;
 mod demo;
 mod demo_rounds;

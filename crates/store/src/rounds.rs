@@ -982,43 +982,42 @@ pub async fn submit_card(
     Ok(())
 }
 
+type ConflictRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn conflict_from_row(row: ConflictRow) -> Option<StoredConflict> {
+    let (id, round_product_id, member_id, source, reason, cleared_by, cleared_reason) = row;
+    Some(StoredConflict {
+        id,
+        round_product_id,
+        member_id,
+        source: ConflictSource::parse(&source)?,
+        reason,
+        cleared_by,
+        cleared_reason,
+    })
+}
+
 /// The conflicts recorded on a round's products.
 pub async fn conflicts(db: &Db, round_id: &str) -> Result<Vec<StoredConflict>, StoreError> {
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = on_db!(db, |pool| {
+    let rows: Vec<ConflictRow> = on_db!(db, |pool| {
         sqlx::query_as(
-                "SELECT c.id, c.round_product_id, c.member_id, c.source, c.reason, c.cleared_by, c.cleared_reason \
-                 FROM conflicts c JOIN round_products rp ON rp.id = c.round_product_id \
-                 WHERE rp.round_id = $1 ORDER BY c.created_at, c.id",
-            )
-            .bind(round_id)
-            .fetch_all(pool)
-            .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .filter_map(
-            |(id, round_product_id, member_id, source, reason, cleared_by, cleared_reason)| {
-                Some(StoredConflict {
-                    id,
-                    round_product_id,
-                    member_id,
-                    source: ConflictSource::parse(&source)?,
-                    reason,
-                    cleared_by,
-                    cleared_reason,
-                })
-            },
+            "SELECT c.id, c.round_product_id, c.member_id, c.source, c.reason, c.cleared_by, c.cleared_reason \
+             FROM conflicts c JOIN round_products rp ON rp.id = c.round_product_id \
+             WHERE rp.round_id = $1 ORDER BY c.created_at, c.id",
         )
-        .collect())
+        .bind(round_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows.into_iter().filter_map(conflict_from_row).collect())
 }
 
 /// A member declares a conflict on a product, with a reason.
@@ -1478,4 +1477,38 @@ pub async fn kept_result(db: &Db, round_product_id: &str) -> Result<Option<Strin
             .await
     })?;
     Ok(row.flatten())
+}
+
+/// One product of a round.
+pub async fn product(
+    db: &Db,
+    round_id: &str,
+    product_id: &str,
+) -> Result<Option<RoundProduct>, StoreError> {
+    let sql = format!("{PRODUCT_SELECT} WHERE rp.round_id = $1 AND rp.id = $2");
+    Ok(on_db!(db, |pool| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(round_id)
+            .bind(product_id)
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(product_from_row).transpose()
+    })?)
+}
+
+/// The conflicts recorded on one round product.
+pub async fn conflicts_of(
+    db: &Db,
+    round_product_id: &str,
+) -> Result<Vec<StoredConflict>, StoreError> {
+    let rows: Vec<ConflictRow> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, round_product_id, member_id, source, reason, cleared_by, cleared_reason \
+             FROM conflicts WHERE round_product_id = $1 ORDER BY created_at, id",
+        )
+        .bind(round_product_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows.into_iter().filter_map(conflict_from_row).collect())
 }

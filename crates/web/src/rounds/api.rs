@@ -481,9 +481,9 @@ async fn product_detail(
         submitted: c.submitted_at.is_some(),
     };
     let cards = loaded
-        .cards
+        .cards_of(&product.id)
         .iter()
-        .filter(|c| c.round_product_id == product.id && c.member_id != user.id)
+        .filter(|c| c.member_id != user.id)
         .filter(|c| c.submitted_at.is_some())
         .filter(|c| {
             if c.pass == product.pass {
@@ -552,7 +552,7 @@ pub async fn draft(
     ApiPath((id, product_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CardBody>,
 ) -> Result<StatusCode, AppError> {
-    let loaded = Loaded::load(&state, &user, &id).await?;
+    let loaded = Loaded::load_for_card(&state, &user, &id, &product_id).await?;
     let product = loaded.product(&product_id)?;
     super::save_draft(&state, &user, &loaded, product, &body.choices).await?;
     Ok(StatusCode::NO_CONTENT)

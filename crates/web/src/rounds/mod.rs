@@ -11,7 +11,7 @@ pub mod api;
 pub mod pages;
 pub mod sheet;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
@@ -38,7 +38,8 @@ pub struct Loaded {
     pub round: Round,
     pub seats: Vec<SeatHolder>,
     pub products: Vec<RoundProduct>,
-    pub cards: Vec<StoredCard>,
+    /// Every card of every pass, by round product.
+    pub cards: HashMap<String, Vec<StoredCard>>,
     pub conflicts: Vec<StoredConflict>,
     pub rescores: Vec<Rescore>,
     pub decisions: Vec<Decision>,
@@ -137,15 +138,58 @@ impl Loaded {
             .await?
             .ok_or_else(|| round_not_found(id))?;
         let db = &state.db;
+        let mut cards: HashMap<String, Vec<StoredCard>> = HashMap::new();
+        for card in store::cards(db, &round.id).await? {
+            cards
+                .entry(card.round_product_id.clone())
+                .or_default()
+                .push(card);
+        }
         Ok(Loaded {
             seats: store::seats(db, &round.id).await?,
             products: store::products(db, &round.id).await?,
-            cards: store::cards(db, &round.id).await?,
+            cards,
             conflicts: store::conflicts(db, &round.id).await?,
             rescores: store::rescores(db, &round.id).await?,
             decisions: store::decisions(db, &round.id).await?,
             round,
         })
+    }
+
+    /// The round with only what a card on one of its products needs (the council, the product,
+    /// its conflicts): an autosave does not read the whole round.
+    pub async fn load_for_card(
+        state: &AppState,
+        user: &User,
+        id: &str,
+        product_id: &str,
+    ) -> Result<Loaded, AppError> {
+        let round = store::find(&state.db, &RoundAccess::of(user), id)
+            .await?
+            .ok_or_else(|| round_not_found(id))?;
+        let db = &state.db;
+        let product = store::product(db, &round.id, product_id)
+            .await?
+            .ok_or_else(|| product_not_found(product_id))?;
+        Ok(Loaded {
+            seats: store::seats(db, &round.id).await?,
+            conflicts: store::conflicts_of(db, &product.id).await?,
+            products: vec![product],
+            cards: HashMap::new(),
+            rescores: Vec::new(),
+            decisions: Vec::new(),
+            round,
+        })
+    }
+
+    /// The cards of a product, every pass.
+    pub fn cards_of(&self, product_id: &str) -> &[StoredCard] {
+        self.cards.get(product_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every card of the round.
+    pub fn all_cards(&self) -> impl Iterator<Item = &StoredCard> {
+        self.cards.values().flatten()
     }
 
     pub fn seat_of(&self, user_id: &str) -> Option<Seat> {
@@ -231,9 +275,8 @@ impl Loaded {
             pass: product.pass,
             eligible: self.eligible(&product.id),
             cards: self
-                .cards
+                .cards_of(&product.id)
                 .iter()
-                .filter(|c| c.round_product_id == product.id)
                 .map(|c| scoring::Card {
                     member: c.member_id.clone(),
                     pass: c.pass,
@@ -248,9 +291,9 @@ impl Loaded {
 
     /// The viewer's card on the product's current pass.
     pub fn card_of(&self, product: &RoundProduct, member: &str) -> Option<&StoredCard> {
-        self.cards.iter().find(|c| {
-            c.round_product_id == product.id && c.member_id == member && c.pass == product.pass
-        })
+        self.cards_of(&product.id)
+            .iter()
+            .find(|c| c.member_id == member && c.pass == product.pass)
     }
 
     /// Who the viewer is for the product's scores (blindness).
@@ -275,13 +318,9 @@ impl Loaded {
     pub fn visibility(&self, state: &AppState, product: &RoundProduct, user: &User) -> Visibility {
         let quorum_reached = Self::sheet_of(state, product).is_some_and(|(version, _)| {
             let submitted = self
-                .cards
+                .cards_of(&product.id)
                 .iter()
-                .filter(|c| {
-                    c.round_product_id == product.id
-                        && c.pass == product.pass
-                        && c.submitted_at.is_some()
-                })
+                .filter(|c| c.pass == product.pass && c.submitted_at.is_some())
                 .count() as u32;
             submitted >= self.rules(version).quorum
         });

@@ -173,9 +173,9 @@ async fn sheet_page_with(
         }
     };
     let submitted_cards = loaded
-        .cards
+        .cards_of(&product.id)
         .iter()
-        .filter(|c| c.round_product_id == product.id && c.submitted_at.is_some());
+        .filter(|c| c.submitted_at.is_some());
     let cards = if visibility.current_pass {
         submitted_cards
             .clone()
