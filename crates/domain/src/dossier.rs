@@ -147,6 +147,10 @@ pub enum DossierAction {
     ReturnToCommune {
         reason: String,
     },
+    /// A 5★ product's re-evaluation goes from the province's office straight to the ministry,
+    /// with no provincial council (26/2026 Điều 6.3.b, 7.6.e); the caller checks that the
+    /// dossier is such a re-evaluation.
+    ForwardToMinistry,
 }
 
 impl DossierAction {
@@ -159,6 +163,7 @@ impl DossierAction {
             DossierAction::Disqualify { .. } => "disqualify",
             DossierAction::TakeIn => "take_in",
             DossierAction::ReturnToCommune { .. } => "return_to_commune",
+            DossierAction::ForwardToMinistry => "forward_to_ministry",
         }
     }
 
@@ -172,6 +177,7 @@ impl DossierAction {
             DossierAction::Disqualify { .. } => "disqualified",
             DossierAction::TakeIn => "taken in",
             DossierAction::ReturnToCommune { .. } => "returned to the commune",
+            DossierAction::ForwardToMinistry => "forwarded to the ministry",
         }
     }
 
@@ -273,6 +279,11 @@ pub fn transition(
             Role::ProvincialOfficer,
             &[DossierState::Proposed, DossierState::TakenIn],
             DossierState::Accepted,
+        ),
+        DossierAction::ForwardToMinistry => (
+            Role::ProvincialOfficer,
+            &[DossierState::TakenIn],
+            DossierState::AwaitingMinistry,
         ),
     };
     if role != allowed_role {
@@ -548,6 +559,7 @@ mod tests {
             DossierAction::ReturnToCommune {
                 reason: "Thiếu báo cáo Mẫu 03 của xã".into(),
             },
+            DossierAction::ForwardToMinistry,
         ]
     }
 
@@ -585,6 +597,12 @@ mod tests {
                     "return_to_commune",
                     Role::ProvincialOfficer,
                     Accepted
+                ),
+                (
+                    TakenIn,
+                    "forward_to_ministry",
+                    Role::ProvincialOfficer,
+                    AwaitingMinistry
                 ),
             ]
         );

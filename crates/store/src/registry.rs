@@ -569,6 +569,24 @@ pub async fn products(
     )?)
 }
 
+/// One product by its code, if within `scope`.
+pub async fn product_by_code(
+    db: &Db,
+    scope: &Scope,
+    code: &str,
+) -> Result<Option<Product>, StoreError> {
+    Ok(scoped!(
+        one,
+        db,
+        scope,
+        format!("SELECT {PRODUCT_COLUMNS} FROM products"),
+        crate::registry::Scoped::Products,
+        "code = $3",
+        code,
+        product_from_row
+    )?)
+}
+
 /// One product, if within `scope`.
 pub async fn product(db: &Db, scope: &Scope, id: &str) -> Result<Option<Product>, StoreError> {
     Ok(scoped!(

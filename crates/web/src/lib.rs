@@ -203,6 +203,7 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post("/rounds/{id}/settings", rounds::pages::save_settings)
         .post("/rounds/{id}/products", rounds::pages::add_product)
         .post("/rounds/{id}/decisions", rounds::pages::decide)
+        .post("/rounds/{id}/legacy-results", rounds::pages::legacy_result)
         .get("/rounds/{id}/council", rounds::pages::council_page)
         .post("/rounds/{id}/council", rounds::pages::add_seat)
         .post(
@@ -224,6 +225,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post(
             "/rounds/{id}/products/{product}/rescore",
             rounds::sheet::rescore,
+        )
+        .post(
+            "/rounds/{id}/products/{product}/fallback",
+            rounds::sheet::fallback,
         )
         .post("/rounds/{id}/{action}", rounds::pages::act)
         // The JSON API.
@@ -269,6 +274,14 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post("/api/v1/rounds/{id}/products", rounds::api::add_product)
         .post("/api/v1/rounds/{id}/actions", rounds::api::act)
         .post("/api/v1/rounds/{id}/decisions", rounds::api::decide)
+        .post(
+            "/api/v1/rounds/{id}/legacy-results",
+            rounds::api::legacy_result,
+        )
+        .post(
+            "/api/v1/rounds/{id}/products/{product}/fallback",
+            rounds::api::fallback,
+        )
         .get(
             "/api/v1/rounds/{id}/analytics",
             rounds::api::round_analytics,

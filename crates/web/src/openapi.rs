@@ -54,6 +54,8 @@ use utoipa::{Modify, OpenApi};
         crate::rounds::api::submit,
         crate::rounds::api::declare,
         crate::rounds::api::rescore,
+        crate::rounds::api::legacy_result,
+        crate::rounds::api::fallback,
     ),
     modifiers(&Security),
     tags(

@@ -144,6 +144,17 @@ fn sees_round(actor: Actor, object: Object) -> bool {
     }
 }
 
+/// The province's own rounds without a council (a legacy round) and the ministry's rounds
+/// holding its products: its office and the national roles.
+fn sees_office_round(actor: Actor, object: Object) -> bool {
+    match actor {
+        Actor::ProvincialOfficer => object == Object::Home,
+        Actor::OtherProvincialOfficer => object == Object::Away,
+        Actor::CentralOfficer | Actor::Administrator => true,
+        _ => false,
+    }
+}
+
 /// The chair of the object's round (each chair sees only its own round).
 fn chairs(actor: Actor) -> bool {
     matches!(actor, Actor::CouncilMember | Actor::OtherRoundMember)
@@ -224,6 +235,8 @@ enum Gate {
     FreshThenRole(fn(Role) -> bool),
     /// The side's round in sight (404), then who the actor is on it (403).
     RoundThen(fn(Actor) -> bool),
+    /// A round of the side's province's office in sight (404), then who the actor is (403).
+    OfficeRoundThen(fn(Actor) -> bool),
 }
 
 /// Pages send strangers to the sign-in page; the API answers 401.
@@ -256,6 +269,9 @@ fn expected(
         Gate::RoundThen(_) if !sees_round(actor, object) => StatusCode::NOT_FOUND,
         Gate::RoundThen(rule) if !rule(actor) => StatusCode::FORBIDDEN,
         Gate::RoundThen(_) => ok,
+        Gate::OfficeRoundThen(_) if !sees_office_round(actor, object) => StatusCode::NOT_FOUND,
+        Gate::OfficeRoundThen(rule) if !rule(actor) => StatusCode::FORBIDDEN,
+        Gate::OfficeRoundThen(_) => ok,
         Gate::Public | Gate::SignedIn => ok,
         Gate::InScope if in_scope => ok,
         Gate::InScope => StatusCode::NOT_FOUND,
@@ -681,8 +697,121 @@ impl World {
         self.add_to_round(&round, &dossier).await
     }
 
+    /// A legacy round of the side's province (held in May 2024).
+    async fn legacy_round(&self, object: Object) -> String {
+        let province = if object == Object::Home { "79" } else { "75" };
+        rounds::create(
+            &self.test.db,
+            rounds::NewRound {
+                name: format!("Đợt cũ {province} số {}", self.next()),
+                level: Level::Province,
+                kind: RoundKind::Legacy,
+                province_code: Some(province.into()),
+                meeting_on: chrono::NaiveDate::from_ymd_opt(2024, 5, 10).unwrap(),
+                place: "Hội trường".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// A product of the side through the province (≥ 90, forwarded) and the ministry's round,
+    /// which scored it below 90 and decided so: (the ministry's round, its product).
+    async fn below_threshold(&self, object: Object) -> (String, String) {
+        let db = &self.test.db;
+        let n = self.next();
+        let (round, product) = self
+            .closed_round_with(object, ProductOutcome::ApprovedForMinistry, 9200)
+            .await;
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round)
+            .await
+            .unwrap()
+            .unwrap();
+        let products = rounds::products(db, &round.id).await.unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let number =
+            ocop_domain::rounds::decision::DecisionNumber::parse(&format!("{n}/QĐ-UBND")).unwrap();
+        rounds::record_decision(db, &round, &number, date, "Chủ tịch", &products, "test")
+            .await
+            .unwrap();
+        let dossier = products
+            .iter()
+            .find(|p| p.id == product)
+            .unwrap()
+            .dossier_id
+            .clone();
+        let ministry = rounds::create(
+            db,
+            rounds::NewRound {
+                name: format!("Đợt trung ương số {n}"),
+                level: Level::Ministry,
+                kind: RoundKind::Online,
+                province_code: None,
+                meeting_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                place: "Bộ".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let central = self.add_to_round(&ministry, &dossier).await;
+        rounds::set_state(db, &ministry, RoundState::Scoring, "start", &[], "test")
+            .await
+            .unwrap();
+        let ministry = rounds::find(db, &rounds::RoundAccess::All, &ministry.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let kept = rounds::FinalResult {
+            round_product_id: central.clone(),
+            score: 8600,
+            stars: 4,
+            outcome: ProductOutcome::BelowMinistryThreshold { stars: 4 },
+            result: "{}".into(),
+        };
+        rounds::set_state(db, &ministry, RoundState::Closed, "close", &[kept], "test")
+            .await
+            .unwrap();
+        let ministry = rounds::find(db, &rounds::RoundAccess::All, &ministry.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let products = rounds::products(db, &ministry.id).await.unwrap();
+        let number =
+            ocop_domain::rounds::decision::DecisionNumber::parse(&format!("{n}/QĐ-BNNMT")).unwrap();
+        rounds::record_decision(db, &ministry, &number, date, "Bộ trưởng", &products, "test")
+            .await
+            .unwrap();
+        (ministry.id, central)
+    }
+
+    /// The code of the side's product.
+    async fn product_code(&self, object: Object) -> String {
+        registry::product(
+            &self.test.db,
+            &Scope::National,
+            &self.side(object).product_id,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .code
+    }
+
     /// A closed round of the side with one product and its kept result: (round, product).
     async fn closed_round(&self, object: Object) -> (String, String) {
+        self.closed_round_with(object, ProductOutcome::Recognised { stars: 4 }, 7250)
+            .await
+    }
+
+    async fn closed_round_with(
+        &self,
+        object: Object,
+        outcome: ProductOutcome,
+        score: i64,
+    ) -> (String, String) {
         let db = &self.test.db;
         let round = self.round(object, "preparing").await;
         let dossier = self.taken_in_dossier(object).await;
@@ -696,9 +825,9 @@ impl World {
             .unwrap();
         let kept = rounds::FinalResult {
             round_product_id: product.clone(),
-            score: 7250,
-            stars: 4,
-            outcome: ProductOutcome::Recognised { stars: 4 },
+            score,
+            stars: (score / 2000).clamp(1, 5) as u8,
+            outcome,
             result: "{}".into(),
         };
         rounds::set_state(db, &round, RoundState::Closed, "close", &[kept], "test")
@@ -1783,6 +1912,55 @@ impl World {
                 let uri = format!("/api/v1/rounds/{round}/decisions");
                 let request = self.json(actor, Method::POST, &uri, csrf, body);
                 write(request, RoundThen(organises), Api, StatusCode::CREATED)
+            }
+            ("POST", "/rounds/{id}/legacy-results") => {
+                let round = self.legacy_round(object).await;
+                let code = self.product_code(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/rounds/{round}/legacy-results"),
+                    csrf,
+                    &[
+                        ("product_code", &code),
+                        ("criteria_version", "148"),
+                        ("score", "72,50"),
+                    ],
+                );
+                write(request, OfficeRoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/legacy-results") => {
+                let round = self.legacy_round(object).await;
+                let code = self.product_code(object).await;
+                let body = json!({"product_code": code, "criteria_version": "1048", "score": "64"});
+                let uri = format!("/api/v1/rounds/{round}/legacy-results");
+                let request = self.json(actor, Method::POST, &uri, csrf, body);
+                write(
+                    request,
+                    OfficeRoundThen(organises),
+                    Api,
+                    StatusCode::CREATED,
+                )
+            }
+            ("POST", "/rounds/{id}/products/{product}/fallback") => {
+                let (round, product) = self.below_threshold(object).await;
+                let uri = format!("/rounds/{round}/products/{product}/fallback");
+                let request = self.form(
+                    actor,
+                    &uri,
+                    csrf,
+                    &[
+                        ("choice", "reevaluate"),
+                        ("reason", "Bổ sung phiếu kiểm nghiệm mới"),
+                    ],
+                );
+                write(request, OfficeRoundThen(organises), Page, ok)
+            }
+            ("POST", "/api/v1/rounds/{id}/products/{product}/fallback") => {
+                let (round, product) = self.below_threshold(object).await;
+                let uri = format!("/api/v1/rounds/{round}/products/{product}/fallback");
+                let body = json!({"choice": "recognise", "number": format!("{n}/QĐ-UBND"), "signed_on": "2026-11-25", "signer": "Chủ tịch UBND tỉnh"});
+                let request = self.json(actor, Method::POST, &uri, csrf, body);
+                write(request, OfficeRoundThen(organises), Api, ok)
             }
             ("POST", "/rounds/{id}/products/{product}/card") => {
                 let product = self.fresh_round_product(object).await;

@@ -67,6 +67,35 @@ impl ProductOutcome {
         }
     }
 
+    /// A legacy round's result as it was decided: the star of the score's band under its
+    /// version, recognised when that version certifies the star (no star minimums were judged
+    /// then).
+    pub fn of_legacy(
+        version: &crate::criteria::Version,
+        score: crate::criteria::Score,
+    ) -> (u8, ProductOutcome) {
+        let stars = version.stars_for(score);
+        let outcome = if version.certifiable(stars) {
+            ProductOutcome::Recognised { stars }
+        } else {
+            ProductOutcome::NotRecognised
+        };
+        (stars, outcome)
+    }
+
+    /// What the province may recognise on a central result below 90 (Điều 7.4.g): the central
+    /// council's star, if the province recognises it.
+    pub fn fallback_stars(self, version: &crate::criteria::Version) -> Option<u8> {
+        match self {
+            ProductOutcome::BelowMinistryThreshold { stars }
+                if version.recognition.get(&stars) == Some(&Level::Province) =>
+            {
+                Some(stars)
+            }
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProductOutcome::Recognised { .. } => "recognised",
@@ -211,6 +240,34 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legacy_results_and_the_provinces_fallback_follow_the_versions_data() {
+        use crate::criteria::{Catalog, Score, bundled_sources};
+        let catalog = Catalog::load(&bundled_sources()).unwrap();
+        let v148 = catalog.version("148").unwrap();
+        assert_eq!(
+            ProductOutcome::of_legacy(v148, Score::from_centi(7250)),
+            (4, ProductOutcome::Recognised { stars: 4 })
+        );
+        assert_eq!(
+            ProductOutcome::of_legacy(v148, Score::from_centi(4999)),
+            (2, ProductOutcome::NotRecognised)
+        );
+        let v26 = catalog.version("26-2026").unwrap();
+        assert_eq!(
+            ProductOutcome::BelowMinistryThreshold { stars: 4 }.fallback_stars(v26),
+            Some(4)
+        );
+        assert_eq!(
+            ProductOutcome::Recognised { stars: 5 }.fallback_stars(v26),
+            None
+        );
+        assert_eq!(
+            ProductOutcome::BelowMinistryThreshold { stars: 2 }.fallback_stars(v26),
+            None
+        );
+    }
 
     #[test]
     fn decision_numbers_in_the_administrative_form() {

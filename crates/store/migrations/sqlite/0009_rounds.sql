@@ -142,4 +142,6 @@ CREATE TABLE decision_items (
     stars BIGINT,
     PRIMARY KEY (decision_id, round_product_id)
 );
-CREATE UNIQUE INDEX decision_items_once ON decision_items (round_product_id);
+-- A product has one decision at its round's level; after the ministry's below 90, the province's
+-- decision on that central result names the same round product (26/2026 Điều 7.4.g).
+CREATE INDEX decision_items_product ON decision_items (round_product_id);

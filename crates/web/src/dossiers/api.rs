@@ -293,7 +293,8 @@ pub async fn self_assess(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
     /// submit, return, accept, propose, disqualify (the commune's and the producer's steps);
-    /// take_in, return_to_commune (the province's)
+    /// take_in, return_to_commune, forward_to_ministry (the province's; the last only for the
+    /// re-evaluation of a 5★ product)
     pub action: String,
     /// Why, for `return`, `return_to_commune` and `disqualify` (at least 10 characters).
     pub reason: Option<String>,
@@ -333,6 +334,7 @@ pub async fn act(
         "return_to_commune" => DossierAction::ReturnToCommune {
             reason: body.reason.unwrap_or_default(),
         },
+        "forward_to_ministry" => DossierAction::ForwardToMinistry,
         other => {
             return Err(AppError::bad_request(
                 "invalid_action",
@@ -367,6 +369,16 @@ pub async fn act(
         }
         other => other,
     };
+    if action == DossierAction::ForwardToMinistry
+        && user.role == Role::ProvincialOfficer
+        && !super::review::forwards_to_ministry(&state, &dossier).await?
+    {
+        return Err(AppError::Unprocessable {
+            code: "not_possible",
+            message: "only a re-evaluation of a 5★ product goes to the ministry without a provincial council".into(),
+            details: Vec::new(),
+        });
+    }
     let missing = super::review::missing_for(&state, &dossier, &action).await?;
     let moved = dossiers::apply(
         &state.db, &scope, &id, &action, user.role, &missing, &user.id,

@@ -19,7 +19,7 @@ use ocop_store::files::FileError;
 use ocop_store::registry;
 
 use super::missing;
-use super::review::{Review, missing_for, review};
+use super::review::{Review, forwards_to_ministry, missing_for, review};
 use crate::AppState;
 use crate::registry::product_pages::{ProductForms, product_page_with};
 use crate::shared::auth::{Session, Viewer, check_csrf};
@@ -357,7 +357,18 @@ pub(super) async fn dossier_page_with(
                     FluentValue::from(state.files.max_bytes() / (1024 * 1024)),
                 )],
             ),
-            actions: actions_for(session, dossier.state, lang),
+            actions: {
+                let mut actions = actions_for(session, dossier.state, lang);
+                if session.user.role == Role::ProvincialOfficer
+                    && dossier.state == DossierState::TakenIn
+                    && forwards_to_ministry(state, &dossier)
+                        .await
+                        .map_err(|error| PageError::new(error, lang))?
+                {
+                    actions.push(("forward_to_ministry", lang.t("dossier-forward-to-ministry")));
+                }
+                actions
+            },
             csrf: session.csrf.clone(),
             message,
             failed,
@@ -423,6 +434,7 @@ pub async fn act(
         "return_to_commune" => DossierAction::ReturnToCommune {
             reason: form.reason.clone(),
         },
+        "forward_to_ministry" => DossierAction::ForwardToMinistry,
         _ => return Err(not_found(&id, lang)),
     };
     let scope = session.scope();
@@ -451,6 +463,15 @@ pub async fn act(
         }
         other => other,
     };
+    if action == DossierAction::ForwardToMinistry
+        && !forwards_to_ministry(&state, &dossier)
+            .await
+            .map_err(|error| PageError::new(error, lang))?
+    {
+        let message = lang.t("dossier-forward-refused");
+        let page = dossier_page_with(&state, &viewer, &id, Some((message, true))).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let missing = missing_for(&state, &dossier, &action)
         .await
         .map_err(|error| PageError::new(error, lang))?;

@@ -54,6 +54,18 @@ pub async fn missing_for(
     }
 }
 
+/// Whether the province may forward the dossier to the ministry without a provincial council:
+/// a re-evaluation of a product that holds 5★, under a version that says so (26/2026 Điều 6.3.b).
+pub async fn forwards_to_ministry(state: &AppState, dossier: &Dossier) -> Result<bool, AppError> {
+    let by_version = state
+        .criteria
+        .version(&dossier.criteria_version)
+        .is_some_and(|v| v.procedure.five_star_reevaluation_to_ministry);
+    Ok(by_version
+        && dossier.evaluation_type == ocop_domain::dossier::EvaluationType::Reevaluation
+        && rounds::recognised_stars(&state.db, &dossier.product_id).await? == Some(5))
+}
+
 /// The commune's deadline: 15 working days from the dossier's (latest) submission.
 async fn report_deadline(
     state: &AppState,

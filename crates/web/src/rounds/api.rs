@@ -671,3 +671,47 @@ pub async fn round_analytics(
     let loaded = Loaded::load(&state, &user, &id).await?;
     Ok(Json(analytics::of(&state, &loaded, &user).await?))
 }
+
+/// `POST /api/v1/rounds/{id}/legacy-results`: records a product's result in a round held before
+/// 01/07/2025 (QĐ 1048 or 148, district councils included), as it was decided.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/legacy-results", tag = "rounds", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path)), request_body = super::LegacyForm,
+    responses((status = 201, body = RoundProductJson), (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
+        (status = 422, description = "invalid_fields (product_code, criteria_version, score) or not_legacy", body = ErrorDoc)))]
+pub async fn legacy_result(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    ApiLang(lang): ApiLang,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(form): ApiJson<super::LegacyForm>,
+) -> Result<(StatusCode, Json<RoundProductJson>), AppError> {
+    let loaded = Loaded::load(&state, &user, &id).await?;
+    let product = super::record_legacy(&state, &user, &loaded, &form, lang).await?;
+    let loaded = Loaded::load(&state, &user, &id).await?;
+    let product = loaded.product(&product.id)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(product_json(&state, &loaded, product, &user)),
+    ))
+}
+
+/// `POST /api/v1/rounds/{id}/products/{product}/fallback`: on a product the ministry scored
+/// below 90, the office of its province recognises it on the central result (`recognise`, with
+/// a decision) or evaluates it again (`reevaluate`, with a reason).
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/products/{product}/fallback", tag = "rounds", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path), ("product" = String, Path)), request_body = super::FallbackForm,
+    responses((status = 200, body = RoundProductDetail), (status = 400, description = "invalid_choice", body = ErrorDoc),
+        (status = 403, body = ErrorDoc), (status = 404, body = ErrorDoc),
+        (status = 422, description = "not_below_threshold, not_certifiable, already_decided, reason_required, invalid_fields", body = ErrorDoc)))]
+pub async fn fallback(
+    State(state): State<AppState>,
+    ApiWriter(user): ApiWriter,
+    ApiLang(lang): ApiLang,
+    ApiPath((id, product_id)): ApiPath<(String, String)>,
+    ApiJson(form): ApiJson<super::FallbackForm>,
+) -> Result<Json<RoundProductDetail>, AppError> {
+    let loaded = Loaded::load(&state, &user, &id).await?;
+    let product = loaded.product(&product_id)?;
+    super::fallback(&state, &user, &loaded, product, &form, lang).await?;
+    Ok(Json(product_detail(&state, &user, &id, &product_id).await?))
+}

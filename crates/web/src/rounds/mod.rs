@@ -976,3 +976,247 @@ pub fn seat_label(seat: Seat, lang: Lang) -> String {
 pub fn status_label(status: scoring::Status, lang: Lang) -> String {
     lang.t(&format!("rounds-status-{}", status.as_str()))
 }
+
+/// A legacy round's result as typed: the product by its code, the version it was scored under,
+/// the score as decided.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct LegacyForm {
+    pub product_code: String,
+    /// `1048`, `148` or `148-1489`
+    pub criteria_version: String,
+    /// The council's score, two decimals at most: `72.50` or `72,50`
+    pub score: String,
+}
+
+/// A score as typed (`72.5`, `72,50`) in hundredths, 0 to 100.
+fn parse_score(text: &str) -> Option<i64> {
+    let text = text.trim().replace(',', ".");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let centi = whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
+    (0..=10_000).contains(&centi).then_some(centi)
+}
+
+/// Records a product's result in a legacy round (the office of its province).
+pub async fn record_legacy(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    form: &LegacyForm,
+    lang: Lang,
+) -> Result<RoundProduct, AppError> {
+    // The province's office, for provincial and district rounds alike.
+    let office =
+        user.role == Role::ProvincialOfficer && user.unit_code == loaded.round.province_code;
+    if !office {
+        return Err(forbidden(
+            "not_allowed",
+            "only the province's OCOP office records legacy results",
+        ));
+    }
+    if loaded.round.kind != RoundKind::Legacy {
+        return Err(unprocessable(
+            "not_legacy",
+            "results are recorded only in legacy rounds",
+        ));
+    }
+    let mut errors: Vec<(&str, &str)> = Vec::new();
+    let product =
+        ocop_store::registry::product_by_code(&state.db, &user.scope(), form.product_code.trim())
+            .await?;
+    if product.is_none() {
+        errors.push(("product_code", "rounds-error-product-code"));
+    }
+    let version = state
+        .criteria
+        .version(form.criteria_version.trim())
+        .filter(|v| v.effective_from <= loaded.round.meeting_on);
+    if version.is_none() {
+        errors.push(("criteria_version", "rounds-error-version"));
+    }
+    let score = parse_score(&form.score);
+    if score.is_none() {
+        errors.push(("score", "rounds-error-score"));
+    }
+    let (Some(product), Some(version), Some(score)) = (product, version, score) else {
+        return Err(AppError::invalid_fields(lang, errors));
+    };
+    let (stars, outcome) = decision::ProductOutcome::of_legacy(
+        version,
+        ocop_domain::criteria::Score::from_centi(score),
+    );
+    let result = store::LegacyResult {
+        product_id: product.id,
+        criteria_version: version.id.clone(),
+        score,
+        stars,
+        outcome,
+    };
+    store::record_legacy_result(&state.db, &loaded.round, &result, &user.id)
+        .await
+        .map_err(store_error)
+}
+
+/// The province's step on a product the ministry scored below 90, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct FallbackForm {
+    /// `recognise` (on the central result, with a decision) or `reevaluate`
+    pub choice: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub signed_on: String,
+    #[serde(default)]
+    pub signer: String,
+    /// Why it is evaluated again (for `reevaluate`).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Recognises 3★/4★ on the central result, or sends the dossier back for a provincial round
+/// (the office of the product's province; 26/2026 Điều 7.4.g).
+pub async fn fallback(
+    state: &AppState,
+    user: &User,
+    loaded: &Loaded,
+    product: &RoundProduct,
+    form: &FallbackForm,
+    lang: Lang,
+) -> Result<Option<Decision>, AppError> {
+    if user.role != Role::ProvincialOfficer
+        || user.unit_code.as_deref() != Some(product.province_code.as_str())
+    {
+        return Err(forbidden(
+            "not_allowed",
+            "only the office of the product's province decides on a central result",
+        ));
+    }
+    let outcome = store::outcome_of(product);
+    let version = state.criteria.version(&product.criteria_version);
+    let (Some(outcome), Some(version), Level::Ministry) = (outcome, version, loaded.round.level)
+    else {
+        return Err(unprocessable(
+            "not_below_threshold",
+            "only a product the ministry scored below 90",
+        ));
+    };
+    if !matches!(
+        outcome,
+        decision::ProductOutcome::BelowMinistryThreshold { .. }
+    ) {
+        return Err(unprocessable(
+            "not_below_threshold",
+            "only a product the ministry scored below 90",
+        ));
+    }
+    let step = match form.choice.as_str() {
+        "recognise" => {
+            let stars = outcome.fallback_stars(version).ok_or_else(|| {
+                unprocessable(
+                    "not_certifiable",
+                    "the central result is below the stars the province recognises",
+                )
+            })?;
+            let item = decision::DecisionItem {
+                product_code: product.product_code.clone(),
+                outcome: Some(decision::ProductOutcome::Recognised { stars }),
+            };
+            let checked = decision::check(
+                &decision::DecisionForm {
+                    number: form.number.clone(),
+                    signed_on: crate::shared::format::parse_date(&form.signed_on),
+                    signer: form.signer.clone(),
+                },
+                &[item],
+                chrono::Utc::now().date_naive(),
+            );
+            let number = checked.map_err(|problems| {
+                AppError::invalid_fields(
+                    lang,
+                    problems
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.field,
+                                if p.code == "invalid_number" {
+                                    "rounds-error-decision-number"
+                                } else if p.code == "future_date" {
+                                    "rounds-error-future-date"
+                                } else {
+                                    "rounds-error-required"
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })?;
+            store::Fallback::Recognise {
+                number,
+                signed_on: crate::shared::format::parse_date(&form.signed_on).unwrap_or_default(),
+                signer: form.signer.clone(),
+                stars,
+            }
+        }
+        "reevaluate" => {
+            if form.reason.trim().chars().count() < ocop_domain::rounds::MIN_REASON_CHARS {
+                return Err(round_error(RoundError::ReasonRequired));
+            }
+            store::Fallback::Reevaluate {
+                reason: form.reason.clone(),
+            }
+        }
+        _ => {
+            return Err(AppError::bad_request(
+                "invalid_choice",
+                "choice: recognise or reevaluate",
+            ));
+        }
+    };
+    match store::fallback(&state.db, &loaded.round, product, &step, &user.id).await {
+        Err(RoundStoreError::Invalid("number", _)) => Err(AppError::invalid_fields(
+            lang,
+            [("number", "rounds-error-number-taken")],
+        )),
+        Err(RoundStoreError::Invalid("dossier_id", _)) => Err(unprocessable(
+            "already_decided",
+            "the province has already decided on this result",
+        )),
+        other => other.map_err(store_error),
+    }
+}
+
+/// The day a re-evaluation must be done by: 45 days (the version's) from the province taking
+/// the dossier in (26/2026 Điều 7.6.g).
+pub fn reevaluation_due(state: &AppState, product: &RoundProduct) -> Option<NaiveDate> {
+    if product.evaluation_type != ocop_domain::dossier::EvaluationType::Reevaluation {
+        return None;
+    }
+    let days = state
+        .criteria
+        .version(&product.criteria_version)?
+        .procedure
+        .reevaluation_days?;
+    let taken_in = chrono::DateTime::from_timestamp_millis(product.taken_in_at?)?.date_naive();
+    Some(taken_in + chrono::Days::new(u64::from(days)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scores_as_typed() {
+        assert_eq!(super::parse_score("72.5"), Some(7250));
+        assert_eq!(super::parse_score("72,50"), Some(7250));
+        assert_eq!(super::parse_score(" 100 "), Some(10_000));
+        for bad in ["", "100.01", "72.505", "-1", "abc", ".5", "7 2"] {
+            assert_eq!(super::parse_score(bad), None, "{bad}");
+        }
+    }
+}

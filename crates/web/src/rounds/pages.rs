@@ -284,6 +284,9 @@ struct RoundPage {
     csrf: String,
     notice: Notice,
     analytics_visible: bool,
+    /// A legacy round: its province's office records results as they were decided.
+    legacy_form: bool,
+    legacy_versions: Vec<String>,
 }
 
 fn product_rows(state: &AppState, loaded: &Loaded, user: &User, lang: Lang) -> Vec<ProductRow> {
@@ -513,6 +516,16 @@ pub async fn round_page_with(
             csrf: session.csrf.clone(),
             notice,
             analytics_visible,
+            legacy_form: round.kind == RoundKind::Legacy
+                && user.role == Role::ProvincialOfficer
+                && user.unit_code == round.province_code,
+            legacy_versions: state
+                .criteria
+                .versions()
+                .iter()
+                .filter(|v| v.effective_from <= round.meeting_on)
+                .map(|v| v.id.clone())
+                .collect(),
         },
         lang,
     )
@@ -1083,4 +1096,23 @@ pub async fn analytics_csv(
         body,
     )
         .into_response())
+}
+
+/// `POST /rounds/{id}/legacy-results`: a legacy round's result for a product.
+pub async fn legacy_result(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<WithCsrf<super::LegacyForm>>,
+) -> Result<Response, PageError> {
+    let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
+    let user = &session_of(&viewer)?.user;
+    let outcome = super::record_legacy(&state, user, &loaded, &form.fields, viewer.lang)
+        .await
+        .map(|p| {
+            viewer
+                .lang
+                .t_with("rounds-legacy-recorded", &[("code", p.product_code.into())])
+        });
+    after_round_form(&state, &viewer, &id, outcome, None, None).await
 }

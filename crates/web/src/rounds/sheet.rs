@@ -67,6 +67,10 @@ struct SheetPage {
     rescores: Vec<String>,
     may_rescore: bool,
     may_declare: bool,
+    /// The office of the product's province may decide on a central result below 90.
+    may_fallback: bool,
+    /// "Đánh giá lại: lấy ý kiến bằng văn bản, hạn 15/01/2027".
+    written_opinions: Option<String>,
     blind_note: bool,
     csrf: String,
     notice: Notice,
@@ -275,6 +279,23 @@ async fn sheet_page_with(
             may_declare: loaded.seat_of(&user.id).is_some_and(|s| s.scores())
                 && !excluded
                 && loaded.round.state != RoundState::Closed,
+            may_fallback: user.role == ocop_domain::access::Role::ProvincialOfficer
+                && user.unit_code.as_deref() == Some(product.province_code.as_str())
+                && matches!(
+                    ocop_store::rounds::outcome_of(product),
+                    Some(
+                        ocop_domain::rounds::decision::ProductOutcome::BelowMinistryThreshold { .. }
+                    )
+                )
+                && dossier.as_ref().is_some_and(|d| {
+                    d.state == ocop_domain::dossier::DossierState::BelowMinistryThreshold
+                }),
+            written_opinions: super::reevaluation_due(state, product).map(|due| {
+                lang.t_with(
+                    "rounds-written-opinions",
+                    &[("date", crate::shared::format::date(due).into())],
+                )
+            }),
             blind_note: !visibility.current_pass && !excluded,
             csrf: session.csrf.clone(),
             notice,
@@ -457,5 +478,31 @@ pub async fn rescore(
     let outcome = super::rescore(&state, &session.user, &loaded, product, &form.reason)
         .await
         .map(|pass| lang.t_with("rounds-rescore-opened", &[("pass", i64::from(pass).into())]));
+    after_product_form(&state, &viewer, &id, &product_id, outcome).await
+}
+
+/// `POST /rounds/{id}/products/{product}/fallback`: the province's step on a central result
+/// below 90.
+pub async fn fallback(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, product_id)): Path<(String, String)>,
+    Form(form): Form<crate::shared::page::WithCsrf<super::FallbackForm>>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
+    let loaded = Loaded::load(&state, &session.user, &id)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let product = loaded
+        .product(&product_id)
+        .map_err(|e| PageError::new(e, lang))?;
+    let outcome = super::fallback(&state, &session.user, &loaded, product, &form.fields, lang)
+        .await
+        .map(|decision| match decision {
+            Some(d) => lang.t_with("rounds-decision-recorded", &[("number", d.number.into())]),
+            None => lang.t("rounds-fallback-reevaluate-done"),
+        });
     after_product_form(&state, &viewer, &id, &product_id, outcome).await
 }
