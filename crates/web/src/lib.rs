@@ -204,15 +204,18 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post("/rounds/{id}/products", rounds::pages::add_product)
         .post("/rounds/{id}/decisions", rounds::pages::decide)
         .post("/rounds/{id}/legacy-results", rounds::pages::legacy_result)
-        .get("/rounds/{id}/council", rounds::pages::council_page)
-        .post("/rounds/{id}/council", rounds::pages::add_seat)
+        .get("/rounds/{id}/council", rounds::council::council_page)
+        .post("/rounds/{id}/council", rounds::council::add_seat)
         .post(
             "/rounds/{id}/conflicts/{conflict}/clear",
-            rounds::pages::clear_conflict,
+            rounds::council::clear_conflict,
         )
-        .get("/rounds/{id}/overview", rounds::pages::overview)
-        .get("/rounds/{id}/analytics", rounds::pages::analytics_page)
-        .get("/rounds/{id}/analytics.csv", rounds::pages::analytics_csv)
+        .get("/rounds/{id}/overview", rounds::overview::overview)
+        .get("/rounds/{id}/analytics", rounds::analytics::analytics_page)
+        .get(
+            "/rounds/{id}/analytics.csv",
+            rounds::analytics::analytics_csv,
+        )
         .get("/rounds/{id}/products/{product}", rounds::sheet::sheet_page)
         .post(
             "/rounds/{id}/products/{product}/card",

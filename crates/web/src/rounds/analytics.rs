@@ -15,9 +15,20 @@ use ocop_domain::rounds::analytics::{self as stats, Rating};
 use ocop_store::accounts::User;
 use ocop_store::rounds as store;
 
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use ocop_render::chart::{Bar, diverging_bars, horizontal_bars};
+
 use super::Loaded;
+use super::pages::session_of;
 use crate::AppState;
-use crate::shared::error::AppError;
+use crate::shared::auth::Viewer;
+use crate::shared::error::{AppError, PageError};
+use crate::shared::page::{Chrome, render};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberRow {
@@ -292,4 +303,138 @@ pub fn csv(analytics: &RoundAnalytics, table: &str) -> Option<String> {
         writer.write_record(&row).ok()?;
     }
     String::from_utf8(writer.into_inner().ok()?).ok()
+}
+
+// The analytics page and its CSV download.
+
+#[derive(Template)]
+#[template(path = "rounds/analytics.html")]
+struct AnalyticsPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    alpha: String,
+    members: Vec<MemberRow>,
+    products: Vec<ProductRow>,
+    spreads: Vec<SpreadRow>,
+    provinces: Vec<ProvinceRow>,
+    leniency_chart: String,
+    spread_chart: String,
+    method: &'static str,
+}
+
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.replace('.', ",")
+}
+
+/// `GET /rounds/{id}/analytics`: tables with charts beside them.
+pub async fn analytics_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let lang = viewer.lang;
+    let session = session_of(&viewer)?;
+    let loaded = Loaded::load(&state, &session.user, &id)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let data = of(&state, &loaded, &session.user)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let leniency_bars: Vec<Bar> = data
+        .members
+        .iter()
+        .map(|m| Bar {
+            label: m.name.clone(),
+            value: (m.leniency * 100.0).round() as i64,
+            href: None,
+        })
+        .collect();
+    let spread_bars: Vec<Bar> = data
+        .products
+        .iter()
+        .map(|p| Bar {
+            label: p.product_code.clone(),
+            value: i64::from(p.spread),
+            href: None,
+        })
+        .collect();
+    let mut spreads = data.spreads;
+    spreads.retain(|s| s.spread > 0);
+    spreads.sort_by(|a, b| {
+        b.spread
+            .cmp(&a.spread)
+            .then(a.product_code.cmp(&b.product_code))
+    });
+    render(
+        &AnalyticsPage {
+            chrome: Chrome::new(&viewer, "rounds"),
+            id: loaded.round.id.clone(),
+            name: loaded.round.name.clone(),
+            alpha: data
+                .alpha
+                .map_or_else(|| "—".into(), |a| format!("{a:.3}").replace('.', ",")),
+            leniency_chart: diverging_bars(&lang.t("rounds-leniency-chart"), &leniency_bars, |v| {
+                decimal(v as f64 / 100.0)
+            }),
+            spread_chart: horizontal_bars(&lang.t("rounds-spread-chart"), &spread_bars, |v| {
+                v.to_string()
+            }),
+            members: data.members,
+            products: data.products,
+            spreads: spreads.into_iter().take(30).collect(),
+            provinces: data.provinces,
+            method: METHOD,
+        },
+        lang,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct TableQuery {
+    table: Option<String>,
+}
+
+/// `GET /rounds/{id}/analytics.csv?table=members|products|spreads|provinces`
+pub async fn analytics_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<TableQuery>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = session_of(&viewer)?;
+    let loaded = Loaded::load(&state, &session.user, &id)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let data = of(&state, &loaded, &session.user)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    let table = query.table.unwrap_or_else(|| "members".into());
+    let body = csv(&data, &table).ok_or_else(|| {
+        PageError::new(
+            AppError::bad_request(
+                "invalid_table",
+                "table: members, products, spreads or provinces",
+            ),
+            lang,
+        )
+    })?;
+    let disposition = format!("attachment; filename=\"round-{id}-{table}.csv\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -2,13 +2,12 @@
 //! products, the steps the office takes, decisions), its council and conflicts, the secretary's
 //! overview, and analytics. A form's problems come back on the page they were typed on, beside
 //! their fields.
-
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -16,15 +15,11 @@ use serde::Deserialize;
 use ocop_domain::access::Role;
 use ocop_domain::criteria::Level;
 use ocop_domain::dossier::DossierState;
-use ocop_domain::rounds::council::Seat;
 use ocop_domain::rounds::{RoundKind, RoundState, calendar};
-use ocop_render::chart::{Bar, diverging_bars, horizontal_bars};
 use ocop_store::accounts::User;
 use ocop_store::rounds::{self as store, RoundAccess};
 
-use super::{
-    DecisionForm, Loaded, OpenForm, SeatForm, SettingsForm, analytics, seat_label, status_label,
-};
+use super::{DecisionForm, Loaded, OpenForm, SettingsForm, status_label};
 use crate::AppState;
 use crate::shared::auth::{Session, Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
@@ -85,7 +80,7 @@ pub fn error_message(error: &AppError, lang: Lang) -> String {
 }
 
 /// A page answering a form that failed: the page with the problems, and the error's status.
-fn failed(page: Html<String>, error: &AppError) -> Response {
+pub(super) fn failed(page: Html<String>, error: &AppError) -> Response {
     let status = match error.status() {
         StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
         StatusCode::NOT_FOUND => StatusCode::NOT_FOUND,
@@ -94,7 +89,7 @@ fn failed(page: Html<String>, error: &AppError) -> Response {
     (status, page).into_response()
 }
 
-fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
+pub(super) fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
     viewer.require().map_err(page_error(viewer.lang))
 }
 
@@ -566,7 +561,7 @@ async fn after_round_form(
 }
 
 /// Loads the round for a form, after checking the session's CSRF token.
-async fn load_for_form(
+pub(super) async fn load_for_form(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
@@ -672,430 +667,6 @@ pub async fn decide(
                 .t_with("rounds-decision-recorded", &[("number", d.number.into())])
         });
     after_round_form(&state, &viewer, &id, outcome, None, Some(typed)).await
-}
-
-pub struct SeatRow {
-    pub name: String,
-    pub email: String,
-    pub role: String,
-    pub seat: String,
-    pub agency: String,
-    pub position: String,
-    pub organisation: String,
-}
-
-pub struct ConflictRow {
-    pub id: String,
-    pub product: String,
-    pub member: String,
-    pub source: String,
-    pub reason: String,
-    pub cleared: Option<String>,
-    pub clearable: bool,
-}
-
-#[derive(Template)]
-#[template(path = "rounds/council.html")]
-struct CouncilPage {
-    chrome: Chrome,
-    id: String,
-    name: String,
-    seats: Vec<SeatRow>,
-    conflicts: Vec<ConflictRow>,
-    seat_choices: Vec<(&'static str, String)>,
-    organiser: bool,
-    editable: bool,
-    form: SeatForm,
-    csrf: String,
-    notice: Notice,
-}
-
-async fn council_page_with(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    form: SeatForm,
-    notice: Notice,
-) -> Result<Html<String>, PageError> {
-    let lang = viewer.lang;
-    let session = session_of(viewer)?;
-    let user = &session.user;
-    let loaded = Loaded::load(state, user, id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let chair = loaded.seat_of(&user.id) == Some(Seat::Chair);
-    let editable = loaded.round.state != RoundState::Closed;
-    let seats = loaded
-        .seats
-        .iter()
-        .map(|s| SeatRow {
-            name: s.name.clone(),
-            email: s.email.clone(),
-            role: s.role.label_vi().to_string(),
-            seat: seat_label(s.seat, lang),
-            agency: s.agency.clone(),
-            position: s.position.clone(),
-            organisation: s.organisation.clone(),
-        })
-        .collect();
-    let conflicts = loaded
-        .conflicts
-        .iter()
-        .map(|c| ConflictRow {
-            id: c.id.clone(),
-            product: loaded
-                .products
-                .iter()
-                .find(|p| p.id == c.round_product_id)
-                .map(|p| format!("{} — {}", p.product_code, p.product_name))
-                .unwrap_or_default(),
-            member: loaded.member_name(&c.member_id),
-            source: lang.t(&format!(
-                "rounds-conflict-{}",
-                c.source.as_str().replace('_', "-")
-            )),
-            reason: c.reason.clone(),
-            cleared: c.cleared_reason.clone(),
-            clearable: chair && editable && c.cleared_by.is_none() && c.source.clearable(),
-        })
-        .collect();
-    render(
-        &CouncilPage {
-            chrome: Chrome::new(viewer, "rounds"),
-            id: loaded.round.id.clone(),
-            name: loaded.round.name.clone(),
-            seats,
-            conflicts,
-            seat_choices: Seat::ALL
-                .into_iter()
-                .map(|s| (s.as_str(), seat_label(s, lang)))
-                .collect(),
-            organiser: loaded.is_organiser(user),
-            editable,
-            form,
-            csrf: session.csrf.clone(),
-            notice,
-        },
-        lang,
-    )
-}
-
-/// `GET /rounds/{id}/council`
-pub async fn council_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    council_page_with(&state, &viewer, &id, SeatForm::default(), Notice::default()).await
-}
-
-/// `POST /rounds/{id}/council`: seats an account.
-pub async fn add_seat(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<WithCsrf<SeatForm>>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
-    match super::seat(&state, user, &loaded, &form.fields, lang).await {
-        Ok(()) => Ok(council_page_with(
-            &state,
-            &viewer,
-            &id,
-            SeatForm::default(),
-            Notice::done(lang.t("rounds-seat-added")),
-        )
-        .await?
-        .into_response()),
-        Err(error) => {
-            let notice = Notice::from_error(&error, lang);
-            let page = council_page_with(&state, &viewer, &id, form.fields, notice).await?;
-            Ok(failed(page, &error))
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ReasonField {
-    #[serde(default)]
-    reason: String,
-}
-
-/// `POST /rounds/{id}/conflicts/{conflict}/clear`: the chair clears a flag.
-pub async fn clear_conflict(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((id, conflict)): Path<(String, String)>,
-    Form(form): Form<WithCsrf<ReasonField>>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
-    if !loaded.conflicts.iter().any(|c| c.id == conflict) {
-        return Err(PageError::new(super::product_not_found(&conflict), lang));
-    }
-    let notice = match super::clear(&state, user, &loaded, &conflict, &form.fields.reason).await {
-        Ok(()) => Notice::done(lang.t("rounds-conflict-cleared")),
-        Err(AppError::Forbidden { .. }) => return Err(PageError::forbidden(lang)),
-        Err(error) => Notice::from_error(&error, lang),
-    };
-    let status = if notice.failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let page = council_page_with(&state, &viewer, &id, SeatForm::default(), notice).await?;
-    Ok((status, page).into_response())
-}
-
-/// One cell of the secretary's overview.
-pub struct Cell {
-    /// submitted, draft, none, excluded
-    pub kind: &'static str,
-    pub label: String,
-}
-
-pub struct OverviewRow {
-    pub id: String,
-    pub code: String,
-    pub name: String,
-    pub pass: u32,
-    pub cells: Vec<Cell>,
-    pub progress: String,
-    pub status: String,
-    pub status_code: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "rounds/overview.html")]
-struct OverviewPage {
-    chrome: Chrome,
-    id: String,
-    name: String,
-    members: Vec<String>,
-    rows: Vec<OverviewRow>,
-    submitted: usize,
-    expected: usize,
-}
-
-/// The secretary's overview: who has submitted on each product (names only), and the status.
-pub async fn overview_html(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-) -> Result<Html<String>, PageError> {
-    let lang = viewer.lang;
-    let session = session_of(viewer)?;
-    let user = &session.user;
-    let loaded = Loaded::load(state, user, id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let scorers: Vec<_> = loaded.seats.iter().filter(|s| s.seat.scores()).collect();
-    let (mut submitted_total, mut expected) = (0, 0);
-    let rows = loaded
-        .products
-        .iter()
-        .map(|product| {
-            let standing = loaded.standing(state, product);
-            let visible = loaded.visibility(state, product, user).current_pass;
-            let submitted = standing
-                .as_ref()
-                .map(|s| s.submitted.clone())
-                .unwrap_or_default();
-            let cells: Vec<Cell> = scorers
-                .iter()
-                .map(|seat| {
-                    let kind = if loaded.excluded(&product.id, &seat.user_id) {
-                        "excluded"
-                    } else if submitted.contains(&seat.user_id) {
-                        "submitted"
-                    } else if loaded.card_of(product, &seat.user_id).is_some() {
-                        "draft"
-                    } else {
-                        "none"
-                    };
-                    Cell {
-                        kind,
-                        label: lang.t(&format!("rounds-cell-{kind}")),
-                    }
-                })
-                .collect();
-            let eligible = cells.iter().filter(|c| c.kind != "excluded").count();
-            submitted_total += submitted.len();
-            expected += eligible;
-            OverviewRow {
-                id: product.id.clone(),
-                code: product.product_code.clone(),
-                name: product.product_name.clone(),
-                pass: product.pass,
-                progress: format!("{}/{eligible}", submitted.len()),
-                status: standing
-                    .as_ref()
-                    .filter(|_| visible)
-                    .map_or_else(|| "—".into(), |s| status_label(s.status, lang)),
-                status_code: standing
-                    .as_ref()
-                    .filter(|_| visible)
-                    .map_or("blind", |s| s.status.as_str()),
-                cells,
-            }
-        })
-        .collect();
-    render(
-        &OverviewPage {
-            chrome: Chrome::new(viewer, "rounds"),
-            id: loaded.round.id.clone(),
-            name: loaded.round.name.clone(),
-            members: scorers.iter().map(|s| s.name.clone()).collect(),
-            rows,
-            submitted: submitted_total,
-            expected,
-        },
-        lang,
-    )
-}
-
-/// `GET /rounds/{id}/overview`
-pub async fn overview(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    overview_html(&state, &viewer, &id).await
-}
-
-#[derive(Template)]
-#[template(path = "rounds/analytics.html")]
-struct AnalyticsPage {
-    chrome: Chrome,
-    id: String,
-    name: String,
-    alpha: String,
-    members: Vec<analytics::MemberRow>,
-    products: Vec<analytics::ProductRow>,
-    spreads: Vec<analytics::SpreadRow>,
-    provinces: Vec<analytics::ProvinceRow>,
-    leniency_chart: String,
-    spread_chart: String,
-    method: &'static str,
-}
-
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.2}");
-    text.replace('.', ",")
-}
-
-/// `GET /rounds/{id}/analytics`: tables with charts beside them.
-pub async fn analytics_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let lang = viewer.lang;
-    let session = session_of(&viewer)?;
-    let loaded = Loaded::load(&state, &session.user, &id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let data = analytics::of(&state, &loaded, &session.user)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let leniency_bars: Vec<Bar> = data
-        .members
-        .iter()
-        .map(|m| Bar {
-            label: m.name.clone(),
-            value: (m.leniency * 100.0).round() as i64,
-            href: None,
-        })
-        .collect();
-    let spread_bars: Vec<Bar> = data
-        .products
-        .iter()
-        .map(|p| Bar {
-            label: p.product_code.clone(),
-            value: i64::from(p.spread),
-            href: None,
-        })
-        .collect();
-    let mut spreads = data.spreads;
-    spreads.retain(|s| s.spread > 0);
-    spreads.sort_by(|a, b| {
-        b.spread
-            .cmp(&a.spread)
-            .then(a.product_code.cmp(&b.product_code))
-    });
-    render(
-        &AnalyticsPage {
-            chrome: Chrome::new(&viewer, "rounds"),
-            id: loaded.round.id.clone(),
-            name: loaded.round.name.clone(),
-            alpha: data
-                .alpha
-                .map_or_else(|| "—".into(), |a| format!("{a:.3}").replace('.', ",")),
-            leniency_chart: diverging_bars(&lang.t("rounds-leniency-chart"), &leniency_bars, |v| {
-                decimal(v as f64 / 100.0)
-            }),
-            spread_chart: horizontal_bars(&lang.t("rounds-spread-chart"), &spread_bars, |v| {
-                v.to_string()
-            }),
-            members: data.members,
-            products: data.products,
-            spreads: spreads.into_iter().take(30).collect(),
-            provinces: data.provinces,
-            method: analytics::METHOD,
-        },
-        lang,
-    )
-}
-
-#[derive(Deserialize)]
-pub struct TableQuery {
-    table: Option<String>,
-}
-
-/// `GET /rounds/{id}/analytics.csv?table=members|products|spreads|provinces`
-pub async fn analytics_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(query): Query<TableQuery>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let session = session_of(&viewer)?;
-    let loaded = Loaded::load(&state, &session.user, &id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let data = analytics::of(&state, &loaded, &session.user)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    let table = query.table.unwrap_or_else(|| "members".into());
-    let body = analytics::csv(&data, &table).ok_or_else(|| {
-        PageError::new(
-            AppError::bad_request(
-                "invalid_table",
-                "table: members, products, spreads or provinces",
-            ),
-            lang,
-        )
-    })?;
-    let disposition = format!("attachment; filename=\"round-{id}-{table}.csv\"");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 /// `POST /rounds/{id}/legacy-results`: a legacy round's result for a product.
