@@ -1235,3 +1235,464 @@ async fn a_round_from_proposals_to_five_stars() {
     );
     assert!(audit::verify(db).await.unwrap().is_ok());
 }
+
+/// Takes a submitted dossier through the commune and into the province, by the API.
+async fn to_province(api: &Api, dossier: &str, commune: &Person, province: &Person) {
+    let actions = format!("/api/v1/dossiers/{dossier}/actions");
+    let report = json!({
+        "local_materials": "Nguyên liệu trồng tại xã",
+        "local_labour": "Lao động thường trú tại xã",
+        "idea_origin": "Sản phẩm truyền thống",
+        "local_identity": "Giống cây bản địa của vùng",
+    });
+    for (action, person) in [
+        ("accept", commune),
+        ("report", commune),
+        ("propose", commune),
+        ("take_in", province),
+    ] {
+        let (status, body) = if action == "report" {
+            api.call(
+                "PUT",
+                &format!("/api/v1/dossiers/{dossier}/report"),
+                &person.token,
+                report.clone(),
+            )
+            .await
+        } else {
+            api.call("POST", &actions, &person.token, json!({"action": action}))
+                .await
+        };
+        assert!(status.is_success(), "{action}: {body}");
+    }
+}
+
+/// A round of `organiser`'s level with one dossier, scored by `members` with `choices`, closed and
+/// decided: the round product's id.
+#[allow(clippy::too_many_arguments)]
+async fn decided_round(
+    api: &Api,
+    organiser: &Person,
+    members: &[&Person],
+    dossier: &str,
+    choices: &BTreeMap<String, u32>,
+    number: &str,
+    name: &str,
+) -> (String, String) {
+    let (status, round) = api
+        .call(
+            "POST",
+            "/api/v1/rounds",
+            &organiser.token,
+            json!({"name": name, "meeting_on": "2026-12-10", "place": "Hội trường"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{round}");
+    let uri = format!("/api/v1/rounds/{}", round["id"].as_str().unwrap());
+    for (i, member) in members.iter().enumerate() {
+        let seat = if i == 0 { "chair" } else { "member" };
+        let (status, body) = api.call("POST", &format!("{uri}/seats"), &organiser.token,
+            json!({"email": member.user.email, "seat": seat, "agency": "Sở Nông nghiệp và Môi trường"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, _) = api
+        .call(
+            "PUT",
+            &format!("{uri}/settings"),
+            &organiser.token,
+            json!({"quorum": members.len().to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, product) = api
+        .call(
+            "POST",
+            &format!("{uri}/products"),
+            &organiser.token,
+            json!({"dossier_id": dossier}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let product = product["id"].as_str().unwrap().to_string();
+    for (action, _) in [("start", ())] {
+        let (status, body) = api
+            .call(
+                "POST",
+                &format!("{uri}/actions"),
+                &organiser.token,
+                json!({"action": action}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    for member in members {
+        let (status, body) = api
+            .call(
+                "POST",
+                &format!("{uri}/products/{product}/card"),
+                &member.token,
+                json!({"choices": choices}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("{uri}/actions"),
+            &organiser.token,
+            json!({"action": "close"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = api.call("POST", &format!("{uri}/decisions"), &organiser.token,
+        json!({"number": number, "signed_on": "2026-12-01", "signer": "Người ký", "products": [product]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (uri, product)
+}
+
+#[tokio::test]
+async fn legacy_results_the_fallback_below_ninety_and_five_star_reevaluations() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    let catalog = Catalog::load(&bundled_sources()).unwrap();
+    let api = Api {
+        app: router(AppState::new(
+            db.clone(),
+            Catalog::load(&bundled_sources()).unwrap(),
+        )),
+    };
+    let province = units::find_by_code(db, "79", None).await.unwrap().unwrap();
+    let mut communes = units::children(db, province.id).await.unwrap();
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    let commune = communes[0].code.clone();
+    let xa = person(
+        db,
+        "xa@t.vn",
+        "Cán bộ xã",
+        Role::CommuneOfficer,
+        Some(&commune),
+    )
+    .await;
+    let tinh = person(
+        db,
+        "tinh@t.vn",
+        "Văn phòng OCOP tỉnh",
+        Role::ProvincialOfficer,
+        Some("79"),
+    )
+    .await;
+    let tw = person(
+        db,
+        "tw@t.vn",
+        "Văn phòng trung ương",
+        Role::CentralOfficer,
+        None,
+    )
+    .await;
+    let council = [
+        person(
+            db,
+            "c1@t.vn",
+            "Thành viên 1",
+            Role::CouncilMember,
+            Some("79"),
+        )
+        .await,
+        person(
+            db,
+            "c2@t.vn",
+            "Thành viên 2",
+            Role::CouncilMember,
+            Some("79"),
+        )
+        .await,
+    ];
+    let central = [
+        person(db, "t1@t.vn", "Trung ương 1", Role::CentralOfficer, None).await,
+        person(db, "t2@t.vn", "Trung ương 2", Role::CentralOfficer, None).await,
+    ];
+    let (best, _) = card(&catalog, 0);
+    let (mid, mid_total) = card(&catalog, 6);
+    let (low, _) = card(&catalog, 40);
+
+    // A legacy round of May 2024 records a result as decided under QĐ 148.
+    let dossier_l = submitted(db, &commune, 10, "Bưởi cũ").await;
+    let code_l = dossiers::find(db, &Scope::National, &dossier_l)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let code_l = registry::product(db, &Scope::National, &code_l)
+        .await
+        .unwrap()
+        .unwrap()
+        .code;
+    let (status, legacy) = api.call("POST", "/api/v1/rounds", &tinh.token,
+        json!({"name": "Đợt 1 năm 2024", "kind": "legacy", "meeting_on": "2024-05-10", "place": "UBND tỉnh"})).await;
+    assert_eq!(
+        (status, legacy["state"].as_str(), legacy["kind"].as_str()),
+        (StatusCode::CREATED, Some("closed"), Some("legacy"))
+    );
+    let (status, body) = api.call("POST", "/api/v1/rounds", &tinh.token,
+        json!({"name": "Đợt sai", "kind": "legacy", "meeting_on": "2025-08-10", "place": "UBND tỉnh"})).await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("legacy_date"))
+    );
+    let legacy_uri = format!(
+        "/api/v1/rounds/{}/legacy-results",
+        legacy["id"].as_str().unwrap()
+    );
+    let (status, body) = api.call("POST", &legacy_uri, &tinh.token,
+        json!({"product_code": "79-00000-1-2024", "criteria_version": "26-2026", "score": "101"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["product_code", "criteria_version", "score"]);
+    let (status, recorded) = api
+        .call(
+            "POST",
+            &legacy_uri,
+            &tinh.token,
+            json!({"product_code": code_l, "criteria_version": "148", "score": "72,50"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(
+        (
+            recorded["final_score"].as_f64(),
+            recorded["final_stars"].as_u64(),
+            recorded["outcome"].as_str()
+        ),
+        (Some(72.5), Some(4), Some("recognised"))
+    );
+    assert_eq!(recorded["criteria_version"], "148");
+    let (status, _) = api
+        .call(
+            "POST",
+            &legacy_uri,
+            &xa.token,
+            json!({"product_code": code_l, "criteria_version": "148", "score": "60"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the commune does not see the province's rounds"
+    );
+
+    // ≥ 90 at the province, below 90 at the ministry: the province recognises on that result.
+    let dossier_f = submitted(db, &commune, 11, "Sầu riêng dưới chín mươi").await;
+    to_province(&api, &dossier_f, &xa, &tinh).await;
+    let members: Vec<&Person> = council.iter().collect();
+    decided_round(
+        &api,
+        &tinh,
+        &members,
+        &dossier_f,
+        &best,
+        "100/QĐ-UBND",
+        "Đợt tỉnh",
+    )
+    .await;
+    let centrals: Vec<&Person> = central.iter().collect();
+    let (ministry_uri, central_f) = decided_round(
+        &api,
+        &tw,
+        &centrals,
+        &dossier_f,
+        &mid,
+        "200/QĐ-BNNMT",
+        "Đợt trung ương",
+    )
+    .await;
+    let state = |dossier: String| async move {
+        dossiers::find(db, &Scope::National, &dossier)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .as_str()
+    };
+    assert_eq!(state(dossier_f.clone()).await, "below_ministry_threshold");
+    let fallback = format!("{ministry_uri}/products/{central_f}/fallback");
+    let recognise = json!({"choice": "recognise", "number": "300/QĐ-UBND", "signed_on": "2026-12-01", "signer": "Chủ tịch UBND"});
+    let (status, _) = api
+        .call("POST", &fallback, &tw.token, recognise.clone())
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the province decides, not the ministry"
+    );
+    let (status, body) = api.call("POST", &fallback, &tinh.token, json!({"choice": "recognise", "number": "300/QD", "signed_on": "2026-12-01", "signer": "Chủ tịch UBND"})).await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("decision_number"))
+    );
+    let (status, body) = api
+        .call("POST", &fallback, &tinh.token, recognise.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(state(dossier_f.clone()).await, "recognised");
+    let detail = api.get(&ministry_uri, &tinh.token).await;
+    let last = detail["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["number"] == "300/QĐ-UBND")
+        .unwrap();
+    // The province recognises the central council's star (its band, or lower by a minimum).
+    let central_row = detail["products"].as_array().unwrap()[0].clone();
+    assert!(mid_total >= 70 && central_row["final_score"].as_f64().unwrap() < 90.0);
+    assert_eq!(last["products"][0]["stars"], central_row["final_stars"]);
+    assert!(matches!(central_row["final_stars"].as_u64(), Some(3 | 4)));
+    let (status, body) = api
+        .call(
+            "POST",
+            &fallback,
+            &tinh.token,
+            json!({"choice": "reevaluate", "reason": "Đánh giá lại cấp tỉnh"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("already_decided"))
+    );
+
+    // A 5★ product's re-evaluation goes straight to the ministry; a first evaluation does not.
+    let dossier_5 = submitted(db, &commune, 12, "Sầu riêng năm sao").await;
+    to_province(&api, &dossier_5, &xa, &tinh).await;
+    decided_round(
+        &api,
+        &tinh,
+        &members,
+        &dossier_5,
+        &best,
+        "101/QĐ-UBND",
+        "Đợt tỉnh 2",
+    )
+    .await;
+    decided_round(
+        &api,
+        &tw,
+        &centrals,
+        &dossier_5,
+        &best,
+        "201/QĐ-BNNMT",
+        "Đợt trung ương 2",
+    )
+    .await;
+    assert_eq!(state(dossier_5.clone()).await, "recognised");
+    let product_5 = dossiers::find(db, &Scope::National, &dossier_5)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let again = dossiers::create(
+        db,
+        &Scope::National,
+        &product_5,
+        Opening {
+            evaluation_type: EvaluationType::Reevaluation,
+            contact_phone: Some("0909 123 456".into()),
+            criteria_version: Some("26-2026".into()),
+            filed_at_ms: None,
+        },
+        "producer",
+    )
+    .await
+    .unwrap();
+    dossiers::apply(
+        db,
+        &Scope::National,
+        &again.id,
+        &DossierAction::Submit,
+        Role::Producer,
+        &[],
+        "producer",
+    )
+    .await
+    .unwrap();
+    to_province(&api, &again.id, &xa, &tinh).await;
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/api/v1/dossiers/{dossier_l}/actions"),
+            &tinh.token,
+            json!({"action": "forward_to_ministry"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, moved) = api
+        .call(
+            "POST",
+            &format!("/api/v1/dossiers/{}/actions", again.id),
+            &tinh.token,
+            json!({"action": "forward_to_ministry"}),
+        )
+        .await;
+    assert_eq!(
+        (status, moved["state"].as_str()),
+        (StatusCode::OK, Some("awaiting_ministry")),
+        "{moved}"
+    );
+
+    // A producer whose product was not recognised sees the council's result per part and the
+    // way to the next star.
+    let dossier_n = submitted(db, &commune, 13, "Chôm chôm chưa đạt").await;
+    to_province(&api, &dossier_n, &xa, &tinh).await;
+    decided_round(
+        &api,
+        &tinh,
+        &members,
+        &dossier_n,
+        &low,
+        "102/QĐ-UBND",
+        "Đợt tỉnh 3",
+    )
+    .await;
+    assert_eq!(state(dossier_n.clone()).await, "not_recognised");
+    let entity = dossiers::find(db, &Scope::National, &dossier_n)
+        .await
+        .unwrap()
+        .unwrap()
+        .entity_id;
+    let producer = accounts::create_user(
+        db,
+        NewUser {
+            email: "sx@t.vn".into(),
+            name: "Chủ thể".into(),
+            role: Role::Producer,
+            unit_code: None,
+            entity_id: Some(entity),
+            password: "mật khẩu thật dài 2026".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let (session, _) = accounts::create_session(db, &producer).await.unwrap();
+    let (status, page) = api
+        .page(
+            &format!("/dossiers/{dossier_n}"),
+            &format!("ocop_session={session}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Kết quả của hội đồng theo phần") && page.contains(r#"id="council-result""#),
+        "{page}"
+    );
+    assert!(
+        page.contains("Để đạt 2 sao (30.00 điểm), cải thiện:")
+            && page.contains("<td class=\"num\">11.00</td>"),
+        "the upgrade advice: {page}"
+    );
+    assert!(page.contains("Không công nhận"));
+}

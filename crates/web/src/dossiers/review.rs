@@ -224,6 +224,13 @@ pub async fn review(
     Ok(review)
 }
 
+/// A kept score (a JSON number of at most two decimals) as the sheets print it: `76.60`.
+fn decimal(value: &serde_json::Value) -> String {
+    value
+        .as_f64()
+        .map_or_else(|| "—".into(), |v| format!("{v:.2}"))
+}
+
 /// The council's result per part and the engine's upgrade advice, from the kept result.
 fn advise(review: &mut Review, json: &str, lang: Lang) {
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
@@ -240,7 +247,7 @@ fn advise(review: &mut Review, json: &str, lang: Lang) {
                             p["code"].as_str().unwrap_or(""),
                             p["name_vi"].as_str().unwrap_or("")
                         ),
-                        p["earned"].to_string(),
+                        decimal(&p["earned"]),
                         p["max"].to_string(),
                     )
                 })
@@ -255,7 +262,7 @@ fn advise(review: &mut Review, json: &str, lang: Lang) {
                     "stars",
                     upgrade["target_stars"].as_i64().unwrap_or(0).into(),
                 ),
-                ("score", upgrade["target_score"].to_string().into()),
+                ("score", decimal(&upgrade["target_score"]).into()),
             ],
         ));
         review.advice_steps = upgrade["steps"]
@@ -270,7 +277,7 @@ fn advise(review: &mut Review, json: &str, lang: Lang) {
                             s["name_vi"].as_str().unwrap_or(""),
                             s["option_vi"].as_str().unwrap_or(""),
                             s["points"],
-                            s["gain"]
+                            decimal(&s["gain"])
                         )
                     })
                     .collect()
