@@ -1169,6 +1169,24 @@ async fn a_round_from_proposals_to_five_stars() {
     assert_eq!(decision["products"][0]["stars"], 5);
     assert_eq!(state(dossier_a.clone()).await, "recognised");
 
+    // The ministry's product carries the province's result and decision; the dossier's record
+    // says who was excluded and why.
+    let central_page = format!(
+        "/rounds/{}/products/{central_a}",
+        ministry["id"].as_str().unwrap()
+    );
+    let (status, page) = api.page(&central_page, &trunguong.cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Kết quả cấp tỉnh") && page.contains("1898/QĐ-UBND"),
+        "{page}"
+    );
+    let (_, page) = api
+        .page(&format!("/dossiers/{dossier_a}"), &tinh.cookie)
+        .await;
+    assert!(page.contains("⊘ Cán bộ xã A: đã xử lý hồ sơ này"), "{page}");
+    assert!(page.contains("Đợt 2 năm 2026") && page.contains("Đợt 1 năm 2027 (trung ương)"));
+
     // The province's mean beside the central council's, in the analytics.
     let analytics = api
         .get(&format!("{round_uri}/analytics"), &tinh.token)

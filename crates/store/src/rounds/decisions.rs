@@ -437,3 +437,23 @@ pub async fn recognised_stars(db: &Db, product_id: &str) -> Result<Option<u8>, S
     })?;
     Ok(stars.flatten().map(|s| s as u8))
 }
+
+/// A province's result on a product that went to the ministry: its round's name, the kept
+/// score and star, and the decision that approved it.
+pub async fn source_summary(
+    db: &Db,
+    round_product_id: &str,
+) -> Result<Option<(String, i64, u8, Option<String>)>, StoreError> {
+    let row: Option<(String, Option<i64>, Option<i64>, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT r.name, rp.final_score, rp.final_stars, \
+             (SELECT d.number FROM decision_items i JOIN decisions d ON d.id = i.decision_id \
+              WHERE i.round_product_id = rp.id ORDER BY d.signed_on LIMIT 1) \
+             FROM round_products rp JOIN rounds r ON r.id = rp.round_id WHERE rp.id = $1",
+        )
+        .bind(round_product_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.and_then(|(name, score, stars, number)| Some((name, score?, stars? as u8, number))))
+}

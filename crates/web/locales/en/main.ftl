@@ -597,3 +597,4 @@ rounds-fallback-recognise = Recognise on the central result
 rounds-fallback-reevaluate = Evaluate it again at the province
 rounds-fallback-reevaluate-done = The dossier is back at the province for a new evaluation.
 rounds-written-opinions = Re-evaluation: the council gives written opinions and meets only when they diverge (spread over the limit); due { $date } (45 days, Article 7.6).
+rounds-province-result = The province's result

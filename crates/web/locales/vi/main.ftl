@@ -597,3 +597,4 @@ rounds-fallback-recognise = Công nhận theo kết quả trung ương
 rounds-fallback-reevaluate = Tổ chức đánh giá lại ở cấp tỉnh
 rounds-fallback-reevaluate-done = Hồ sơ trở về tỉnh để đánh giá lại.
 rounds-written-opinions = Đánh giá lại: Hội đồng lấy ý kiến bằng văn bản, chỉ họp khi ý kiến khác nhau (chênh lệch vượt mức); hạn hoàn thành { $date } (45 ngày, Điều 7.6).
+rounds-province-result = Kết quả cấp tỉnh

@@ -93,6 +93,8 @@ pub struct EvaluationRow {
     pub pass: u32,
     pub result: String,
     pub outcome: String,
+    /// Members excluded by a conflict, and why (as the minutes say).
+    pub excluded: Vec<String>,
 }
 
 /// What the dossier page shows after the producer's part.
@@ -197,6 +199,19 @@ pub async fn review(
         if product.final_score.is_some() {
             last_kept = Some(product.id.clone());
         }
+        let seats = rounds::seats(&state.db, &round.id).await?;
+        let excluded = rounds::conflicts_of(&state.db, &product.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.cleared_by.is_none() || !c.source.clearable())
+            .map(|c| {
+                let name = seats
+                    .iter()
+                    .find(|s| s.user_id == c.member_id)
+                    .map_or(c.member_id.clone(), |s| s.name.clone());
+                format!("{name}: {}", c.reason)
+            })
+            .collect();
         review.evaluations.push(EvaluationRow {
             round_id: round.id.clone(),
             round: round.name.clone(),
@@ -204,6 +219,7 @@ pub async fn review(
             pass: product.pass,
             result,
             outcome,
+            excluded,
         });
     }
     // The producer sees the council's result per part and the way to the next star.

@@ -234,7 +234,7 @@ async fn sheet_page_with(
         standing.as_ref().map_or(0, |s| s.submitted.len()),
         eligible.len()
     );
-    let facts = vec![
+    let mut facts = vec![
         (lang.t("rounds-entity"), product.entity_name.clone()),
         (lang.t("product-code"), product.product_code.clone()),
         (
@@ -244,6 +244,22 @@ async fn sheet_page_with(
         (lang.t("rounds-pass"), product.pass.to_string()),
         (lang.t("rounds-progress"), progress),
     ];
+    // In the ministry's round, the province's result and decision travel with the product.
+    if let Some(source) = &product.source_id {
+        let decided = ocop_store::rounds::source_summary(&state.db, source)
+            .await
+            .map_err(page_error(lang))?;
+        if let Some((round, score, stars, number)) = decided {
+            facts.push((
+                lang.t("rounds-province-result"),
+                format!(
+                    "{round}: {} · {stars}★{}",
+                    crate::shared::format::score(score),
+                    number.map(|n| format!(" · {n}")).unwrap_or_default()
+                ),
+            ));
+        }
+    }
     render(
         &SheetPage {
             chrome: Chrome::new(viewer, "rounds"),
