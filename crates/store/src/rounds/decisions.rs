@@ -438,13 +438,25 @@ pub async fn recognised_stars(db: &Db, product_id: &str) -> Result<Option<u8>, S
     Ok(stars.flatten().map(|s| s as u8))
 }
 
-/// A province's result on a product that went to the ministry: its round's name, the kept
+/// A province's result on a product that went to the ministry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceResult {
+    pub round: String,
+    /// Hundredths of a point, as kept when the round closed.
+    pub score: i64,
+    pub stars: u8,
+    /// The decision that approved it.
+    pub decision: Option<String>,
+}
+
+/// The province's result on a product that went to the ministry: its round's name, the kept
 /// score and star, and the decision that approved it.
 pub async fn source_summary(
     db: &Db,
     round_product_id: &str,
-) -> Result<Option<(String, i64, u8, Option<String>)>, StoreError> {
-    let row: Option<(String, Option<i64>, Option<i64>, Option<String>)> = on_db!(db, |pool| {
+) -> Result<Option<SourceResult>, StoreError> {
+    type Row = (String, Option<i64>, Option<i64>, Option<String>);
+    let row: Option<Row> = on_db!(db, |pool| {
         sqlx::query_as(
             "SELECT r.name, rp.final_score, rp.final_stars, \
              (SELECT d.number FROM decision_items i JOIN decisions d ON d.id = i.decision_id \

@@ -249,13 +249,18 @@ async fn sheet_page_with(
         let decided = ocop_store::rounds::source_summary(&state.db, source)
             .await
             .map_err(page_error(lang))?;
-        if let Some((round, score, stars, number)) = decided {
+        if let Some(source) = decided {
             facts.push((
                 lang.t("rounds-province-result"),
                 format!(
-                    "{round}: {} · {stars}★{}",
-                    crate::shared::format::score(score),
-                    number.map(|n| format!(" · {n}")).unwrap_or_default()
+                    "{}: {} · {}★{}",
+                    source.round,
+                    crate::shared::format::score(source.score),
+                    source.stars,
+                    source
+                        .decision
+                        .map(|n| format!(" · {n}"))
+                        .unwrap_or_default()
                 ),
             ));
         }
