@@ -467,5 +467,12 @@ pub async fn source_summary(
         .fetch_optional(pool)
         .await
     })?;
-    Ok(row.and_then(|(name, score, stars, number)| Some((name, score?, stars? as u8, number))))
+    Ok(row.and_then(|(round, score, stars, decision)| {
+        Some(SourceResult {
+            round,
+            score: score?,
+            stars: stars? as u8,
+            decision,
+        })
+    }))
 }
