@@ -458,6 +458,22 @@ async fn after_product_form(
     }
 }
 
+/// The session (its CSRF token checked) and the round it posts to.
+async fn form_round<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    id: &str,
+    csrf: &str,
+) -> Result<(&'v crate::shared::auth::Session, Loaded), PageError> {
+    let lang = viewer.lang;
+    let session = viewer.require().map_err(page_error(lang))?;
+    check_csrf(session, csrf).map_err(page_error(lang))?;
+    let loaded = Loaded::load(state, &session.user, id)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
+    Ok((session, loaded))
+}
+
 /// `POST /rounds/{id}/products/{product}/conflict`: the member declares a conflict.
 pub async fn declare_conflict(
     State(state): State<AppState>,
@@ -466,11 +482,7 @@ pub async fn declare_conflict(
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    let loaded = Loaded::load(&state, &session.user, &id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let (session, loaded) = form_round(&state, &viewer, &id, &form.csrf).await?;
     let product = loaded
         .product(&product_id)
         .map_err(|e| PageError::new(e, lang))?;
@@ -488,11 +500,7 @@ pub async fn rescore(
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    let loaded = Loaded::load(&state, &session.user, &id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let (session, loaded) = form_round(&state, &viewer, &id, &form.csrf).await?;
     let product = loaded
         .product(&product_id)
         .map_err(|e| PageError::new(e, lang))?;
@@ -511,11 +519,7 @@ pub async fn fallback(
     Form(form): Form<crate::shared::page::WithCsrf<super::FallbackForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    let loaded = Loaded::load(&state, &session.user, &id)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let (session, loaded) = form_round(&state, &viewer, &id, &form.csrf).await?;
     let product = loaded
         .product(&product_id)
         .map_err(|e| PageError::new(e, lang))?;
