@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+
+use super::measure::{ms, percentile};
 use clap::Subcommand;
 
 use ocop_domain::criteria::{Catalog, CouncilInput, bundled_sources, evaluate};
@@ -64,19 +66,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             load_seconds,
         } => super::bench_rounds::run(&db.url, samples, load_seconds).await,
     }
-}
-
-/// Percentile of sorted durations (nearest rank).
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-pub fn ms(duration: Duration) -> String {
-    format!("{:.3} ms", duration.as_secs_f64() * 1000.0)
 }
 
 async fn units_lookup(url: &str, iterations: usize) -> anyhow::Result<()> {

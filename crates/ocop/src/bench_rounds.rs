@@ -22,7 +22,7 @@ use ocop_web::AppState;
 use ocop_web::rounds::{self, Loaded, OpenForm, SeatForm};
 use ocop_web::shared::i18n::Lang;
 
-use super::bench::{ms, percentile};
+use super::measure::{ms, percentile};
 
 const PRODUCTS: usize = 60;
 const MEMBERS: usize = 9;

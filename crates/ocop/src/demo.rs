@@ -388,7 +388,7 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
         }
     }
     demo_dossiers(db, seed, files).await?;
-    let (rounds, council_accounts) = super::demo_rounds::load(db, &communes).await?;
+    let (rounds, council_accounts) = super::demo_rounds::load(db, &communes, DEMO_PASSWORD).await?;
     created += council_accounts;
     let mut tx = db.begin().await?;
     meta::set(&mut tx, SEED_KEY, &seed.to_string()).await?;

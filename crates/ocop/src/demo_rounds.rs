@@ -19,8 +19,6 @@ use ocop_store::{Db, StoreError, registry};
 use ocop_web::AppState;
 use ocop_web::rounds::{self, DecisionForm, Loaded, OpenForm, SeatForm};
 
-use super::demo::DEMO_PASSWORD;
-
 /// Products of the rounds: (entity type, entity, product). All fresh fruit (P01, 26/2026).
 const ROUND_PRODUCTS: [(&str, &str, &str); 9] = [
     (
@@ -381,7 +379,11 @@ async fn decide(
 
 /// Makes the demo's rounds unless there are rounds already: how many rounds and council
 /// accounts it made.
-pub async fn load(db: &Db, communes: &[String]) -> Result<(usize, usize), StoreError> {
+pub async fn load(
+    db: &Db,
+    communes: &[String],
+    password: &str,
+) -> Result<(usize, usize), StoreError> {
     if !store::list(db, &RoundAccess::All).await?.is_empty() {
         return Ok((0, 0));
     }
@@ -393,7 +395,7 @@ pub async fn load(db: &Db, communes: &[String]) -> Result<(usize, usize), StoreE
             role,
             unit_code: (role == Role::CouncilMember).then(|| "75".to_string()),
             entity_id: None,
-            password: DEMO_PASSWORD.into(),
+            password: password.into(),
         };
         match accounts::create_user(db, new, "demo").await {
             Ok(_) => accounts_made += 1,

@@ -6,6 +6,7 @@ mod bench_rounds;
 mod criteria_cmd;
 mod demo;
 mod demo_rounds;
+mod measure;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -190,10 +190,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/dossiers/{id}/evidence/{evidence}",
             dossiers::pages::download_evidence,
         )
-        .post("/dossiers/{id}/report", dossiers::review::save_report)
+        .post("/dossiers/{id}/report", dossiers::review_pages::save_report)
         .post(
             "/dossiers/{id}/pre-assessment",
-            dossiers::review::save_pre_assessment,
+            dossiers::review_pages::save_pre_assessment,
         )
         .post("/dossiers/{id}/{action}", dossiers::pages::act)
         // Evaluation rounds and their councils.

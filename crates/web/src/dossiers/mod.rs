@@ -16,6 +16,7 @@
 pub mod api;
 pub mod pages;
 pub mod review;
+pub mod review_pages;
 pub mod self_assessment;
 
 use ocop_domain::dossier::{ChecklistItem, DossierFacts, missing_items};
