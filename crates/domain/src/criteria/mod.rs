@@ -41,6 +41,17 @@ pub enum Level {
 }
 
 impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        [
+            Level::Commune,
+            Level::District,
+            Level::Province,
+            Level::Ministry,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Commune => "commune",

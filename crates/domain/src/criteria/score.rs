@@ -30,6 +30,19 @@ impl Score {
         self.0
     }
 
+    /// A score as people type it (`72.5`, `72,50`, `100`): 0 to 100, two decimals at most.
+    pub fn parse(text: &str) -> Option<Score> {
+        let text = text.trim().replace(',', ".");
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || fraction.len() > 2 || !digits(whole) || !digits(fraction) {
+            return None;
+        }
+        let centi =
+            whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
+        (0..=10_000).contains(&centi).then_some(Score(centi))
+    }
+
     /// `numerator / denominator` points, rounded half-up to two decimals (69.995 → 70.00).
     /// The one place scores are rounded.
     pub fn round_ratio(numerator: i128, denominator: i128) -> Score {
@@ -599,4 +612,19 @@ fn disqualified(
         routing: None,
         explanation: Explanation::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Score;
+
+    #[test]
+    fn scores_as_typed() {
+        assert_eq!(Score::parse("72.5"), Some(Score::from_centi(7250)));
+        assert_eq!(Score::parse("72,50"), Some(Score::from_centi(7250)));
+        assert_eq!(Score::parse(" 100 "), Some(Score::from_centi(10_000)));
+        for bad in ["", "100.01", "72.505", "-1", "abc", ".5", "7 2"] {
+            assert_eq!(Score::parse(bad), None, "{bad}");
+        }
+    }
 }

@@ -229,17 +229,6 @@ fn decode(column: &str, text: String) -> sqlx::Error {
     }
 }
 
-fn level_parse(text: &str) -> Option<Level> {
-    [
-        Level::Commune,
-        Level::District,
-        Level::Province,
-        Level::Ministry,
-    ]
-    .into_iter()
-    .find(|l| l.as_str() == text)
-}
-
 fn round_from_row<R: Row>(row: &R) -> Result<Round, sqlx::Error>
 where
     for<'r> &'r str: sqlx::ColumnIndex<R>,
@@ -256,7 +245,7 @@ where
     Ok(Round {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        level: level_parse(&level).ok_or_else(|| decode("level", level.clone()))?,
+        level: Level::parse(&level).ok_or_else(|| decode("level", level.clone()))?,
         kind: RoundKind::parse(&kind).ok_or_else(|| decode("kind", kind.clone()))?,
         province_code: row.try_get("province_code")?,
         meeting_on: row.try_get("meeting_on")?,

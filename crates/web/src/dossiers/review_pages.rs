@@ -14,13 +14,7 @@ use super::review::{PreAssessmentForm, pre_assess, write_report};
 use crate::AppState;
 use crate::shared::auth::{Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(key, _)| key == name)
-        .map_or("", |(_, value)| value.as_str())
-}
+use crate::shared::page::form_field;
 
 /// Shows the dossier page after one of its forms.
 async fn after_form(
@@ -68,7 +62,7 @@ pub async fn save_report(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, field(&fields, "csrf")).map_err(page_error(lang))?;
+    check_csrf(session, form_field(&fields, "csrf")).map_err(page_error(lang))?;
     if dossiers::find(&state.db, &session.scope(), &id)
         .await
         .map_err(page_error(lang))?
@@ -77,10 +71,10 @@ pub async fn save_report(
         return Err(not_found(&id, lang));
     }
     let report = CommuneReport {
-        local_materials: field(&fields, "local_materials").to_string(),
-        local_labour: field(&fields, "local_labour").to_string(),
-        idea_origin: field(&fields, "idea_origin").to_string(),
-        local_identity: field(&fields, "local_identity").to_string(),
+        local_materials: form_field(&fields, "local_materials").to_string(),
+        local_labour: form_field(&fields, "local_labour").to_string(),
+        idea_origin: form_field(&fields, "idea_origin").to_string(),
+        local_identity: form_field(&fields, "local_identity").to_string(),
     };
     let outcome = write_report(&state, &session.user, &id, &report, lang)
         .await
@@ -97,8 +91,8 @@ pub async fn save_pre_assessment(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, field(&fields, "csrf")).map_err(page_error(lang))?;
-    let samples = field(&fields, "samples_received").trim();
+    check_csrf(session, form_field(&fields, "csrf")).map_err(page_error(lang))?;
+    let samples = form_field(&fields, "samples_received").trim();
     let samples_received = if samples.is_empty() {
         None
     } else {
@@ -113,8 +107,8 @@ pub async fn save_pre_assessment(
     };
     let form = PreAssessmentForm {
         samples_received,
-        samples_received_on: Some(field(&fields, "samples_received_on").to_string()),
-        site_visit_note: field(&fields, "site_visit_note").to_string(),
+        samples_received_on: Some(form_field(&fields, "samples_received_on").to_string()),
+        site_visit_note: form_field(&fields, "site_visit_note").to_string(),
         preliminary_card: None,
     };
     let outcome = pre_assess(&state, &session.user, &id, &form, lang)

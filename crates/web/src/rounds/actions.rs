@@ -509,6 +509,18 @@ pub struct DecisionForm {
     pub products: Vec<String>,
 }
 
+/// A decision's problems as field errors, each with its message.
+fn decision_problems(problems: &[decision::DecisionProblem], lang: Lang) -> AppError {
+    let key = |code: &str| match code {
+        "required" => "rounds-error-required",
+        "invalid_number" => "rounds-error-decision-number",
+        "future_date" => "rounds-error-future-date",
+        "no_result" => "rounds-error-no-result",
+        _ => "rounds-error-nothing-to-decide",
+    };
+    AppError::invalid_fields(lang, problems.iter().map(|p| (p.field, key(p.code))))
+}
+
 /// Records the office's decision on products of the closed round.
 pub async fn decide(
     state: &AppState,
@@ -554,27 +566,7 @@ pub async fn decide(
         &items,
         chrono::Utc::now().date_naive(),
     );
-    let number = match checked {
-        Ok(number) => number,
-        Err(problems) => {
-            let fields: Vec<(&str, &str)> = problems
-                .iter()
-                .map(|p| {
-                    (
-                        p.field,
-                        match p.code {
-                            "required" => "rounds-error-required",
-                            "invalid_number" => "rounds-error-decision-number",
-                            "future_date" => "rounds-error-future-date",
-                            "no_result" => "rounds-error-no-result",
-                            _ => "rounds-error-nothing-to-decide",
-                        },
-                    )
-                })
-                .collect();
-            return Err(AppError::invalid_fields(lang, fields));
-        }
-    };
+    let number = checked.map_err(|problems| decision_problems(&problems, lang))?;
     match store::record_decision(
         &state.db,
         &loaded.round,
@@ -607,23 +599,6 @@ pub struct LegacyForm {
     pub criteria_version: String,
     /// The council's score, two decimals at most: `72.50` or `72,50`
     pub score: String,
-}
-
-/// A score as typed (`72.5`, `72,50`) in hundredths, 0 to 100.
-fn parse_score(text: &str) -> Option<i64> {
-    let text = text.trim().replace(',', ".");
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole
-            .chars()
-            .chain(fraction.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let centi = whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
-    (0..=10_000).contains(&centi).then_some(centi)
 }
 
 /// Records a product's result in a legacy round (the office of its province).
@@ -663,21 +638,18 @@ pub async fn record_legacy(
     if version.is_none() {
         errors.push(("criteria_version", "rounds-error-version"));
     }
-    let score = parse_score(&form.score);
+    let score = ocop_domain::criteria::Score::parse(&form.score);
     if score.is_none() {
         errors.push(("score", "rounds-error-score"));
     }
     let (Some(product), Some(version), Some(score)) = (product, version, score) else {
         return Err(AppError::invalid_fields(lang, errors));
     };
-    let (stars, outcome) = decision::ProductOutcome::of_legacy(
-        version,
-        ocop_domain::criteria::Score::from_centi(score),
-    );
+    let (stars, outcome) = decision::ProductOutcome::of_legacy(version, score);
     let result = store::LegacyResult {
         product_id: product.id,
         criteria_version: version.id.clone(),
-        score,
+        score: score.centi(),
         stars,
         outcome,
     };
@@ -759,26 +731,7 @@ pub async fn fallback(
                 &[item],
                 chrono::Utc::now().date_naive(),
             );
-            let number = checked.map_err(|problems| {
-                AppError::invalid_fields(
-                    lang,
-                    problems
-                        .iter()
-                        .map(|p| {
-                            (
-                                p.field,
-                                if p.code == "invalid_number" {
-                                    "rounds-error-decision-number"
-                                } else if p.code == "future_date" {
-                                    "rounds-error-future-date"
-                                } else {
-                                    "rounds-error-required"
-                                },
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })?;
+            let number = checked.map_err(|problems| decision_problems(&problems, lang))?;
             store::Fallback::Recognise {
                 number,
                 signed_on: crate::shared::format::parse_date(&form.signed_on).unwrap_or_default(),
@@ -811,18 +764,5 @@ pub async fn fallback(
             "the province has already decided on this result",
         )),
         other => other.map_err(store_error),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn scores_as_typed() {
-        assert_eq!(super::parse_score("72.5"), Some(7250));
-        assert_eq!(super::parse_score("72,50"), Some(7250));
-        assert_eq!(super::parse_score(" 100 "), Some(10_000));
-        for bad in ["", "100.01", "72.505", "-1", "abc", ".5", "7 2"] {
-            assert_eq!(super::parse_score(bad), None, "{bad}");
-        }
     }
 }

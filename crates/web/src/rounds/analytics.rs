@@ -217,9 +217,9 @@ pub async fn of(
 pub fn csv(analytics: &RoundAnalytics, table: &str) -> Option<String> {
     let float = |value: f64| format!("{value:.2}");
     let option = |value: Option<f64>| value.map(float).unwrap_or_default();
-    let rows: Vec<Vec<String>> = match table {
-        "members" => std::iter::once(
-            [
+    let (header, rows): (&[&str], Vec<Vec<String>>) = match table {
+        "members" => (
+            &[
                 "member_id",
                 "name",
                 "products",
@@ -227,78 +227,83 @@ pub fn csv(analytics: &RoundAnalytics, table: &str) -> Option<String> {
                 "leniency",
                 "modified_z",
                 "outlier",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
-        .chain(analytics.members.iter().map(|row| {
-            vec![
-                row.member_id.clone(),
-                row.name.clone(),
-                row.products.to_string(),
-                float(row.mean_total),
-                float(row.leniency),
-                option(row.modified_z),
-                row.outlier.to_string(),
-            ]
-        }))
-        .collect(),
-        "products" => std::iter::once(
-            [
+            ],
+            analytics
+                .members
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.member_id.clone(),
+                        row.name.clone(),
+                        row.products.to_string(),
+                        float(row.mean_total),
+                        float(row.leniency),
+                        option(row.modified_z),
+                        row.outlier.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        "products" => (
+            &[
                 "product_code",
                 "product_name",
                 "cards",
                 "council_score",
                 "spread",
                 "other_level_score",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
-        .chain(analytics.products.iter().map(|row| {
-            vec![
-                row.product_code.clone(),
-                row.product_name.clone(),
-                row.cards.to_string(),
-                float(row.council_score),
-                row.spread.to_string(),
-                option(row.other_level_score),
-            ]
-        }))
-        .collect(),
-        "spreads" => std::iter::once(
-            ["product_code", "criterion", "lowest", "highest", "spread"]
-                .map(String::from)
-                .to_vec(),
-        )
-        .chain(analytics.spreads.iter().map(|row| {
-            vec![
-                row.product_code.clone(),
-                row.criterion.clone(),
-                row.lowest.to_string(),
-                row.highest.to_string(),
-                row.spread.to_string(),
-            ]
-        }))
-        .collect(),
-        "provinces" => std::iter::once(
-            ["province_code", "products", "leniency_index"]
-                .map(String::from)
-                .to_vec(),
-        )
-        .chain(analytics.provinces.iter().map(|row| {
-            vec![
-                row.province_code.clone(),
-                row.products.to_string(),
-                float(row.leniency_index),
-            ]
-        }))
-        .collect(),
+            ],
+            analytics
+                .products
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.product_code.clone(),
+                        row.product_name.clone(),
+                        row.cards.to_string(),
+                        float(row.council_score),
+                        row.spread.to_string(),
+                        option(row.other_level_score),
+                    ]
+                })
+                .collect(),
+        ),
+        "spreads" => (
+            &["product_code", "criterion", "lowest", "highest", "spread"],
+            analytics
+                .spreads
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.product_code.clone(),
+                        row.criterion.clone(),
+                        row.lowest.to_string(),
+                        row.highest.to_string(),
+                        row.spread.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        "provinces" => (
+            &["province_code", "products", "leniency_index"],
+            analytics
+                .provinces
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.province_code.clone(),
+                        row.products.to_string(),
+                        float(row.leniency_index),
+                    ]
+                })
+                .collect(),
+        ),
         _ => return None,
     };
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
+    writer.write_record(header).ok()?;
     for row in rows {
         writer.write_record(&row).ok()?;
     }

@@ -25,7 +25,7 @@ use crate::shared::auth::{Session, Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::i18n::Lang;
-use crate::shared::page::{Chrome, WithCsrf, render};
+use crate::shared::page::{Chrome, WithCsrf, form_field, render};
 
 /// What comes back to a page after a form: a message, and problems beside fields.
 #[derive(Default)]
@@ -641,12 +641,7 @@ pub async fn decide(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map_or_else(String::new, |(_, value)| value.clone())
-    };
+    let value = |name: &str| form_field(&fields, name).to_string();
     let loaded = load_for_form(&state, &viewer, &id, &value("csrf")).await?;
     let user = &session_of(&viewer)?.user;
     let typed = DecisionForm {

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::shared::assets::asset_url;
 use crate::shared::auth::{Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
-use crate::shared::page::{Chrome, render};
+use crate::shared::page::{Chrome, form_field, render};
 use crate::shared::sheet::{CriterionView, criterion_views};
 
 /// A criterion of the member's sheet, with what the producer said and the evidence for it.
@@ -350,13 +350,6 @@ fn choices_of(fields: &[(String, String)]) -> Result<BTreeMap<String, u32>, Stri
     Ok(choices)
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(key, _)| key == name)
-        .map_or("", |(_, value)| value.as_str())
-}
-
 /// `POST /rounds/{id}/products/{product}/card`: saves the draft (`intent=draft`) or submits
 /// (`intent=submit`); problems come back on the sheet with what was chosen.
 pub async fn save_card(
@@ -367,7 +360,7 @@ pub async fn save_card(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let session = viewer.require().map_err(page_error(lang))?;
-    check_csrf(session, field(&fields, "csrf")).map_err(page_error(lang))?;
+    check_csrf(session, form_field(&fields, "csrf")).map_err(page_error(lang))?;
     let user = &session.user;
     let loaded = Loaded::load(&state, user, &id)
         .await
@@ -387,7 +380,7 @@ pub async fn save_card(
             ));
         }
     };
-    let submitting = field(&fields, "intent") == "submit";
+    let submitting = form_field(&fields, "intent") == "submit";
     let outcome = if submitting {
         super::submit(&state, user, &loaded, product, &choices)
             .await

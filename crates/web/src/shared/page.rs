@@ -28,6 +28,15 @@ pub struct WithCsrf<T> {
     pub fields: T,
 }
 
+/// The first value of `name` in a form read as pairs (forms with repeated or generated fields:
+/// a sheet's `c:CODE` choices, a decision's products); empty when absent.
+pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map_or("", |(_, value)| value.as_str())
+}
+
 /// What every page's layout needs.
 pub struct Chrome {
     pub lang: Lang,
