@@ -1,4 +1,5 @@
-//! What people look at or download. Heavy renderers (PDF) will live here too, so that everyday
-//! edits to the web layer don't rebuild them.
+//! What people look at or download: SVG charts and QR codes. The PDF documents are typeset in
+//! their own crate (`ocop-pdf`), so that neither everyday edits nor this crate rebuild typst.
 
 pub mod chart;
+pub mod qr;
