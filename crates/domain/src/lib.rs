@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod certificates;
 pub mod criteria;
 pub mod dossier;
 pub mod files;

@@ -169,10 +169,42 @@ pub struct Procedure {
     /// provincial council (Điều 6.3.b, 7.6.e).
     #[serde(default)]
     pub five_star_reevaluation_to_ministry: bool,
+    /// Days before a certificate's expiry when the re-evaluation window opens and closes
+    /// (Điều 7.6.a: from 180 to 120).
+    pub reevaluation_window_days: Option<[u32; 2]>,
+    /// Days before the window closes when the "closing soon" notice goes out (ours: the decree
+    /// sets no notice duty).
+    pub window_closing_reminder_days: Option<u32>,
+    /// Days before expiry when the last reminder goes out (ours: 30).
+    pub expiry_reminder_days: Option<u32>,
+    /// Where a re-evaluation dossier missed its window, the certificate stays valid until the
+    /// result, at most this many days past expiry (Điều 12.3: 180).
+    pub pending_validity_days: Option<u32>,
+    /// Days from the competent finding within which a certificate is revoked (Điều 8.4: 15).
+    pub revocation_days: Option<u32>,
+    /// The grounds a certificate may be revoked on (Điều 8.1 a–e).
+    #[serde(default)]
+    pub revocation_grounds: Vec<RevocationGround>,
+}
+
+/// A ground for revoking a certificate, as the version lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationGround {
+    /// The clause letter, ASCII (`a`, `b`, `c`, `d`, `dd` for đ, `e`).
+    pub code: String,
+    /// The clause as printed (`đ`).
+    pub clause: String,
+    pub text_vi: String,
+    pub text_en: String,
 }
 
 impl Procedure {
     /// How many samples a dossier of `set` brings (`None`: none asked).
+    pub fn revocation_ground(&self, code: &str) -> Option<&RevocationGround> {
+        self.revocation_grounds.iter().find(|g| g.code == code)
+    }
+
     pub fn samples_for(&self, set: &str) -> Option<u32> {
         self.samples
             .filter(|_| !self.samples_exempt_sets.iter().any(|s| s == set))
