@@ -411,6 +411,17 @@ pub async fn apply(
             action: action.past(),
         }));
     }
+    if next == DossierState::Submitted {
+        // The first filing counts (Điều 12.3 looks at when a re-evaluation was filed).
+        on_tx!(&mut tx, |conn| {
+            sqlx::query("UPDATE dossiers SET filed_on = $1 WHERE id = $2 AND filed_on IS NULL")
+                .bind(crate::clock::today())
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+    }
     let changes = Changes::new()
         .field("state", dossier.state.as_str(), next.as_str())
         .field("return_reason", &dossier.return_reason, &reason);

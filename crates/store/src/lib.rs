@@ -6,11 +6,15 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod certificates;
 pub mod clock;
 mod db;
 pub mod dossiers;
 pub mod files;
+pub mod jobs;
+pub mod keys;
 pub mod meta;
+pub mod notices;
 pub mod registry;
 pub mod rounds;
 pub mod testing;

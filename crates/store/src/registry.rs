@@ -144,6 +144,8 @@ pub(crate) enum Scoped {
     Entities,
     Products,
     Dossiers,
+    /// Read as `certificates c` joined with other tables: columns are qualified.
+    Certificates,
 }
 
 impl Scoped {
@@ -151,6 +153,22 @@ impl Scoped {
         match self {
             Scoped::Entities => "id",
             Scoped::Products | Scoped::Dossiers => "entity_id",
+            Scoped::Certificates => "c.entity_id",
+        }
+    }
+
+    /// This table's column the round products' column is compared with.
+    fn seats_column(self) -> &'static str {
+        match self {
+            Scoped::Certificates => "c.product_id",
+            _ => "id",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Scoped::Certificates => "c.",
+            _ => "",
         }
     }
 
@@ -158,7 +176,7 @@ impl Scoped {
     fn round_column(self) -> &'static str {
         match self {
             Scoped::Entities => "entity_id",
-            Scoped::Products => "product_id",
+            Scoped::Products | Scoped::Certificates => "product_id",
             Scoped::Dossiers => "dossier_id",
         }
     }
@@ -169,10 +187,12 @@ impl Scoped {
 pub(crate) fn scope_filter(table: Scoped) -> String {
     let entity_column = table.entity_column();
     let round_column = table.round_column();
+    let seats_column = table.seats_column();
+    let prefix = table.prefix();
     format!(
-        "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
-         OR ($1 = 'commune' AND commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2) \
-         OR ($1 = 'seats' AND id IN (SELECT rp.{round_column} FROM round_products rp \
+        "($1 = 'national' OR ($1 = 'province' AND {prefix}province_code = $2) \
+         OR ($1 = 'commune' AND {prefix}commune_code = $2) OR ($1 = 'entity' AND {entity_column} = $2) \
+         OR ($1 = 'seats' AND {seats_column} IN (SELECT rp.{round_column} FROM round_products rp \
              JOIN council_seats cs ON cs.round_id = rp.round_id WHERE cs.user_id = $2)))"
     )
 }

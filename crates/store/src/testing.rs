@@ -83,6 +83,13 @@ impl TestDb {
         }
     }
 
+    /// A migrated database with no data.
+    pub async fn migrated() -> TestDb {
+        let test_db = TestDb::empty().await;
+        test_db.db.migrate().await.expect("migrations failed");
+        test_db
+    }
+
     /// A migrated database with the bundled administrative units loaded.
     pub async fn with_units() -> TestDb {
         let test_db = TestDb::empty().await;

@@ -411,10 +411,13 @@ async fn a_round_from_taking_in_to_decision() {
     let signed = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
     let decision = rounds::record_decision(
         db,
+        &catalog,
         &round,
-        &number,
-        signed,
-        "Võ Tấn Đức",
+        &rounds::Signed {
+            number: &number,
+            signed_on: signed,
+            signer: "Võ Tấn Đức",
+        },
         std::slice::from_ref(&product),
         &officer.id,
     )
@@ -427,10 +430,13 @@ async fn a_round_from_taking_in_to_decision() {
     assert!(matches!(
         rounds::record_decision(
             db,
+            &catalog,
             &round,
-            &number,
-            signed,
-            "Võ Tấn Đức",
+            &rounds::Signed {
+                number: &number,
+                signed_on: signed,
+                signer: "Võ Tấn Đức",
+            },
             std::slice::from_ref(&product),
             &officer.id
         )

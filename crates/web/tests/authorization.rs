@@ -733,9 +733,20 @@ impl World {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         let number =
             ocop_domain::rounds::decision::DecisionNumber::parse(&format!("{n}/QĐ-UBND")).unwrap();
-        rounds::record_decision(db, &round, &number, date, "Chủ tịch", &products, "test")
-            .await
-            .unwrap();
+        rounds::record_decision(
+            db,
+            &Catalog::load(&bundled_sources()).unwrap(),
+            &round,
+            &rounds::Signed {
+                number: &number,
+                signed_on: date,
+                signer: "Chủ tịch",
+            },
+            &products,
+            "test",
+        )
+        .await
+        .unwrap();
         let dossier = products
             .iter()
             .find(|p| p.id == product)
@@ -781,9 +792,20 @@ impl World {
         let products = rounds::products(db, &ministry.id).await.unwrap();
         let number =
             ocop_domain::rounds::decision::DecisionNumber::parse(&format!("{n}/QĐ-BNNMT")).unwrap();
-        rounds::record_decision(db, &ministry, &number, date, "Bộ trưởng", &products, "test")
-            .await
-            .unwrap();
+        rounds::record_decision(
+            db,
+            &Catalog::load(&bundled_sources()).unwrap(),
+            &ministry,
+            &rounds::Signed {
+                number: &number,
+                signed_on: date,
+                signer: "Bộ trưởng",
+            },
+            &products,
+            "test",
+        )
+        .await
+        .unwrap();
         (ministry.id, central)
     }
 

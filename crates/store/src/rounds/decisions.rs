@@ -9,6 +9,9 @@ use ocop_domain::dossier::DossierState;
 use ocop_domain::rounds::decision::{DecisionNumber, ProductOutcome};
 use ocop_domain::rounds::{RoundError, RoundKind, RoundState};
 
+use ocop_domain::criteria::Catalog;
+
+use crate::certificates::{self, IssueError, Recognition};
 use crate::clock::{new_id, now_ms};
 use crate::{Db, StoreError, Tx, audit, on_db, on_tx};
 
@@ -22,18 +25,30 @@ pub fn outcome_of(product: &RoundProduct) -> Option<ProductOutcome> {
         .and_then(|text| serde_json::from_str(text).ok())
 }
 
+/// A decision's head as signed: its number, date and signer.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    pub number: &'a DecisionNumber,
+    pub signed_on: NaiveDate,
+    pub signer: &'a str,
+}
+
 /// Records a recognition decision on products of a closed round (the caller checked the form
 /// with `ocop_domain::rounds::decision::check`), and moves each dossier on
 /// (`ocop_domain::dossier::after_round`). All or nothing.
 pub async fn record_decision(
     db: &Db,
+    catalog: &Catalog,
     round: &Round,
-    number: &DecisionNumber,
-    signed_on: NaiveDate,
-    signer: &str,
+    signed: &Signed<'_>,
     products: &[RoundProduct],
     actor: &str,
 ) -> Result<Decision, RoundStoreError> {
+    let Signed {
+        number,
+        signed_on,
+        signer,
+    } = *signed;
     if round.state != RoundState::Closed {
         return Err(RoundError::WrongState {
             state: round.state,
@@ -67,6 +82,9 @@ pub async fn record_decision(
             return Err(RoundStoreError::Invalid("products", "already_decided"));
         }
         insert_item(&mut tx, &decision.id, &product.id, outcome.as_str(), stars).await?;
+        if let Some(stars) = stars {
+            issue_certificate(&mut tx, catalog, &decision, product, stars, actor).await?;
+        }
         move_dossier(
             &mut tx,
             &product.dossier_id,
@@ -100,6 +118,41 @@ pub async fn record_decision(
     .await?;
     tx.commit().await?;
     Ok(Decision { items, ..decision })
+}
+
+/// The certificate of a product the decision recognises, in the decision's transaction.
+async fn issue_certificate(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    decision: &Decision,
+    product: &RoundProduct,
+    stars: u8,
+    actor: &str,
+) -> Result<(), RoundStoreError> {
+    let recognition = Recognition {
+        decision_id: &decision.id,
+        decided_on: decision.signed_on,
+        round_product_id: &product.id,
+        product_id: &product.product_id,
+        product_code: &product.product_code,
+        entity_id: &product.entity_id,
+        commune_code: &product.commune_code,
+        province_code: &product.province_code,
+        criteria_version: &product.criteria_version,
+        evaluation_type: product.evaluation_type,
+        stars,
+        score: product.final_score,
+    };
+    match certificates::issue(tx, catalog, &recognition, actor).await {
+        Ok(_) => Ok(()),
+        Err(IssueError::SupersedesRevoked(_)) => {
+            Err(RoundStoreError::Invalid("products", "supersedes_revoked"))
+        }
+        Err(IssueError::UnknownVersion(version)) => Err(RoundStoreError::Store(StoreError::Data(
+            format!("unknown criteria version {version}"),
+        ))),
+        Err(IssueError::Store(error)) => Err(error.into()),
+    }
 }
 
 async fn insert_item(
@@ -171,6 +224,7 @@ pub enum Fallback {
 /// ministry's threshold" to recognised, or back to taken in for a new provincial round.
 pub async fn fallback(
     db: &Db,
+    catalog: &Catalog,
     round: &Round,
     product: &RoundProduct,
     step: &Fallback,
@@ -201,6 +255,7 @@ pub async fn fallback(
                 Some(*stars),
             )
             .await?;
+            issue_certificate(&mut tx, catalog, &decision, product, *stars, actor).await?;
             move_dossier(
                 &mut tx,
                 &product.dossier_id,

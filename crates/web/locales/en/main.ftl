@@ -384,6 +384,7 @@ rounds-error-no-result = This product has no final result.
 rounds-error-nothing-to-decide = Choose at least one product.
 rounds-error-number-taken = This decision number is already recorded.
 rounds-error-already-decided = A product already has a decision.
+rounds-error-supersedes-revoked = A product’s last certificate was revoked: an upgrade or a re-evaluation cannot supersede it (open a first-time evaluation).
 rounds-error-code-not-allowed = You may not do this.
 rounds-error-code-round-locked = The round is closed and locked.
 rounds-error-code-wrong-state = Not possible in the round's current state.

@@ -384,6 +384,7 @@ rounds-error-no-result = Sản phẩm chưa có kết quả cuối cùng.
 rounds-error-nothing-to-decide = Chọn ít nhất một sản phẩm.
 rounds-error-number-taken = Số quyết định này đã được ghi nhận.
 rounds-error-already-decided = Có sản phẩm đã có quyết định.
+rounds-error-supersedes-revoked = Giấy chứng nhận gần nhất của sản phẩm đã bị thu hồi: không thể nâng hạng hay đánh giá lại để thay thế (hãy đánh giá lần đầu).
 rounds-error-code-not-allowed = Bạn không có quyền thực hiện thao tác này.
 rounds-error-code-round-locked = Đợt đã kết thúc và bị khóa.
 rounds-error-code-wrong-state = Không thể thực hiện ở trạng thái hiện tại.

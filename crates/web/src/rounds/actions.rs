@@ -569,10 +569,13 @@ pub async fn decide(
     let number = checked.map_err(|problems| decision_problems(&problems, lang))?;
     match store::record_decision(
         &state.db,
+        &state.criteria,
         &loaded.round,
-        &number,
-        crate::shared::format::parse_date(&form.signed_on).unwrap_or_default(),
-        &form.signer,
+        &store::Signed {
+            number: &number,
+            signed_on: crate::shared::format::parse_date(&form.signed_on).unwrap_or_default(),
+            signer: &form.signer,
+        },
         &named,
         &user.id,
     )
@@ -585,6 +588,9 @@ pub async fn decide(
         )),
         Err(RoundStoreError::Invalid("products", "already_decided")) => Err(
             AppError::invalid_fields(lang, [("products", "rounds-error-already-decided")]),
+        ),
+        Err(RoundStoreError::Invalid("products", "supersedes_revoked")) => Err(
+            AppError::invalid_fields(lang, [("products", "rounds-error-supersedes-revoked")]),
         ),
         Err(error) => Err(store_error(error)),
     }
@@ -754,7 +760,16 @@ pub async fn fallback(
             ));
         }
     };
-    match store::fallback(&state.db, &loaded.round, product, &step, &user.id).await {
+    match store::fallback(
+        &state.db,
+        &state.criteria,
+        &loaded.round,
+        product,
+        &step,
+        &user.id,
+    )
+    .await
+    {
         Err(RoundStoreError::Invalid("number", _)) => Err(AppError::invalid_fields(
             lang,
             [("number", "rounds-error-number-taken")],
