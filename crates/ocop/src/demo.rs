@@ -390,6 +390,13 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
     demo_dossiers(db, seed, files).await?;
     let (rounds, council_accounts) = super::demo_rounds::load(db, &communes, DEMO_PASSWORD).await?;
     created += council_accounts;
+    let certificate_count = if rounds > 0 {
+        super::demo_certificates::load(db, &communes).await?
+    } else {
+        ocop_store::certificates::list(db, &Scope::National, "")
+            .await?
+            .len()
+    };
     let mut tx = db.begin().await?;
     meta::set(&mut tx, SEED_KEY, &seed.to_string()).await?;
     tx.commit().await?;
@@ -400,7 +407,7 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
     Ok(format!(
         "Demo dataset (seed {seed}): {} provinces and {} communes in force, {} former provinces, \
          {} former districts, {} former communes, {} old→new links; {entities} entities, {products} products, {dossier_count} dossiers, \
-         {rounds} evaluation rounds; {created} demo accounts added (password {DEMO_PASSWORD}).",
+         {rounds} evaluation rounds, {certificate_count} certificates; {created} demo accounts added (password {DEMO_PASSWORD}).",
         counts.provinces,
         counts.communes,
         counts.legacy_provinces,

@@ -5,8 +5,11 @@ mod bench;
 mod bench_rounds;
 mod criteria_cmd;
 mod demo;
+mod demo_certificates;
 mod demo_rounds;
+mod keys_cmd;
 mod measure;
+mod worker;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,6 +65,52 @@ enum Command {
         /// The largest upload accepted, in MB.
         #[arg(long, env = "OCOP_MAX_UPLOAD_MB", default_value_t = 20)]
         max_upload_mb: usize,
+        #[command(flatten)]
+        secret: keys_cmd::SecretArgs,
+        /// The address people reach this installation at: certificates' QR codes and e-mails
+        /// link there. Default: http://<addr>.
+        #[arg(long = "public-url", env = "OCOP_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Send notices by e-mail through this SMTP server (`smtp://host:25`,
+        /// `smtp://user:pass@host:587?tls=required`, `smtps://host`). Without it e-mails wait in
+        /// the outbox.
+        #[arg(long, env = "OCOP_SMTP_URL")]
+        smtp: Option<String>,
+        /// The sender of e-mails.
+        #[arg(
+            long = "mail-from",
+            env = "OCOP_MAIL_FROM",
+            default_value = "OCOP <ocop@localhost>"
+        )]
+        mail_from: String,
+        /// Seconds between two looks for background work (sweeps, e-mails).
+        #[arg(
+            long = "worker-interval",
+            env = "OCOP_WORKER_INTERVAL",
+            default_value_t = 30
+        )]
+        worker_interval: u64,
+    },
+    /// The issuer's signing keys (sealed in the database with the installation's secret file).
+    Keys {
+        #[command(subcommand)]
+        command: keys_cmd::KeysCommand,
+    },
+    /// Check a scanned certificate QR offline: genuine or forged, and what it claims.
+    Verify {
+        /// The QR's text: its URL or the payload alone.
+        text: String,
+        /// The issuer's keys document (/.well-known/ocop-keys.json) for an offline check;
+        /// without it, the keys in the database.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Certificates.
+    Certificates {
+        #[command(subcommand)]
+        command: CertificatesCommand,
     },
     /// Apply database migrations and load the bundled administrative units, then exit.
     Migrate {
@@ -115,6 +164,20 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertificatesCommand {
+    /// Send the lifecycle notices due on a day (what every server's worker does each day).
+    Sweep {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        criteria: criteria_cmd::CriteriaArgs,
+        /// The day to sweep for (yyyy-mm-dd); default today in Vietnam.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -280,6 +343,9 @@ fn main() -> ExitCode {
             if error.downcast_ref::<AuditBroken>().is_some() {
                 return ExitCode::from(3);
             }
+            if error.downcast_ref::<keys_cmd::Forged>().is_some() {
+                return ExitCode::from(1);
+            }
             if error.downcast_ref::<UsageError>().is_some()
                 || error.downcast_ref::<StoreError>().is_some_and(|e| {
                     matches!(
@@ -320,10 +386,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             criteria,
             files_dir,
             max_upload_mb,
+            secret,
+            public_url,
+            smtp,
+            mail_from,
+            worker_interval,
         } => {
             let files =
                 ocop_store::files::FileStore::new(files_dir, max_upload_mb.max(1) * 1024 * 1024);
-            serve(&db.url, addr, demo, &criteria, files).await
+            let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+            let options = ServeOptions {
+                secret_file: secret.path_for(&db.url),
+                public_url: public_url.trim_end_matches('/').to_string(),
+                smtp,
+                mail_from,
+                worker_every: std::time::Duration::from_secs(worker_interval.max(1)),
+            };
+            serve(&db.url, addr, demo, &criteria, files, options).await
+        }
+        Command::Keys { command } => keys_cmd::run(command).await,
+        Command::Verify { text, keys, db } => keys_cmd::verify(&text, keys.as_deref(), &db).await,
+        Command::Certificates {
+            command:
+                CertificatesCommand::Sweep {
+                    db,
+                    criteria,
+                    today,
+                },
+        } => {
+            let catalog = criteria.catalog()?;
+            let db = open_migrated(&db.url).await?;
+            let day = today.unwrap_or_else(ocop_store::clock::today);
+            let report = ocop_store::certificates::sweep(&db, &catalog, day).await;
+            db.close().await;
+            let report = report?;
+            println!(
+                "Swept {} certificates on {}: {} with a notice due, {} notices sent to inboxes (e-mails queued).",
+                report.certificates,
+                day.format("%d/%m/%Y"),
+                report.due,
+                report.notices
+            );
+            Ok(())
         }
         Command::Criteria { command } => criteria_cmd::run(command),
         Command::Score { file, criteria } => criteria_cmd::score(&file, &criteria),
@@ -473,17 +577,34 @@ async fn import_units(url: &str, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `serve` needs besides the database, criteria and files.
+struct ServeOptions {
+    secret_file: PathBuf,
+    public_url: String,
+    smtp: Option<String>,
+    mail_from: String,
+    worker_every: std::time::Duration,
+}
+
 async fn serve(
     url: &str,
     addr: SocketAddr,
     load_demo: bool,
     criteria: &criteria_cmd::CriteriaArgs,
     files: ocop_store::files::FileStore,
+    options: ServeOptions,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     // Criteria are validated before anything else: invalid legal data must not serve.
     let catalog = criteria.catalog()?;
+    let mailer = options
+        .smtp
+        .as_deref()
+        .map(|smtp| worker::Mailer::new(smtp, &options.mail_from, &options.public_url))
+        .transpose()?;
     let db = open_migrated(url).await?;
+    // Every server of an installation signs with the same key: no key, no start.
+    let secret = keys_cmd::ready_signing(&db, &options.secret_file, load_demo).await?;
     if load_demo && !demo::is_loaded(&db).await? {
         let summary = demo::load(&db, demo::DEFAULT_SEED, &files).await?;
         tracing::info!(%summary, "demo dataset loaded");
@@ -503,13 +624,23 @@ async fn serve(
         "ocop is serving"
     );
     eprintln!("ocop: serving on http://{addr}/");
-    ocop_web::serve(
-        listener,
-        ocop_web::AppState::new(db.clone(), catalog).with_files(files),
-        shutdown_signal(),
-    )
-    .await
-    .context("server error")?;
+    let state = ocop_web::AppState::new(db.clone(), catalog)
+        .with_files(files)
+        .with_signing(Some(secret), &options.public_url);
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = worker::Worker::new(
+        db.clone(),
+        state.criteria.clone(),
+        mailer,
+        options.worker_every,
+    );
+    let worker = tokio::spawn(worker.run(async {
+        let _ = worker_stopped.await;
+    }));
+    let served = ocop_web::serve(listener, state, shutdown_signal()).await;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
+    served.context("server error")?;
     db.close().await;
     tracing::info!("ocop stopped");
     Ok(())

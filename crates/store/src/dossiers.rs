@@ -168,6 +168,20 @@ pub async fn create(
     opening: Opening,
     actor: &str,
 ) -> Result<Dossier, DossierError> {
+    let dossier = draft(db, scope, product_id, opening).await?;
+    let mut tx = db.begin().await?;
+    insert(&mut tx, &dossier, actor).await?;
+    tx.commit().await?;
+    Ok(dossier)
+}
+
+/// A new draft dossier of a product in scope, not yet stored.
+async fn draft(
+    db: &Db,
+    scope: &Scope,
+    product_id: &str,
+    opening: Opening,
+) -> Result<Dossier, DossierError> {
     let Opening {
         evaluation_type,
         contact_phone,
@@ -177,7 +191,7 @@ pub async fn create(
     let product = registry::product(db, scope, product_id)
         .await?
         .ok_or(DossierError::NotFound)?;
-    let dossier = Dossier {
+    Ok(Dossier {
         id: new_id(),
         product_id: product.id.clone(),
         entity_id: product.entity_id.clone(),
@@ -192,10 +206,13 @@ pub async fn create(
         self_assessment_total: None,
         return_reason: None,
         filed_at_ms: filed_at_ms.unwrap_or_else(now_ms),
-    };
+    })
+}
+
+async fn insert(tx: &mut crate::Tx, dossier: &Dossier, actor: &str) -> Result<(), DossierError> {
+    let evaluation_type = dossier.evaluation_type;
     let now = dossier.filed_at_ms;
-    let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |conn| {
+    on_tx!(&mut *tx, |conn| {
         sqlx::query(
         "INSERT INTO dossiers (id, product_id, entity_id, commune_code, province_code, evaluation_type, state, \
          contact_phone, criteria_version, product_set, created_at, updated_at) \
@@ -223,7 +240,7 @@ pub async fn create(
         .created("contact_phone", &dossier.contact_phone)
         .created("criteria_version", &dossier.criteria_version);
     audit::append(
-        &mut tx,
+        tx,
         actor,
         "dossier.create",
         "dossier",
@@ -231,8 +248,102 @@ pub async fn create(
         &changes,
     )
     .await?;
+    Ok(())
+}
+
+/// An evidence row as copied: (id, type, criterion, file, original name, expiry).
+type EvidenceRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<NaiveDate>,
+);
+
+/// Opens a dossier pre-filled from an earlier one of the same product (a re-evaluation from the
+/// last evaluation): the contact, the self-assessment and every evidence document (files are
+/// content-addressed, so nothing is copied on disk). The producer then updates what changed.
+pub async fn create_from(
+    db: &Db,
+    scope: &Scope,
+    source_id: &str,
+    opening: Opening,
+    actor: &str,
+) -> Result<Dossier, DossierError> {
+    let source = find(db, scope, source_id)
+        .await?
+        .ok_or(DossierError::NotFound)?;
+    let opening = Opening {
+        contact_phone: opening.contact_phone.or(source.contact_phone.clone()),
+        ..opening
+    };
+    let dossier = draft(db, scope, &source.product_id, opening).await?;
+    let mut tx = db.begin().await?;
+    insert(&mut tx, &dossier, actor).await?;
+    on_tx!(&mut tx, |conn| {
+        sqlx::query(
+            "UPDATE dossiers SET self_assessment = $1, self_assessment_total = $2 WHERE id = $3",
+        )
+        .bind(
+            source
+                .self_assessment
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok()),
+        )
+        .bind(source.self_assessment_total)
+        .bind(&dossier.id)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    let copied: Vec<EvidenceRow> = on_tx!(&mut tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, evidence_type, criterion_code, file_sha256, original_name, expires_on \
+                 FROM evidence WHERE dossier_id = $1 ORDER BY created_at, id",
+        )
+        .bind(source_id)
+        .fetch_all(&mut *conn)
+        .await
+    })?;
+    for (_, evidence_type, criterion, sha, name, expires_on) in &copied {
+        on_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "INSERT INTO evidence (id, dossier_id, evidence_type, criterion_code, file_sha256, original_name, \
+                 expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&dossier.id)
+            .bind(evidence_type)
+            .bind(criterion)
+            .bind(sha)
+            .bind(name)
+            .bind(expires_on)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+    }
+    let changes = Changes::new()
+        .created("prefilled_from", source_id)
+        .created("evidence", copied.len())
+        .created("self_assessment_total", source.self_assessment_total);
+    audit::append(
+        &mut tx,
+        actor,
+        "dossier.prefill",
+        "dossier",
+        &dossier.id,
+        &changes,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(dossier)
+    Ok(Dossier {
+        self_assessment: source.self_assessment,
+        self_assessment_total: source.self_assessment_total,
+        ..dossier
+    })
 }
 
 /// The dossier, in scope and still editable by its producer.

@@ -8,9 +8,11 @@
 //! Handlers return [`shared::error::AppError`] (JSON) or [`shared::error::PageError`] (HTML).
 
 pub mod account;
+pub mod certificates;
 pub mod criteria;
 pub mod dossiers;
 pub mod home;
+pub mod notices;
 pub mod openapi;
 pub mod registry;
 pub mod rounds;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub unit_search: Arc<UnitSearch>,
     /// The validated criteria versions.
     pub criteria: Arc<Catalog>,
+    /// The issuer's keys: signs certificates' QR payloads, verifies scanned ones.
+    pub signing: Arc<certificates::signing::Signing>,
 }
 
 impl AppState {
@@ -68,7 +72,21 @@ impl AppState {
             files: FileStore::new("files", DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
             criteria: Arc::new(criteria),
+            signing: Arc::new(certificates::signing::Signing::new(
+                None,
+                "http://127.0.0.1:8080",
+            )),
         }
+    }
+
+    /// Signs with the installation's secret; QR codes point at `base_url`.
+    pub fn with_signing(
+        mut self,
+        secret: Option<ocop_store::keys::InstallationSecret>,
+        base_url: &str,
+    ) -> AppState {
+        self.signing = Arc::new(certificates::signing::Signing::new(secret, base_url));
+        self
     }
 
     /// Uses another file store (directory and size limit).
@@ -234,6 +252,37 @@ fn routes(max_upload_bytes: usize) -> Routes {
             rounds::sheet::fallback,
         )
         .post("/rounds/{id}/{action}", rounds::pages::act)
+        // Certificates, their verification, and notices.
+        .get("/certificates", certificates::pages::certificates_index)
+        .get("/certificates/{id}", certificates::pages::certificate_page)
+        .get("/certificates/{id}/qr.svg", certificates::pages::qr_svg)
+        .get("/certificates/{id}/qr.png", certificates::pages::qr_png)
+        .post("/certificates/{id}/revocation", certificates::pages::revoke)
+        .post(
+            "/certificates/{id}/revocation/decision",
+            certificates::pages::decide,
+        )
+        .post(
+            "/certificates/{id}/inspections",
+            certificates::pages::inspect,
+        )
+        .get(
+            "/certificates/{id}/reevaluate",
+            certificates::pages::reevaluate_page,
+        )
+        .post(
+            "/certificates/{id}/reevaluate",
+            certificates::pages::reevaluate,
+        )
+        .get("/v/{payload}", certificates::verify::verify_page)
+        .get(
+            "/.well-known/ocop-keys.json",
+            certificates::verify::keys_document,
+        )
+        .get("/notices", notices::pages::inbox)
+        .post("/notices/read", notices::pages::read_all)
+        .post("/notices/{id}/open", notices::pages::open)
+        .get("/admin/outbox", notices::pages::outbox)
         // The JSON API.
         .get("/api/v1/openapi.json", openapi::openapi_json)
         .get("/api/v1/units", units::api::search)
@@ -269,6 +318,22 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/api/v1/dossiers/{id}/pre-assessment",
             dossiers::api::pre_assessment,
         )
+        .get("/api/v1/certificates", certificates::api::list)
+        .get("/api/v1/certificates/{id}", certificates::api::get)
+        .post(
+            "/api/v1/certificates/{id}/revocation",
+            certificates::api::revoke,
+        )
+        .post(
+            "/api/v1/certificates/{id}/revocation/decision",
+            certificates::api::decide,
+        )
+        .post(
+            "/api/v1/certificates/{id}/inspections",
+            certificates::api::inspect,
+        )
+        .get("/api/v1/verify", certificates::verify::verify_api)
+        .get("/api/v1/notices", notices::api::list)
         .get("/api/v1/rounds", rounds::api::list)
         .post("/api/v1/rounds", rounds::api::open)
         .get("/api/v1/rounds/{id}", rounds::api::get)

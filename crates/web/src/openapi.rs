@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "ocop API",
-        description = "OCOP programme management system: administrative units, criteria and scoring, the registry. \
+        description = "OCOP programme management system: administrative units, criteria and scoring, the registry, dossiers, rounds, certificates. \
                        Errors are {\"error\": {\"code\", \"message\", \"details\"?, \"fields\"?}} with stable codes \
                        (ErrorDoc); requests the API cannot read too (invalid_json, invalid_query, invalid_path, invalid_upload). \
                        `fields` (invalid_fields) carry a stable code per field and a message in the request's language: \
@@ -56,9 +56,18 @@ use utoipa::{Modify, OpenApi};
         crate::rounds::api::rescore,
         crate::rounds::api::legacy_result,
         crate::rounds::api::fallback,
+        crate::certificates::api::list,
+        crate::certificates::api::get,
+        crate::certificates::api::revoke,
+        crate::certificates::api::decide,
+        crate::certificates::api::inspect,
+        crate::certificates::verify::verify_api,
+        crate::notices::api::list,
     ),
     modifiers(&Security),
     tags(
+        (name = "certificates", description = "Certificates: status today, revocation, inspections, and the public verification of a QR"),
+        (name = "notices", description = "The caller's notices"),
         (name = "units", description = "Administrative units before and after the 2025 reform"),
         (name = "criteria", description = "Criteria versions, scoring sheets, council scoring"),
         (name = "registry", description = "Entities and products, scoped to the caller"),

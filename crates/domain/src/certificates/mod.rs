@@ -142,7 +142,7 @@ pub struct Timeline {
     pub expires_on: NaiveDate,
     /// The date of the revocation decision, once decided.
     pub revoked_on: Option<NaiveDate>,
-    /// The decision date of a newer certificate for the same product.
+    /// The decision date of the next certificate for the same product (by issue date).
     pub superseded_on: Option<NaiveDate>,
     /// When a re-evaluation dossier for the product was filed (submitted), if one was after
     /// this certificate's issue.

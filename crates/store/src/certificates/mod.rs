@@ -70,10 +70,12 @@ pub(crate) const CERTIFICATE_SELECT: &str = "SELECT c.id, c.number, c.province_c
      c.decision_id, d.number AS decision_number, d.signer AS decision_signer, d.round_id, \
      c.round_product_id, c.issued_on, c.expires_on, c.payload, c.key_id, c.created_at, \
      (SELECT r.decided_on FROM revocations r WHERE r.certificate_id = c.id AND r.decided_on IS NOT NULL) AS revoked_on, \
-     (SELECT n.issued_on FROM certificates n WHERE n.product_id = c.product_id AND n.created_at > c.created_at \
-        ORDER BY n.created_at LIMIT 1) AS superseded_on, \
-     (SELECT n.number FROM certificates n WHERE n.product_id = c.product_id AND n.created_at > c.created_at \
-        ORDER BY n.created_at LIMIT 1) AS superseded_by, \
+     (SELECT n.issued_on FROM certificates n WHERE n.product_id = c.product_id AND (n.issued_on > c.issued_on \
+        OR (n.issued_on = c.issued_on AND n.created_at > c.created_at)) \
+        ORDER BY n.issued_on, n.created_at LIMIT 1) AS superseded_on, \
+     (SELECT n.number FROM certificates n WHERE n.product_id = c.product_id AND (n.issued_on > c.issued_on \
+        OR (n.issued_on = c.issued_on AND n.created_at > c.created_at)) \
+        ORDER BY n.issued_on, n.created_at LIMIT 1) AS superseded_by, \
      (SELECT MIN(f.filed_on) FROM dossiers f WHERE f.product_id = c.product_id \
         AND f.evaluation_type = 'reevaluation' AND f.filed_on >= c.issued_on) AS reevaluation_filed_on, \
      (SELECT MIN(dd.signed_on) FROM dossiers f JOIN round_products rp ON rp.dossier_id = f.id \
@@ -230,8 +232,9 @@ pub async fn issue(
         let revoked: i64 = on_tx!(&mut *tx, |conn| {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM certificates c JOIN revocations r ON r.certificate_id = c.id \
-                 WHERE c.product_id = $1 AND r.decided_on IS NOT NULL AND c.created_at = \
-                 (SELECT MAX(l.created_at) FROM certificates l WHERE l.product_id = $1)",
+                 WHERE c.product_id = $1 AND r.decided_on IS NOT NULL AND c.id = \
+                 (SELECT l.id FROM certificates l WHERE l.product_id = $1 \
+                  ORDER BY l.issued_on DESC, l.created_at DESC LIMIT 1)",
             )
             .bind(recognition.product_id)
             .fetch_one(&mut *conn)

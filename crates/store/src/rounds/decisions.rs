@@ -316,12 +316,24 @@ pub struct LegacyResult {
     pub score: i64,
     pub stars: u8,
     pub outcome: ProductOutcome,
+    /// The recognition decision, when it is known: a recognised product then gets its
+    /// certificate in the register, issued on the decision's date.
+    pub decision: Option<LegacyDecision>,
+}
+
+/// A legacy round's recognition decision.
+#[derive(Debug, Clone)]
+pub struct LegacyDecision {
+    pub number: DecisionNumber,
+    pub signed_on: NaiveDate,
+    pub signer: String,
 }
 
 /// Records a legacy round's result for a product: a dossier in its final state, filed on the
 /// meeting day under the version given, and the round product with the result kept. Audited.
 pub async fn record_legacy_result(
     db: &Db,
+    catalog: &Catalog,
     round: &Round,
     result: &LegacyResult,
     actor: &str,
@@ -420,10 +432,75 @@ pub async fn record_legacy_result(
         &changes,
     )
     .await?;
+    if let Some(signed) = &result.decision {
+        let decision = legacy_decision(&mut tx, round, signed, actor).await?;
+        let stars = result.outcome.recognised_stars();
+        insert_item(&mut tx, &decision.id, &id, result.outcome.as_str(), stars).await?;
+        if let Some(stars) = stars {
+            let product = RoundProduct {
+                id: id.clone(),
+                round_id: round.id.clone(),
+                dossier_id: dossier_id.clone(),
+                product_id: product.id.clone(),
+                product_code: product.code.clone(),
+                product_name: product.name.clone(),
+                entity_id: product.entity_id.clone(),
+                entity_name: String::new(),
+                entity_type: ocop_domain::criteria::EntityType::parse(&entity_type)
+                    .unwrap_or(ocop_domain::criteria::EntityType::Cooperative),
+                commune_code: product.commune_code.clone(),
+                province_code: product.province_code.clone(),
+                criteria_version: result.criteria_version.clone(),
+                product_set: product.product_set.clone(),
+                pass: 1,
+                disqualifications: Vec::new(),
+                final_score: Some(result.score),
+                final_stars: Some(result.stars),
+                outcome: None,
+                source_id: None,
+                evaluation_type: ocop_domain::dossier::EvaluationType::FirstTime,
+                taken_in_at: None,
+            };
+            issue_certificate(&mut tx, catalog, &decision, &product, stars, actor).await?;
+        }
+    }
     tx.commit().await?;
     self::product(db, &round.id, &id)
         .await?
         .ok_or(RoundStoreError::NotFound)
+}
+
+/// The legacy round's decision with this number and date, recorded on first use (several
+/// products recorded one by one share it).
+async fn legacy_decision(
+    tx: &mut Tx,
+    round: &Round,
+    signed: &LegacyDecision,
+    actor: &str,
+) -> Result<Decision, RoundStoreError> {
+    let existing: Option<(String, String)> = on_tx!(&mut *tx, |conn| {
+        sqlx::query_as("SELECT id, round_id FROM decisions WHERE number = $1 AND signed_on = $2")
+            .bind(signed.number.as_str())
+            .bind(signed.signed_on)
+            .fetch_optional(&mut *conn)
+            .await
+    })?;
+    let decision = Decision {
+        id: new_id(),
+        round_id: round.id.clone(),
+        number: signed.number.as_str().to_string(),
+        signed_on: signed.signed_on,
+        signer: signed.signer.trim().to_string(),
+        items: Vec::new(),
+    };
+    match existing {
+        Some((id, round_id)) if round_id == round.id => Ok(Decision { id, ..decision }),
+        Some(_) => Err(RoundStoreError::Invalid("decision_number", "number_taken")),
+        None => {
+            insert_decision(tx, &decision, actor).await?;
+            Ok(decision)
+        }
+    }
 }
 
 /// The decisions recorded on a round.

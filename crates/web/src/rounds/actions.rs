@@ -605,6 +605,15 @@ pub struct LegacyForm {
     pub criteria_version: String,
     /// The council's score, two decimals at most: `72.50` or `72,50`
     pub score: String,
+    /// The recognition decision, if known (all three or none): a recognised product then gets
+    /// its certificate, issued on the decision's date.
+    #[serde(default)]
+    pub decision_number: String,
+    /// yyyy-mm-dd or dd/mm/yyyy
+    #[serde(default)]
+    pub decision_date: String,
+    #[serde(default)]
+    pub decision_signer: String,
 }
 
 /// Records a product's result in a legacy round (the office of its province).
@@ -648,7 +657,10 @@ pub async fn record_legacy(
     if score.is_none() {
         errors.push(("score", "rounds-error-score"));
     }
-    let (Some(product), Some(version), Some(score)) = (product, version, score) else {
+    let decision = legacy_decision(form, loaded.round.meeting_on, &mut errors);
+    let (Some(product), Some(version), Some(score), true) =
+        (product, version, score, errors.is_empty())
+    else {
         return Err(AppError::invalid_fields(lang, errors));
     };
     let (stars, outcome) = decision::ProductOutcome::of_legacy(version, score);
@@ -658,10 +670,51 @@ pub async fn record_legacy(
         score: score.centi(),
         stars,
         outcome,
+        decision,
     };
-    store::record_legacy_result(&state.db, &loaded.round, &result, &user.id)
+    match store::record_legacy_result(&state.db, &state.criteria, &loaded.round, &result, &user.id)
         .await
-        .map_err(store_error)
+    {
+        Err(RoundStoreError::Invalid("decision_number", _)) => Err(AppError::invalid_fields(
+            lang,
+            [("decision_number", "rounds-error-number-taken")],
+        )),
+        other => other.map_err(store_error),
+    }
+}
+
+/// The legacy result's decision, when its fields are given (all or none), checked against the
+/// meeting day and today.
+fn legacy_decision(
+    form: &LegacyForm,
+    meeting_on: chrono::NaiveDate,
+    errors: &mut Vec<(&'static str, &'static str)>,
+) -> Option<store::LegacyDecision> {
+    let given = [
+        &form.decision_number,
+        &form.decision_date,
+        &form.decision_signer,
+    ];
+    if given.iter().all(|text| text.trim().is_empty()) {
+        return None;
+    }
+    let number = decision::DecisionNumber::parse(form.decision_number.trim());
+    if number.is_none() {
+        errors.push(("decision_number", "rounds-error-decision-number"));
+    }
+    let signed_on = crate::shared::format::parse_date(&form.decision_date)
+        .filter(|d| *d >= meeting_on && *d <= ocop_store::clock::today());
+    if signed_on.is_none() {
+        errors.push(("decision_date", "rounds-error-legacy-decision-date"));
+    }
+    if form.decision_signer.trim().is_empty() {
+        errors.push(("decision_signer", "rounds-error-required"));
+    }
+    Some(store::LegacyDecision {
+        number: number?,
+        signed_on: signed_on?,
+        signer: form.decision_signer.trim().to_string(),
+    })
 }
 
 /// The province's step on a product the ministry scored below 90, as typed.

@@ -17,7 +17,8 @@ use crate::shared::auth::Viewer;
 use crate::shared::error::{AppError, PageError};
 use crate::shared::page::{Chrome, WithCsrf, render};
 
-use super::pages::{Notice, failed, load_for_form, session_of};
+use super::pages::{load_for_form, session_of};
+use crate::shared::page::{Notice, failed};
 
 pub struct SeatRow {
     pub name: String,

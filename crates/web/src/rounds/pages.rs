@@ -2,12 +2,10 @@
 //! products, the steps the office takes, decisions), its council and conflicts, the secretary's
 //! overview, and analytics. A form's problems come back on the page they were typed on, beside
 //! their fields.
-use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -25,69 +23,7 @@ use crate::shared::auth::{Session, Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::i18n::Lang;
-use crate::shared::page::{Chrome, WithCsrf, form_field, render};
-
-/// What comes back to a page after a form: a message, and problems beside fields.
-#[derive(Default)]
-pub struct Notice {
-    pub message: Option<String>,
-    pub failed: bool,
-    pub fields: HashMap<String, String>,
-}
-
-impl Notice {
-    pub fn done(message: String) -> Notice {
-        Notice {
-            message: Some(message),
-            ..Notice::default()
-        }
-    }
-
-    /// An error as a notice: field errors beside their fields, others as the message.
-    pub fn from_error(error: &AppError, lang: Lang) -> Notice {
-        match error {
-            AppError::InvalidFields { fields } => Notice {
-                message: Some(lang.t("rounds-form-problems")),
-                failed: true,
-                fields: fields
-                    .iter()
-                    .map(|f| (f.field.clone(), f.message.clone()))
-                    .collect(),
-            },
-            other => Notice {
-                message: Some(error_message(other, lang)),
-                failed: true,
-                fields: HashMap::new(),
-            },
-        }
-    }
-
-    pub fn field(&self, name: &str) -> Option<&String> {
-        self.fields.get(name)
-    }
-}
-
-/// A readable message for an error on a page: the code's translation when there is one.
-pub fn error_message(error: &AppError, lang: Lang) -> String {
-    let key = format!("rounds-error-code-{}", error.code().replace('_', "-"));
-    let mut message = lang.try_t(&key).unwrap_or_else(|| error.to_string());
-    if let AppError::Unprocessable { details, .. } = error
-        && !details.is_empty()
-    {
-        message = format!("{message}: {}", details.join(", "));
-    }
-    message
-}
-
-/// A page answering a form that failed: the page with the problems, and the error's status.
-pub(super) fn failed(page: Html<String>, error: &AppError) -> Response {
-    let status = match error.status() {
-        StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
-        StatusCode::NOT_FOUND => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    (status, page).into_response()
-}
+use crate::shared::page::{Chrome, Notice, WithCsrf, failed, form_field, render};
 
 pub(super) fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
     viewer.require().map_err(page_error(viewer.lang))

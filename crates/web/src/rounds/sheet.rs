@@ -18,12 +18,12 @@ use ocop_domain::rounds::council::Seat;
 use ocop_domain::rounds::scoring::Viewer as ScoringViewer;
 use ocop_store::dossiers;
 
-use super::pages::Notice;
 use super::{Loaded, status_label};
 use crate::AppState;
 use crate::shared::assets::asset_url;
 use crate::shared::auth::{Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
+use crate::shared::page::Notice;
 use crate::shared::page::{Chrome, form_field, render};
 use crate::shared::sheet::{CriterionView, criterion_views};
 

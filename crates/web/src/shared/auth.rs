@@ -26,6 +26,8 @@ pub struct Session {
     pub csrf: String,
     /// The cookie's token (to end this session, or keep it on a password change).
     pub token: String,
+    /// Notices not read yet.
+    pub unread: i64,
 }
 
 impl Session {
@@ -64,9 +66,17 @@ impl FromRequestParts<AppState> for Viewer {
             .await
             .unwrap_or_default();
         let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
-            Some(token) if token.len() == 64 => accounts::session_user(&state.db, &token)
-                .await?
-                .map(|(user, csrf)| Session { user, csrf, token }),
+            Some(token) if token.len() == 64 => {
+                match accounts::session_user(&state.db, &token).await? {
+                    Some((user, csrf)) => Some(Session {
+                        unread: ocop_store::notices::unread(&state.db, &user.id).await?,
+                        user,
+                        csrf,
+                        token,
+                    }),
+                    None => None,
+                }
+            }
             _ => None,
         };
         Ok(Viewer {

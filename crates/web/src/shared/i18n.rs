@@ -35,6 +35,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// One of a text given in both languages (data such as a version's revocation grounds).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
     pub fn parse(code: &str) -> Option<Lang> {
         match code {
             "vi" => Some(Lang::Vi),

@@ -3,6 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
+use std::collections::HashMap;
+
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -43,6 +45,8 @@ pub struct Chrome {
     /// The signed-in person's name and the CSRF token for the sign-out form.
     pub signed_in: Option<(String, String)>,
     pub is_admin: bool,
+    /// Notices the signed-in person has not read (the header's badge).
+    pub unread: i64,
     /// The current path and query, for the language switch to come back to.
     pub path: String,
     /// Which navigation entry is current.
@@ -57,6 +61,7 @@ impl Chrome {
         if let Some(session) = &viewer.session {
             chrome.signed_in = Some((session.user.name.clone(), session.csrf.clone()));
             chrome.is_admin = session.user.role == ocop_domain::access::Role::Administrator;
+            chrome.unread = session.unread;
         }
         chrome
     }
@@ -66,6 +71,7 @@ impl Chrome {
             lang,
             signed_in: None,
             is_admin: false,
+            unread: 0,
             path: uri
                 .path_and_query()
                 .map(|pq| pq.as_str().to_string())
@@ -216,4 +222,66 @@ mod tests {
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
     }
+}
+
+/// What comes back to a page after a form: a message, and problems beside fields.
+#[derive(Default)]
+pub struct Notice {
+    pub message: Option<String>,
+    pub failed: bool,
+    pub fields: HashMap<String, String>,
+}
+
+impl Notice {
+    pub fn done(message: String) -> Notice {
+        Notice {
+            message: Some(message),
+            ..Notice::default()
+        }
+    }
+
+    /// An error as a notice: field errors beside their fields, others as the message.
+    pub fn from_error(error: &AppError, lang: Lang) -> Notice {
+        match error {
+            AppError::InvalidFields { fields } => Notice {
+                message: Some(lang.t("form-problems")),
+                failed: true,
+                fields: fields
+                    .iter()
+                    .map(|f| (f.field.clone(), f.message.clone()))
+                    .collect(),
+            },
+            other => Notice {
+                message: Some(error_message(other, lang)),
+                failed: true,
+                fields: HashMap::new(),
+            },
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&String> {
+        self.fields.get(name)
+    }
+}
+
+/// A readable message for an error on a page: the code's translation when there is one.
+pub fn error_message(error: &AppError, lang: Lang) -> String {
+    let key = format!("error-code-{}", error.code().replace('_', "-"));
+    let mut message = lang.try_t(&key).unwrap_or_else(|| error.to_string());
+    if let AppError::Unprocessable { details, .. } = error
+        && !details.is_empty()
+    {
+        message = format!("{message}: {}", details.join(", "));
+    }
+    message
+}
+
+/// A page answering a form that failed: the page with the problems, and the error's status.
+pub fn failed(page: Html<String>, error: &AppError) -> Response {
+    let status = match error.status() {
+        StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, page).into_response()
 }

@@ -1,0 +1,146 @@
+//! The background worker every `ocop serve` runs: it queues the day's certificate sweep once
+//! (a job with the day as its key), then takes due jobs from the one queue in the database
+//! (`ocop_store::jobs`): sweeps, and e-mails when an SMTP server is configured. Several servers
+//! on one PostgreSQL each run it; the claim makes sure each job runs on one of them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::json;
+
+use ocop_domain::criteria::Catalog;
+use ocop_store::clock::{new_id, now_ms, today};
+use ocop_store::{Db, accounts, certificates, jobs, notices};
+
+/// The kind of job that sweeps certificates for a day.
+pub const SWEEP_JOB: &str = "sweep";
+
+/// Sends e-mail through an SMTP server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Links in e-mails point here.
+    base_url: String,
+}
+
+impl Mailer {
+    /// From an SMTP URL: `smtp://host:port` (plain), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host` (TLS), with `user:password@` when the server wants them.
+    pub fn new(url: &str, from: &str, base_url: &str) -> anyhow::Result<Mailer> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| crate::UsageError(format!("--smtp {url}: {e}")))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| crate::UsageError(format!("--mail-from {from}: {e}")))?;
+        Ok(Mailer {
+            transport,
+            from,
+            base_url: base_url.to_string(),
+        })
+    }
+
+    /// Sends one notice's e-mail to its account.
+    async fn send(&self, db: &Db, notice_id: &str) -> anyhow::Result<()> {
+        let notice = notices::find_any(db, notice_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("notice {notice_id} is gone"))?;
+        let account = accounts::find_by_id(db, &notice.account_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("account {} is gone", notice.account_id))?;
+        let (subject, body) = ocop_web::notices::email(&notice, &self.base_url);
+        let to: Mailbox = format!("{} <{}>", account.name, account.email)
+            .parse()
+            .or_else(|_| account.email.parse())?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{notice_id}@ocop>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)?;
+        self.transport.send(message).await?;
+        Ok(())
+    }
+}
+
+pub struct Worker {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub mailer: Option<Mailer>,
+    /// How often it looks for work.
+    pub every: Duration,
+    /// Who holds a claimed job (for the lease).
+    pub id: String,
+}
+
+impl Worker {
+    pub fn new(db: Db, catalog: Arc<Catalog>, mailer: Option<Mailer>, every: Duration) -> Worker {
+        Worker {
+            db,
+            catalog,
+            mailer,
+            every,
+            id: format!("{}:{}", std::process::id(), &new_id()[..8]),
+        }
+    }
+
+    /// Runs until `stop` resolves.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(error) = self.tick().await {
+                tracing::warn!(error = %format!("{error:#}"), "background work failed; retrying later");
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(self.every) => {}
+            }
+        }
+    }
+
+    /// One round of work: queue today's sweep, then run every due job this server can run.
+    pub async fn tick(&self) -> anyhow::Result<()> {
+        let day = today();
+        jobs::enqueue_now(
+            &self.db,
+            SWEEP_JOB,
+            Some(&format!("sweep:{day}")),
+            &json!({ "day": day }),
+            now_ms(),
+        )
+        .await?;
+        while let Some(job) = jobs::claim(&self.db, &self.id, SWEEP_JOB, 10 * 60_000).await? {
+            let day = job.payload["day"]
+                .as_str()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or(day);
+            match certificates::sweep(&self.db, &self.catalog, day).await {
+                Ok(report) => {
+                    tracing::info!(%day, certificates = report.certificates, due = report.due, notices = report.notices, "certificates swept");
+                    jobs::complete(&self.db, &job, &self.id).await?;
+                }
+                Err(error) => jobs::fail(&self.db, &job, &self.id, &error.to_string()).await?,
+            }
+        }
+        if let Some(mailer) = &self.mailer {
+            while let Some(job) =
+                jobs::claim(&self.db, &self.id, notices::EMAIL_JOB, 2 * 60_000).await?
+            {
+                let notice_id = job.payload["notice_id"].as_str().unwrap_or_default();
+                match mailer.send(&self.db, notice_id).await {
+                    Ok(()) => jobs::complete(&self.db, &job, &self.id).await?,
+                    Err(error) => {
+                        tracing::warn!(notice = notice_id, attempt = job.attempts, error = %error, "e-mail not sent; will retry");
+                        jobs::fail(&self.db, &job, &self.id, &format!("{error:#}")).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! Verification for everyone: the page a phone camera opens from a certificate's QR
+//! (`/v/{payload}`), the same answer as JSON (`/api/v1/verify`), and the issuer's public keys
+//! (`/.well-known/ocop-keys.json`) that an offline verifier (`ocop verify --keys`) checks with.
+//!
+//! A payload is genuine when its signature holds under one of the issuer's keys, retired ones
+//! included; it is then compared with the live record, whose status today (revoked, expired,
+//! superseded) is what the holder of the package must know.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use data_encoding::BASE64URL_NOPAD;
+use serde::{Deserialize, Serialize};
+
+use ocop_domain::certificates::Status;
+use ocop_domain::certificates::payload::{Claims, Verified};
+use ocop_store::certificates::{self as store, Certificate};
+use ocop_store::clock::today;
+
+use super::{key_error, rules, status_label};
+use crate::AppState;
+use crate::shared::auth::Viewer;
+use crate::shared::error::{ApiPath, ApiQuery, AppError, PageError, page_error};
+use crate::shared::format;
+use crate::shared::i18n::Lang;
+use crate::shared::page::{Chrome, render};
+
+/// What a scanned payload proves.
+pub struct Verdict {
+    pub verified: Verified,
+    /// The live record of the certificate it names.
+    pub record: Option<Certificate>,
+    /// The record says what the payload claims.
+    pub matches: bool,
+    pub status: Option<Status>,
+}
+
+/// Checks a scanned text: a forged, truncated or unknown-key payload is a 422 with its code.
+pub async fn verdict(state: &AppState, text: &str) -> Result<Verdict, AppError> {
+    let verified = state
+        .signing
+        .verify(&state.db, text)
+        .await
+        .map_err(key_error)?
+        .map_err(|error| AppError::Unprocessable {
+            code: error.code(),
+            message: error.to_string(),
+            details: Vec::new(),
+        })?;
+    let record = store::by_number(&state.db, &verified.claims.number.to_string()).await?;
+    let matches = record
+        .as_ref()
+        .and_then(|r| r.claims().ok())
+        .is_some_and(|claims| claims == verified.claims);
+    let status = record.as_ref().map(|r| r.status(&rules(state), today()));
+    Ok(Verdict {
+        verified,
+        record,
+        matches,
+        status,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "certificates/verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    /// genuine, altered (genuine but not as recorded) or forged
+    outcome: &'static str,
+    headline: String,
+    reason: Option<String>,
+    facts: Vec<(String, String)>,
+    status_code: &'static str,
+    status: String,
+}
+
+fn claim_facts(claims: &Claims, record: Option<&Certificate>, lang: Lang) -> Vec<(String, String)> {
+    let mut facts = vec![(lang.t("certificates-number"), claims.number.to_string())];
+    if let Some(record) = record {
+        facts.push((lang.t("certificates-product"), record.product_name.clone()));
+        facts.push((lang.t("certificates-entity"), record.entity_name.clone()));
+    }
+    facts.extend([
+        (
+            lang.t("certificates-product-code"),
+            claims.product_code.clone(),
+        ),
+        (
+            lang.t("certificates-entity-code"),
+            claims.entity_code.clone(),
+        ),
+        (lang.t("certificates-stars"), format!("{} ★", claims.stars)),
+        (
+            lang.t("certificates-issued-on"),
+            format::date(claims.issued_on),
+        ),
+        (
+            lang.t("certificates-expires-on"),
+            format::date(claims.expires_on),
+        ),
+    ]);
+    facts
+}
+
+/// `GET /v/{payload}`: the page a phone opens from the QR.
+pub async fn verify_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiPath(text): ApiPath<String>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let chrome = Chrome::new(&viewer, "verify");
+    let page = match verdict(&state, &text).await {
+        Ok(verdict) => {
+            let genuine = verdict.matches;
+            let status = verdict.status.map_or_else(
+                || lang.t("certificates-verify-no-record"),
+                |s| status_label(s, lang),
+            );
+            VerifyPage {
+                chrome,
+                outcome: if genuine { "genuine" } else { "altered" },
+                headline: lang.t(if genuine {
+                    "certificates-verify-genuine"
+                } else {
+                    "certificates-verify-altered"
+                }),
+                reason: verdict
+                    .verified
+                    .key_retired
+                    .then(|| lang.t("certificates-verify-retired-key")),
+                facts: claim_facts(&verdict.verified.claims, verdict.record.as_ref(), lang),
+                status_code: verdict.status.map_or("none", Status::code),
+                status,
+            }
+        }
+        Err(AppError::Unprocessable { code, .. }) => {
+            let page = VerifyPage {
+                chrome,
+                outcome: "forged",
+                headline: lang.t("certificates-verify-forged"),
+                reason: Some(lang.t(&format!("certificates-payload-{}", code.replace('_', "-")))),
+                facts: Vec::new(),
+                status_code: "none",
+                status: String::new(),
+            };
+            let html = render(&page, lang)?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        }
+        Err(error) => return Err(page_error(lang)(error)),
+    };
+    Ok(render(&page, lang)?.into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct VerifyQuery {
+    /// The scanned text: the QR's URL or its payload alone.
+    pub payload: String,
+}
+
+/// The verification's answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VerifyJson {
+    /// The signature holds under one of the issuer's keys.
+    pub genuine: bool,
+    /// The live record says what the payload claims.
+    pub matches_record: bool,
+    pub key_id: u16,
+    /// Signed with a key since rotated out (still valid for what it signed).
+    pub key_retired: bool,
+    pub number: String,
+    pub product_code: String,
+    pub entity_code: String,
+    pub stars: u8,
+    pub issued_on: String,
+    pub expires_on: String,
+    pub product_name: Option<String>,
+    pub entity_name: Option<String>,
+    /// Today's status of the record: active, pending_reevaluation, expired, revoked,
+    /// superseded; absent when the register has no such certificate.
+    pub status: Option<String>,
+    /// Until when a certificate pending re-evaluation stays valid.
+    pub valid_until: Option<String>,
+}
+
+impl VerifyJson {
+    pub fn of(verdict: &Verdict) -> VerifyJson {
+        let claims = &verdict.verified.claims;
+        VerifyJson {
+            genuine: true,
+            matches_record: verdict.matches,
+            key_id: verdict.verified.key_id,
+            key_retired: verdict.verified.key_retired,
+            number: claims.number.to_string(),
+            product_code: claims.product_code.clone(),
+            entity_code: claims.entity_code.clone(),
+            stars: claims.stars,
+            issued_on: claims.issued_on.to_string(),
+            expires_on: claims.expires_on.to_string(),
+            product_name: verdict.record.as_ref().map(|r| r.product_name.clone()),
+            entity_name: verdict.record.as_ref().map(|r| r.entity_name.clone()),
+            status: verdict.status.map(|s| s.code().to_string()),
+            valid_until: match verdict.status {
+                Some(Status::PendingReevaluation { until }) => Some(until.to_string()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Checks a scanned certificate payload.
+#[utoipa::path(
+    get,
+    path = "/api/v1/verify",
+    tag = "certificates",
+    params(VerifyQuery),
+    responses(
+        (status = 200, description = "A genuine payload, with the record's status today", body = VerifyJson),
+        (status = 422, description = "Forged, altered, truncated, or signed by an unknown key (`bad_signature`, `truncated`, `not_base32`, `unknown_key`, `unknown_version`, `bad_field`)", body = crate::shared::error::ErrorDoc)
+    )
+)]
+pub async fn verify_api(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
+) -> Result<Json<VerifyJson>, AppError> {
+    let verdict = verdict(&state, &query.payload).await?;
+    Ok(Json(VerifyJson::of(&verdict)))
+}
+
+/// One public key of the issuer.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KeyJson {
+    pub kid: u16,
+    /// Always `Ed25519`.
+    pub alg: String,
+    /// The 32-byte public key, base64url without padding.
+    pub public_key: String,
+    pub valid_from: String,
+    /// Rotated out on this day: it signs nothing new and still verifies what it signed.
+    pub retired_on: Option<String>,
+}
+
+/// The keys document.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KeysJson {
+    pub issuer: String,
+    pub keys: Vec<KeyJson>,
+}
+
+impl KeysJson {
+    pub fn of(issuer: &str, keys: &[ocop_store::keys::KeyInfo]) -> KeysJson {
+        KeysJson {
+            issuer: issuer.to_string(),
+            keys: keys
+                .iter()
+                .map(|key| KeyJson {
+                    kid: key.id,
+                    alg: "Ed25519".into(),
+                    public_key: BASE64URL_NOPAD.encode(key.public_key.as_bytes()),
+                    valid_from: key.valid_from.to_string(),
+                    retired_on: key.retired_on.map(|d| d.to_string()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /.well-known/ocop-keys.json`: the issuer's public keys with their validity.
+pub async fn keys_document(State(state): State<AppState>) -> Result<Response, AppError> {
+    let ring = state.signing.keyring(&state.db).await.map_err(key_error)?;
+    let document = KeysJson::of(&state.signing.base_url, &ring.keys);
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(document),
+    )
+        .into_response())
+}
