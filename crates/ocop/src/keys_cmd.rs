@@ -96,10 +96,30 @@ pub fn secret(path: &Path, create: bool) -> anyhow::Result<InstallationSecret> {
     }
 }
 
+/// Reads the secret of a database that may hold keys already. Then a missing file cannot be
+/// made again (`keys generate` refuses, and a new secret opens nothing): it must be copied from
+/// another server of the installation, which is what the one line says.
+async fn installation_secret(
+    db: &Db,
+    path: &Path,
+    create: bool,
+) -> anyhow::Result<InstallationSecret> {
+    if let Err(KeyError::SecretMissing { .. }) = InstallationSecret::read(path)
+        && !keys::list(db).await.map_err(usage)?.is_empty()
+    {
+        return Err(UsageError(format!(
+            "the signing secret {} is missing, and the signing keys in the database are sealed with it: copy the installation's secret file from another of its servers, or name it with --secret-file",
+            path.display()
+        ))
+        .into());
+    }
+    secret(path, create)
+}
+
 /// The secret and an active key that opens with it, as `serve` needs them; the demo creates
 /// both on first start.
 pub async fn ready_signing(db: &Db, path: &Path, demo: bool) -> anyhow::Result<InstallationSecret> {
-    let secret = secret(path, demo)?;
+    let secret = installation_secret(db, path, demo).await?;
     match keys::active_signer(db, &secret).await {
         Ok(_) => Ok(secret),
         Err(KeyError::NoKey) if demo => {
@@ -117,11 +137,19 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Generate { db, secret: args } => {
             let path = args.path_for(&db.url);
-            let secret = secret(&path, true)?;
             let db = open_migrated(&db.url).await?;
-            let id = keys::generate(&db, &secret, today(), "cli:keys-generate")
-                .await
-                .map_err(usage);
+            // Refused before the secret file is touched: a server that lacks the installation's
+            // secret must not end up with a new one that opens nothing.
+            let id = match keys::list(&db).await {
+                Ok(list) if !list.is_empty() => Err(usage(KeyError::KeysExist)),
+                Ok(_) => match secret(&path, true) {
+                    Ok(secret) => keys::generate(&db, &secret, today(), "cli:keys-generate")
+                        .await
+                        .map_err(usage),
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(usage(error)),
+            };
             db.close().await;
             println!(
                 "Signing key {} created, sealed with {}.",
@@ -132,11 +160,13 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Rotate { db, secret: args } => {
             let path = args.path_for(&db.url);
-            let secret = secret(&path, false)?;
             let db = open_migrated(&db.url).await?;
-            let id = keys::rotate(&db, &secret, today(), "cli:keys-rotate")
-                .await
-                .map_err(usage);
+            let id = match installation_secret(&db, &path, false).await {
+                Ok(secret) => keys::rotate(&db, &secret, today(), "cli:keys-rotate")
+                    .await
+                    .map_err(usage),
+                Err(error) => Err(error),
+            };
             db.close().await;
             println!(
                 "Signing key {} is now active; the previous key is retired and still verifies what it signed.",

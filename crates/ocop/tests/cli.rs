@@ -28,7 +28,16 @@ fn every_subcommand_has_help() {
     assert!(top.status.success());
     let text = String::from_utf8_lossy(&top.stdout);
     for command in [
-        "serve", "migrate", "demo", "units", "criteria", "score", "bench",
+        "serve",
+        "migrate",
+        "demo",
+        "units",
+        "criteria",
+        "score",
+        "bench",
+        "keys",
+        "verify",
+        "certificates",
     ] {
         assert!(text.contains(command), "{command} missing from --help");
     }
@@ -38,6 +47,11 @@ fn every_subcommand_has_help() {
         vec!["demo", "--help"],
         vec!["units", "import", "--help"],
         vec!["bench", "startup", "--help"],
+        vec!["keys", "generate", "--help"],
+        vec!["keys", "rotate", "--help"],
+        vec!["keys", "list", "--help"],
+        vec!["verify", "--help"],
+        vec!["certificates", "sweep", "--help"],
     ] {
         let output = ocop(&args);
         assert!(output.status.success(), "{args:?}");
@@ -167,14 +181,14 @@ async fn migrate_reports_skipped_source_rows() {
     assert!(text.contains("Demo dataset (seed 7)"));
     assert!(
         text.contains(
-            "17 entities, 17 products, 14 dossiers, 3 evaluation rounds; 13 demo accounts added"
+            "19 entities, 20 products, 18 dossiers, 3 evaluation rounds, 7 certificates; 13 demo accounts added (password ocop-demo-2025)."
         ),
         "{text}"
     );
     let again = ocop(&["demo", "--db", test.url(), "--seed", "7", "--files", files]);
     let again = String::from_utf8_lossy(&again.stdout);
     assert!(
-        again.contains("0 evaluation rounds; 0 demo accounts added"),
+        again.contains("19 entities, 20 products, 18 dossiers, 0 evaluation rounds, 7 certificates; 0 demo accounts added"),
         "nothing twice: {again}"
     );
     for email in [
@@ -234,6 +248,12 @@ fn wait_ready(child: &mut Child, port: u16) {
 async fn serve_answers_and_stops_gracefully_on_sigterm() {
     let test = TestDb::empty().await;
     let upload_dir = std::env::temp_dir().join(format!("ocop_serve_files_{}", std::process::id()));
+    // The demo creates the installation's secret and signing key on first start; a server
+    // started later on the same database reads the same secret (PostgreSQL has no file to put
+    // it beside, so the test names one rather than leave `ocop.secret` in the working directory).
+    let secret = std::env::temp_dir().join(format!("ocop_serve_{}.secret", std::process::id()));
+    let _ = std::fs::remove_file(&secret);
+    let secret = secret.to_str().unwrap();
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
         .args([
@@ -245,6 +265,8 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
             &format!("127.0.0.1:{port}"),
             "--files",
             upload_dir.to_str().unwrap(),
+            "--secret-file",
+            secret,
         ])
         .env("OCOP_LOG", "warn")
         .stdout(Stdio::null())
@@ -256,13 +278,16 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     assert!(home.starts_with("HTTP/1.1 200"));
     assert!(home.contains("3.321"));
 
-    // A second server on the same port says why it cannot start.
+    // A second server on the same port (same installation: the secret and key the first
+    // created) gets past the signing checks and says why it cannot start.
     let clash = ocop(&[
         "serve",
         "--db",
         test.url(),
         "--addr",
         &format!("127.0.0.1:{port}"),
+        "--secret-file",
+        secret,
     ]);
     assert_eq!(clash.status.code(), Some(2));
     let message = stderr(&clash);
@@ -271,6 +296,7 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         "{message}"
     );
     assert!(message.contains("--addr"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -297,6 +323,10 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         .read_to_string(&mut log)
         .unwrap();
     assert!(log.contains("serving on http://127.0.0.1:"), "{log}");
+    assert!(log.contains("created the signing secret"), "{log}");
+    assert!(log.contains("created signing key 1 for the demo"), "{log}");
+    let _ = std::fs::remove_file(secret);
+    let _ = std::fs::remove_dir_all(upload_dir);
 }
 
 // --- criteria -------------------------------------------------------------------------------
