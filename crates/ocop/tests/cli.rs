@@ -207,6 +207,7 @@ async fn migrate_reports_skipped_source_rows() {
             "{email}"
         );
     }
+    let _ = std::fs::remove_dir_all(files);
 }
 
 fn http_get(port: u16, path: &str) -> Option<String> {
