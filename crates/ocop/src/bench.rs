@@ -45,6 +45,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         load_seconds: u64,
     },
+    /// Issue N certificates, then time one certificate PDF over HTTP, the typesetting alone, the
+    /// batch of N PDFs, and the offline check of a QR payload.
+    Certificates {
+        #[command(flatten)]
+        db: super::DbArgs,
+        /// Certificates to issue and render in the batch.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Single PDFs timed.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
     UnitsLookup {
         #[command(flatten)]
@@ -65,6 +77,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             samples,
             load_seconds,
         } => super::bench_rounds::run(&db.url, samples, load_seconds).await,
+        BenchCommand::Certificates { db, count, samples } => {
+            super::bench_certificates::run(&db.url, count, samples).await
+        }
     }
 }
 

@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use ocop_domain::access::{Role, Scope};
 use ocop_domain::criteria::{Catalog, EntityType, bundled_sources};
@@ -22,37 +20,10 @@ use ocop_web::AppState;
 use ocop_web::rounds::{self, Loaded, OpenForm, SeatForm};
 use ocop_web::shared::i18n::Lang;
 
-use super::measure::{ms, percentile};
+use super::measure::{ms, percentile, request, time};
 
 const PRODUCTS: usize = 60;
 const MEMBERS: usize = 9;
-
-/// One HTTP/1.1 request on a fresh connection; the status and the body's length.
-async fn request(
-    addr: std::net::SocketAddr,
-    head: &str,
-    body: &str,
-) -> anyhow::Result<(u16, usize)> {
-    let mut stream = TcpStream::connect(addr).await?;
-    stream
-        .write_all(
-            format!(
-                "{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .as_bytes(),
-        )
-        .await?;
-    let mut reply = Vec::with_capacity(64 * 1024);
-    stream.read_to_end(&mut reply).await?;
-    let text = String::from_utf8_lossy(&reply);
-    let status = text
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .context("no HTTP status")?;
-    let length = text.find("\r\n\r\n").map_or(0, |i| reply.len() - i - 4);
-    Ok((status, length))
-}
 
 struct Setup {
     round: String,
@@ -294,26 +265,6 @@ async fn setup(state: &AppState) -> anyhow::Result<Setup> {
         tokens,
         draft,
     })
-}
-
-/// Times `samples` requests made one after another.
-async fn time(
-    samples: usize,
-    mut make: impl FnMut(usize) -> (String, String),
-    addr: std::net::SocketAddr,
-) -> anyhow::Result<(Vec<Duration>, usize)> {
-    let mut timings = Vec::with_capacity(samples);
-    let mut size = 0;
-    for i in 0..samples {
-        let (head, body) = make(i);
-        let start = Instant::now();
-        let (status, length) = request(addr, &head, &body).await?;
-        timings.push(start.elapsed());
-        anyhow::ensure!((200..300).contains(&status), "HTTP {status} for {head}");
-        size = length;
-    }
-    timings.sort();
-    Ok((timings, size))
 }
 
 pub async fn run(url: &str, samples: usize, load_seconds: u64) -> anyhow::Result<()> {

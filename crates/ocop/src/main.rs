@@ -2,7 +2,9 @@
 //! command line, opens the database, and hands work to `ocop-store` and `ocop-web`.
 
 mod bench;
+mod bench_certificates;
 mod bench_rounds;
+mod certificates_cmd;
 mod criteria_cmd;
 mod demo;
 mod demo_certificates;
@@ -178,6 +180,28 @@ enum CertificatesCommand {
         /// The day to sweep for (yyyy-mm-dd); default today in Vietnam.
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
+    },
+    /// Render certificates as PDF files (a round's, or every one) into a directory.
+    Pdf {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        criteria: criteria_cmd::CriteriaArgs,
+        #[command(flatten)]
+        secret: keys_cmd::SecretArgs,
+        /// The round whose decisions issued them; all certificates when absent.
+        #[arg(long)]
+        round: Option<String>,
+        /// Where the files go (`<number>.pdf`).
+        #[arg(long, default_value = "certificates")]
+        out: PathBuf,
+        /// The address the QR codes point at.
+        #[arg(
+            long = "public-url",
+            env = "OCOP_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
     },
 }
 
@@ -404,6 +428,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             serve(&db.url, addr, demo, &criteria, files, options).await
         }
+        Command::Certificates {
+            command:
+                CertificatesCommand::Pdf {
+                    db,
+                    criteria,
+                    secret,
+                    round,
+                    out,
+                    public_url,
+                },
+        } => {
+            let catalog = criteria.catalog()?;
+            let path = secret.path_for(&db.url);
+            let db = open_migrated(&db.url).await?;
+            let secret = keys_cmd::ready_signing(&db, &path, false).await?;
+            let state = ocop_web::AppState::new(db.clone(), catalog)
+                .with_signing(Some(secret), &public_url);
+            let batch = certificates_cmd::pdf_batch(&state, round.as_deref(), &out, true).await;
+            db.close().await;
+            let batch = batch?;
+            println!(
+                "{} certificates written to {} in {:.1} s.",
+                batch.written,
+                out.display(),
+                batch.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Keys { command } => keys_cmd::run(command).await,
         Command::Verify { text, keys, db } => keys_cmd::verify(&text, keys.as_deref(), &db).await,
         Command::Certificates {
@@ -602,9 +654,14 @@ async fn serve(
         .as_deref()
         .map(|smtp| worker::Mailer::new(smtp, &options.mail_from, &options.public_url))
         .transpose()?;
-    let db = open_migrated(url).await?;
-    // Every server of an installation signs with the same key: no key, no start.
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    // Every server of an installation signs with the same key: no key, no start (one line, before
+    // anything else is printed).
     let secret = keys_cmd::ready_signing(&db, &options.secret_file, load_demo).await?;
+    if let Some(report) = units::ensure_bundled(&db).await? {
+        print_load_report(units::BUNDLED_UNITS_ORIGIN, &report);
+    }
     if load_demo && !demo::is_loaded(&db).await? {
         let summary = demo::load(&db, demo::DEFAULT_SEED, &files).await?;
         tracing::info!(%summary, "demo dataset loaded");
@@ -627,18 +684,16 @@ async fn serve(
     let state = ocop_web::AppState::new(db.clone(), catalog)
         .with_files(files)
         .with_signing(Some(secret), &options.public_url);
-    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let worker = worker::Worker::new(
         db.clone(),
         state.criteria.clone(),
         mailer,
         options.worker_every,
     );
-    let worker = tokio::spawn(worker.run(async {
-        let _ = worker_stopped.await;
-    }));
+    let worker = tokio::spawn(worker.run(worker_stop));
     let served = ocop_web::serve(listener, state, shutdown_signal()).await;
-    let _ = stop_worker.send(());
+    let _ = stop_worker.send(true);
     let _ = worker.await;
     served.context("server error")?;
     db.close().await;

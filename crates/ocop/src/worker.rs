@@ -89,22 +89,26 @@ impl Worker {
         }
     }
 
-    /// Runs until `stop` resolves.
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
+    /// Runs until `stop` turns true; a job under way is finished, none is started after.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
-            if let Err(error) = self.tick().await {
+            if let Err(error) = self.tick(&stop).await {
                 tracing::warn!(error = %format!("{error:#}"), "background work failed; retrying later");
             }
+            if *stop.borrow() {
+                return;
+            }
             tokio::select! {
-                () = &mut stop => return,
+                _ = stop.changed() => return,
                 () = tokio::time::sleep(self.every) => {}
             }
         }
     }
 
-    /// One round of work: queue today's sweep, then run every due job this server can run.
-    pub async fn tick(&self) -> anyhow::Result<()> {
+    /// One round of work: queue today's sweep, then run every due job this server can run,
+    /// until `stop` turns true.
+    pub async fn tick(&self, stop: &tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+        let stopping = || *stop.borrow();
         let day = today();
         jobs::enqueue_now(
             &self.db,
@@ -114,7 +118,9 @@ impl Worker {
             now_ms(),
         )
         .await?;
-        while let Some(job) = jobs::claim(&self.db, &self.id, SWEEP_JOB, 10 * 60_000).await? {
+        while !stopping()
+            && let Some(job) = jobs::claim(&self.db, &self.id, SWEEP_JOB, 10 * 60_000).await?
+        {
             let day = job.payload["day"]
                 .as_str()
                 .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -128,8 +134,9 @@ impl Worker {
             }
         }
         if let Some(mailer) = &self.mailer {
-            while let Some(job) =
-                jobs::claim(&self.db, &self.id, notices::EMAIL_JOB, 2 * 60_000).await?
+            while !stopping()
+                && let Some(job) =
+                    jobs::claim(&self.db, &self.id, notices::EMAIL_JOB, 2 * 60_000).await?
             {
                 let notice_id = job.payload["notice_id"].as_str().unwrap_or_default();
                 match mailer.send(&self.db, notice_id).await {

@@ -235,6 +235,16 @@ fn routes(max_upload_bytes: usize) -> Routes {
             rounds::analytics::analytics_csv,
         )
         .get("/rounds/{id}/products/{product}", rounds::sheet::sheet_page)
+        // The council's documents (PDF); a sheet's last segment is "<member id>.pdf".
+        .get("/rounds/{id}/minutes.pdf", rounds::documents::minutes_pdf)
+        .get(
+            "/rounds/{id}/decisions/{decision}/annex.pdf",
+            rounds::documents::annex_pdf,
+        )
+        .get(
+            "/rounds/{id}/products/{product}/sheets/{member}",
+            rounds::documents::sheet_pdf,
+        )
         .post(
             "/rounds/{id}/products/{product}/card",
             rounds::sheet::save_card,
@@ -255,6 +265,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
         // Certificates, their verification, and notices.
         .get("/certificates", certificates::pages::certificates_index)
         .get("/certificates/{id}", certificates::pages::certificate_page)
+        .get(
+            "/certificates/{id}/certificate.pdf",
+            certificates::pages::certificate_pdf,
+        )
         .get("/certificates/{id}/qr.svg", certificates::pages::qr_svg)
         .get("/certificates/{id}/qr.png", certificates::pages::qr_png)
         .post("/certificates/{id}/revocation", certificates::pages::revoke)

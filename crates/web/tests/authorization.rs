@@ -32,9 +32,9 @@ use ocop_store::accounts::{self, NewUser, User};
 use ocop_store::files::{FileStore, StoredFile};
 use ocop_store::testing::TestDb;
 use ocop_store::{
-    audit,
+    audit, certificates,
     dossiers::{self, Opening},
-    registry, rounds, units,
+    keys, registry, rounds, units,
 };
 use ocop_web::{AppState, route_table, router};
 
@@ -213,6 +213,11 @@ fn provincial_officer(role: Role) -> bool {
     role == Role::ProvincialOfficer
 }
 
+/// The offices that inspect certificates: the province's (its products) and the ministry's.
+fn inspects(role: Role) -> bool {
+    matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
+}
+
 /// The offices that open rounds: the province's and the ministry's.
 fn opens_rounds(role: Role) -> bool {
     matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
@@ -237,6 +242,9 @@ enum Gate {
     RoundThen(fn(Actor) -> bool),
     /// A round of the side's province's office in sight (404), then who the actor is (403).
     OfficeRoundThen(fn(Actor) -> bool),
+    /// The object in scope (404), then a role (403): a certificate is found before its
+    /// authority is checked.
+    ScopeThenRole(fn(Role) -> bool),
 }
 
 /// Pages send strangers to the sign-in page; the API answers 401.
@@ -278,6 +286,9 @@ fn expected(
         Gate::RoleThenScope(rule) if !actor.is(rule) => StatusCode::FORBIDDEN,
         Gate::RoleThenScope(_) if !in_scope => StatusCode::NOT_FOUND,
         Gate::RoleThenScope(_) => ok,
+        Gate::ScopeThenRole(_) if !in_scope => StatusCode::NOT_FOUND,
+        Gate::ScopeThenRole(rule) if !actor.is(rule) => StatusCode::FORBIDDEN,
+        Gate::ScopeThenRole(_) => ok,
     }
 }
 
@@ -298,6 +309,8 @@ struct Cell {
     guarded: bool,
     /// Changes state when allowed (the audit trail must grow then, and only then).
     writes: bool,
+    /// Shows the object's names to anyone by design (a certificate's public verification).
+    public_names: bool,
 }
 
 struct Reply {
@@ -366,6 +379,9 @@ struct Side {
     round_id: String,
     round_name: String,
     round_product_id: String,
+    /// A 4★ certificate of the product (from a decided round) and its signed QR payload.
+    certificate_id: String,
+    certificate_payload: String,
 }
 
 struct Account {
@@ -375,6 +391,7 @@ struct Account {
 }
 
 struct World {
+    state: AppState,
     router: Router,
     test: TestDb,
     files: FileStore,
@@ -452,6 +469,8 @@ impl World {
                 round_id: String::new(),
                 round_name: format!("Đợt kiểm thử {province}"),
                 round_product_id: String::new(),
+                certificate_id: String::new(),
+                certificate_payload: String::new(),
             });
         }
         let away = sides.pop().unwrap();
@@ -506,8 +525,16 @@ impl World {
                 (criterion.code.clone(), option.number)
             })
             .collect();
+        let secret = keys::InstallationSecret::from_bytes([9; 32]);
+        keys::generate(&test.db, &secret, chrono::Utc::now().date_naive(), "test")
+            .await
+            .unwrap();
+        let state = AppState::new(test.db.clone(), catalog)
+            .with_files(files.clone())
+            .with_signing(Some(secret), "http://ocop.test");
         let mut world = World {
-            router: router(AppState::new(test.db.clone(), catalog).with_files(files.clone())),
+            state: state.clone(),
+            router: router(state),
             test,
             files,
             photo: photo.sha256,
@@ -541,7 +568,114 @@ impl World {
             side.round_name = round.name.clone();
             side.round_product_id = product;
         }
+        // Each side's product holds a certificate from a decided round.
+        for object in [Object::Home, Object::Away] {
+            let certificate = world.fresh_certificate(object).await;
+            let payload = world.payload(&certificate).await;
+            let side = match object {
+                Object::Home => &mut world.home,
+                Object::Away => &mut world.away,
+            };
+            side.certificate_id = certificate;
+            side.certificate_payload = payload;
+        }
         world
+    }
+
+    /// A fresh 4★ certificate of the side's product: a closed round, its decision.
+    async fn fresh_certificate(&self, object: Object) -> String {
+        let db = &self.test.db;
+        let (round, product) = self.closed_round(object).await;
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round)
+            .await
+            .unwrap()
+            .unwrap();
+        let products = rounds::products(db, &round.id).await.unwrap();
+        let number = ocop_domain::rounds::decision::DecisionNumber::parse(&format!(
+            "{}/QĐ-UBND",
+            9000 + self.next()
+        ))
+        .unwrap();
+        rounds::record_decision(
+            db,
+            &self.state.criteria,
+            &round,
+            &rounds::Signed {
+                number: &number,
+                signed_on: chrono::Utc::now().date_naive() - chrono::Days::new(30),
+                signer: "Chủ tịch",
+            },
+            &products,
+            "test",
+        )
+        .await
+        .unwrap();
+        certificates::list(db, &Scope::National, "")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.round_product_id == product)
+            .expect("the decision issued a certificate")
+            .id
+    }
+
+    /// A fresh certificate of the side with a revocation opened on a finding.
+    async fn certificate_under_revocation(&self, object: Object) -> String {
+        let id = self.fresh_certificate(object).await;
+        let certificate = certificates::find(&self.test.db, &Scope::National, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        let today = chrono::Utc::now().date_naive();
+        certificates::open_revocation(
+            &self.test.db,
+            &ocop_web::certificates::rules(&self.state),
+            &certificate,
+            &ocop_domain::certificates::revocation::Finding {
+                ground: "d".into(),
+                found_on: today - chrono::Days::new(2),
+                reference: "Kết luận thanh tra số 7/KL".into(),
+            },
+            "test",
+            today,
+        )
+        .await
+        .unwrap();
+        id
+    }
+
+    /// A fresh notice in the account's inbox (what a notice link leads to: the certificates).
+    async fn notice_for(&self, account_id: &str) -> String {
+        let mut tx = self.test.db.begin().await.unwrap();
+        let key = format!("matrix:{}", self.next());
+        ocop_store::notices::notify(
+            &mut tx,
+            account_id,
+            "certificate_issued",
+            None,
+            &json!({"number": "OCOP-79-2026-00001"}),
+            "/certificates",
+            &key,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        ocop_store::notices::inbox(&self.test.db, account_id, 1)
+            .await
+            .unwrap()
+            .remove(0)
+            .id
+    }
+
+    /// The certificate's signed QR payload (signed on first use).
+    async fn payload(&self, id: &str) -> String {
+        let certificate = certificates::find(&self.test.db, &Scope::National, id)
+            .await
+            .unwrap()
+            .unwrap();
+        ocop_web::certificates::payload_of(&self.state, &certificate)
+            .await
+            .unwrap()
     }
 
     /// A dossier of the side accepted, reported on, proposed and taken in by the province.
@@ -1111,6 +1245,7 @@ impl World {
             shows: shows.cloned(),
             guarded: false,
             writes: false,
+            public_names: false,
         };
         let write = |request, gate, surface, success: StatusCode| Cell {
             request,
@@ -1118,6 +1253,7 @@ impl World {
             shows: None,
             guarded: true,
             writes: true,
+            public_names: false,
         };
         let maintains = RoleThenScope(keeps_registry);
         let confirmers = RoleThenScope(confirms);
@@ -1188,6 +1324,237 @@ impl World {
                     None,
                 )
             },
+
+            // Certificates, their verification, notices.
+            ("GET", "/certificates") => {
+                read(self.get(actor, "/certificates"), SignedIn, Page, None)
+            }
+            ("GET", "/certificates/{id}") => read(
+                self.get(actor, &format!("/certificates/{}", side.certificate_id)),
+                InScope,
+                Page,
+                Some(&side.product_name),
+            ),
+            ("GET", "/certificates/{id}/certificate.pdf") => read(
+                self.get(
+                    actor,
+                    &format!("/certificates/{}/certificate.pdf", side.certificate_id),
+                ),
+                InScope,
+                Page,
+                None,
+            ),
+            ("GET", "/certificates/{id}/qr.svg") => read(
+                self.get(
+                    actor,
+                    &format!("/certificates/{}/qr.svg", side.certificate_id),
+                ),
+                InScope,
+                Page,
+                None,
+            ),
+            ("GET", "/certificates/{id}/qr.png") => read(
+                self.get(
+                    actor,
+                    &format!("/certificates/{}/qr.png", side.certificate_id),
+                ),
+                InScope,
+                Page,
+                None,
+            ),
+            ("POST", "/certificates/{id}/revocation") => {
+                let id = self.fresh_certificate(object).await;
+                let today = chrono::Utc::now()
+                    .date_naive()
+                    .format("%d/%m/%Y")
+                    .to_string();
+                let request = self.form(
+                    actor,
+                    &format!("/certificates/{id}/revocation"),
+                    csrf,
+                    &[
+                        ("ground", "d"),
+                        ("found_on", &today),
+                        ("finding_ref", "Kết luận số 12/KL-SCT"),
+                        ("decision_number", "88/QĐ-UBND"),
+                        ("decided_on", &today),
+                        ("signer", "Chủ tịch"),
+                    ],
+                );
+                write(request, ScopeThenRole(provincial_officer), Page, ok)
+            }
+            ("POST", "/certificates/{id}/revocation/decision") => {
+                let id = self.certificate_under_revocation(object).await;
+                let today = chrono::Utc::now()
+                    .date_naive()
+                    .format("%d/%m/%Y")
+                    .to_string();
+                let request = self.form(
+                    actor,
+                    &format!("/certificates/{id}/revocation/decision"),
+                    csrf,
+                    &[
+                        ("decision_number", "89/QĐ-UBND"),
+                        ("decided_on", &today),
+                        ("signer", "Chủ tịch"),
+                    ],
+                );
+                write(request, ScopeThenRole(provincial_officer), Page, ok)
+            }
+            ("POST", "/certificates/{id}/inspections") => {
+                let today = chrono::Utc::now()
+                    .date_naive()
+                    .format("%d/%m/%Y")
+                    .to_string();
+                let deadline = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
+                    .format("%d/%m/%Y")
+                    .to_string();
+                let request = self.form(
+                    actor,
+                    &format!("/certificates/{}/inspections", side.certificate_id),
+                    csrf,
+                    &[
+                        ("kind", "periodic"),
+                        ("inspected_on", &today),
+                        ("inspectors", "Đoàn kiểm tra"),
+                        ("criteria_maintained", "yes"),
+                        ("findings", "Nhãn chưa ghi số sao"),
+                        ("outcome", "corrective_action"),
+                        ("action", "In lại nhãn"),
+                        ("action_deadline", &deadline),
+                    ],
+                );
+                write(request, ScopeThenRole(inspects), Page, ok)
+            }
+            ("GET", "/certificates/{id}/reevaluate") => read(
+                self.get(
+                    actor,
+                    &format!("/certificates/{}/reevaluate", side.certificate_id),
+                ),
+                ScopeThenRole(producer),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("POST", "/certificates/{id}/reevaluate") => {
+                let request = self.form(
+                    actor,
+                    &format!("/certificates/{}/reevaluate", side.certificate_id),
+                    csrf,
+                    &[],
+                );
+                write(
+                    request,
+                    ScopeThenRole(producer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("GET", "/v/{payload}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, &format!("/v/{}", side.certificate_payload)),
+                    Public,
+                    Page,
+                    None,
+                )
+            },
+            ("GET", "/.well-known/ocop-keys.json") => read(
+                self.get(actor, "/.well-known/ocop-keys.json"),
+                Public,
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/verify") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(
+                        actor,
+                        &format!("/api/v1/verify?payload={}", side.certificate_payload),
+                    ),
+                    Public,
+                    Api,
+                    None,
+                )
+            },
+            ("GET", "/api/v1/certificates") => {
+                read(self.get(actor, "/api/v1/certificates"), SignedIn, Api, None)
+            }
+            ("GET", "/api/v1/certificates/{id}") => read(
+                self.get(
+                    actor,
+                    &format!("/api/v1/certificates/{}", side.certificate_id),
+                ),
+                InScope,
+                Api,
+                Some(&side.certificate_id),
+            ),
+            ("POST", "/api/v1/certificates/{id}/revocation") => {
+                let id = self.fresh_certificate(object).await;
+                let today = chrono::Utc::now().date_naive().to_string();
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/certificates/{id}/revocation"),
+                    csrf,
+                    json!({"ground": "c", "found_on": today, "finding_ref": "Kết luận số 3/KL",
+                        "decision_number": "90/QĐ-UBND", "decided_on": today, "signer": "Chủ tịch"}),
+                );
+                write(request, ScopeThenRole(provincial_officer), Api, ok)
+            }
+            ("POST", "/api/v1/certificates/{id}/revocation/decision") => {
+                let id = self.certificate_under_revocation(object).await;
+                let today = chrono::Utc::now().date_naive().to_string();
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/certificates/{id}/revocation/decision"),
+                    csrf,
+                    json!({"decision_number": "91/QĐ-UBND", "decided_on": today, "signer": "Chủ tịch"}),
+                );
+                write(request, ScopeThenRole(provincial_officer), Api, ok)
+            }
+            ("POST", "/api/v1/certificates/{id}/inspections") => {
+                let today = chrono::Utc::now().date_naive().to_string();
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/certificates/{}/inspections", side.certificate_id),
+                    csrf,
+                    json!({"kind": "ad_hoc", "inspected_on": today, "inspectors": "Đoàn kiểm tra",
+                        "criteria_maintained": "yes", "mark_used_correctly": "yes",
+                        "findings": "Đạt yêu cầu", "outcome": "passed"}),
+                );
+                write(request, ScopeThenRole(inspects), Api, ok)
+            }
+            ("GET", "/notices") => read(self.get(actor, "/notices"), SignedIn, Page, None),
+            ("GET", "/api/v1/notices") => {
+                read(self.get(actor, "/api/v1/notices"), SignedIn, Api, None)
+            }
+            ("POST", "/notices/read") => {
+                let request = self.form(actor, "/notices/read", csrf, &[]);
+                Cell {
+                    writes: false,
+                    ..write(request, SignedIn, Page, StatusCode::SEE_OTHER)
+                }
+            }
+            ("POST", "/notices/{id}/open") => {
+                // The actor's own notice (none for the anonymous: a 303 to sign in first).
+                let id = match self.account(actor) {
+                    Some(account) => self.notice_for(&account.user.id).await,
+                    None => "none".to_string(),
+                };
+                let request = self.form(actor, &format!("/notices/{id}/open"), csrf, &[]);
+                Cell {
+                    writes: false,
+                    ..write(request, SignedIn, Page, StatusCode::SEE_OTHER)
+                }
+            }
+            ("GET", "/admin/outbox") => read(
+                self.get(actor, "/admin/outbox"),
+                RoleThenScope(administrator),
+                Page,
+                None,
+            ),
 
             // Signing in and out, one's account, administration.
             ("GET", "/login") => Cell {
@@ -2233,7 +2600,7 @@ async fn every_route_role_and_scope() {
                     );
                 }
                 for hidden in [Object::Home, Object::Away] {
-                    if sees(actor, hidden) {
+                    if sees(actor, hidden) || cell.public_names {
                         continue;
                     }
                     for secret in secrets(&world, actor, hidden, &uri) {

@@ -743,3 +743,10 @@ outbox-queued = Waiting
 outbox-sent = Sent
 outbox-retrying = Retrying
 outbox-failed = Failed
+
+## Round documents as PDF (rounds/documents.rs): minutes, a decision's annex, a member's sheet.
+rounds-doc-minutes = Minutes of the meeting (PDF)
+rounds-doc-annex = Annexed list of products (PDF)
+rounds-doc-my-sheet = My scoring sheet (PDF)
+rounds-doc-sheets-note = click ✓ to download a member's scoring sheet (PDF)
+rounds-doc-not-closed = The minutes and the members' scoring sheets are available once the round is closed.

@@ -743,3 +743,10 @@ outbox-queued = Đang chờ
 outbox-sent = Đã gửi
 outbox-retrying = Đang thử lại
 outbox-failed = Thất bại
+
+## Round documents as PDF (rounds/documents.rs): minutes, a decision's annex, a member's sheet.
+rounds-doc-minutes = Biên bản họp (PDF)
+rounds-doc-annex = Danh sách sản phẩm kèm theo (PDF)
+rounds-doc-my-sheet = Phiếu chấm của tôi (PDF)
+rounds-doc-sheets-note = bấm ✓ để tải phiếu chấm của thành viên (PDF)
+rounds-doc-not-closed = Biên bản và phiếu chấm của các thành viên chỉ có khi đợt đánh giá đã kết thúc.

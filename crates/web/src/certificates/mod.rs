@@ -8,6 +8,7 @@
 //!   (who may) and by the domain (whether it may happen today).
 
 pub mod api;
+pub mod documents;
 pub mod pages;
 pub mod signing;
 pub mod verify;

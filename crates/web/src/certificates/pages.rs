@@ -495,6 +495,32 @@ pub async fn inspect(
     .await
 }
 
+/// `GET /certificates/{id}/certificate.pdf`: the certificate as printed, with its signed QR.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let session = session_of(&viewer)?;
+    let certificate = load(&state, &session.user, &id)
+        .await
+        .map_err(page_error(lang))?;
+    let payload = payload_of(&state, &certificate)
+        .await
+        .map_err(page_error(lang))?;
+    let doc = super::documents::certificate_doc(&state, &certificate, &state.signing.url(&payload))
+        .await
+        .map_err(page_error(lang))?;
+    let bytes = crate::shared::documents::render(move |renderer| renderer.certificate(&doc))
+        .await
+        .map_err(page_error(lang))?;
+    Ok(crate::shared::documents::pdf_response(
+        bytes,
+        &format!("{}.pdf", certificate.number),
+    ))
+}
+
 /// The QR of a certificate in scope.
 async fn qr_of(state: &AppState, viewer: &Viewer, id: &str) -> Result<Qr, PageError> {
     let lang = viewer.lang;

@@ -1,5 +1,6 @@
 //! Evaluation rounds on the web: HTML pages (`pages.rs`, the member's scoring sheet in
-//! `sheet.rs`, analytics in `analytics.rs`) and the JSON API (`api.rs`). What both need lives
+//! `sheet.rs`, analytics in `analytics.rs`), the council's documents as PDF (`documents.rs`:
+//! minutes, a decision's annex, a member's sheet) and the JSON API (`api.rs`). What both need lives
 //! here: a round loaded with everything on it ([`Loaded`]), who the viewer is on it, each
 //! product's standing from the engine, and the operations, each returning [`AppError`] with a
 //! stable code. The rules are `ocop_domain::rounds`'; the SQL is `ocop_store::rounds`'.
@@ -9,6 +10,7 @@ mod actions;
 pub mod analytics;
 pub mod api;
 pub mod council;
+pub mod documents;
 pub mod overview;
 pub mod pages;
 pub mod sheet;

@@ -18,6 +18,8 @@ pub struct Cell {
     /// submitted, draft, none, excluded
     pub kind: &'static str,
     pub label: String,
+    /// The member's sheet as PDF, for the round's officials once it is closed.
+    pub pdf: Option<String>,
 }
 
 pub struct OverviewRow {
@@ -41,6 +43,7 @@ struct OverviewPage {
     rows: Vec<OverviewRow>,
     submitted: usize,
     expected: usize,
+    sheets_pdf: bool,
 }
 
 /// The secretary's overview: who has submitted on each product (names only), and the status.
@@ -56,6 +59,8 @@ pub async fn overview_html(
         .await
         .map_err(|e| PageError::new(e, lang))?;
     let scorers: Vec<_> = loaded.seats.iter().filter(|s| s.seat.scores()).collect();
+    let sheets_pdf = loaded.round.state == ocop_domain::rounds::RoundState::Closed
+        && super::documents::official(&loaded, user);
     let (mut submitted_total, mut expected) = (0, 0);
     let rows = loaded
         .products
@@ -82,6 +87,13 @@ pub async fn overview_html(
                     Cell {
                         kind,
                         label: lang.t(&format!("rounds-cell-{kind}")),
+                        pdf: (sheets_pdf && kind == "submitted").then(|| {
+                            super::documents::sheet_url(
+                                &loaded.round.id,
+                                &product.id,
+                                &seat.user_id,
+                            )
+                        }),
                     }
                 })
                 .collect();
@@ -115,6 +127,7 @@ pub async fn overview_html(
             rows,
             submitted: submitted_total,
             expected,
+            sheets_pdf,
         },
         lang,
     )

@@ -189,6 +189,16 @@ pub struct ProductRow {
     pub my_card: String,
 }
 
+/// A decision recorded on the round.
+pub struct DecisionRow {
+    pub number: String,
+    pub date: String,
+    pub signer: String,
+    pub items: Vec<String>,
+    /// The annexed list as PDF, when the viewer may have it.
+    pub annex: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "rounds/round.html")]
 struct RoundPage {
@@ -208,7 +218,9 @@ struct RoundPage {
     actions: Vec<(&'static str, String)>,
     settings: SettingsForm,
     averaging_default: String,
-    decisions: Vec<(String, String, String, Vec<String>)>,
+    decisions: Vec<DecisionRow>,
+    /// The minutes as PDF, for the round's officials once it is closed.
+    minutes_pdf: bool,
     /// Products a decision may name: (round product id, label).
     decidable: Vec<(String, String)>,
     decision: DecisionForm,
@@ -396,26 +408,29 @@ pub async fn round_page_with(
     let decisions = loaded
         .decisions
         .iter()
-        .map(|d| {
-            (
-                d.number.clone(),
-                format::date(d.signed_on),
-                d.signer.clone(),
-                d.items
-                    .iter()
-                    .map(|(id, outcome, stars)| {
-                        let code = loaded
-                            .products
-                            .iter()
-                            .find(|p| &p.id == id)
-                            .map_or(id.as_str(), |p| p.product_code.as_str());
-                        let stars = stars.map(|s| format!(" {s}★")).unwrap_or_default();
-                        format!("{code}: {}{stars}", outcome_label(outcome, lang))
-                    })
-                    .collect(),
-            )
+        .map(|d| DecisionRow {
+            number: d.number.clone(),
+            date: format::date(d.signed_on),
+            signer: d.signer.clone(),
+            items: d
+                .items
+                .iter()
+                .map(|(id, outcome, stars)| {
+                    let code = loaded
+                        .products
+                        .iter()
+                        .find(|p| &p.id == id)
+                        .map_or(id.as_str(), |p| p.product_code.as_str());
+                    let stars = stars.map(|s| format!(" {s}★")).unwrap_or_default();
+                    format!("{code}: {}{stars}", outcome_label(outcome, lang))
+                })
+                .collect(),
+            annex: super::documents::may_have_annex(state, &loaded, d, user)
+                .then(|| format!("/rounds/{}/decisions/{}/annex.pdf", round.id, d.id)),
         })
         .collect();
+    let minutes_pdf =
+        super::documents::minutes_ready(round) && super::documents::official(&loaded, user);
     let analytics_visible =
         round.state == RoundState::Closed || !loaded.seat_of(&user.id).is_some_and(|s| s.scores());
     render(
@@ -442,6 +457,7 @@ pub async fn round_page_with(
             settings,
             averaging_default: lang.t("rounds-averaging-default"),
             decisions,
+            minutes_pdf,
             decidable,
             decision: decision.unwrap_or_default(),
             csrf: session.csrf.clone(),

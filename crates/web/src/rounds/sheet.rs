@@ -72,6 +72,8 @@ struct SheetPage {
     /// "Đánh giá lại: lấy ý kiến bằng văn bản, hạn 15/01/2027".
     written_opinions: Option<String>,
     blind_note: bool,
+    /// The member's own submitted sheet as PDF.
+    my_sheet_pdf: Option<String>,
     csrf: String,
     notice: Notice,
     script_url: String,
@@ -318,6 +320,11 @@ async fn sheet_page_with(
                 )
             }),
             blind_note: !visibility.current_pass && !excluded,
+            my_sheet_pdf: loaded
+                .cards_of(&product.id)
+                .iter()
+                .any(|c| c.member_id == user.id && c.submitted_at.is_some())
+                .then(|| super::documents::sheet_url(&loaded.round.id, &product.id, &user.id)),
             csrf: session.csrf.clone(),
             notice,
             script_url: asset_url("rounds.js"),

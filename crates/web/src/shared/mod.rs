@@ -22,6 +22,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod format;
 pub mod history;
