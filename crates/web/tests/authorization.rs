@@ -600,9 +600,10 @@ impl World {
             db,
             &self.state.criteria,
             &round,
+            // Today: the newest certificate of the product, which no other supersedes.
             &rounds::Signed {
                 number: &number,
-                signed_on: chrono::Utc::now().date_naive() - chrono::Days::new(30),
+                signed_on: chrono::Utc::now().date_naive(),
                 signer: "Chủ tịch",
             },
             &products,
@@ -619,6 +620,65 @@ impl World {
             .id
     }
 
+    /// A closed round of the side where its chair submitted a card, decided (recognised 4★):
+    /// (round, round product, decision).
+    async fn decided_round(&self, object: Object) -> (String, String, String) {
+        let db = &self.test.db;
+        let round = self.round(object, "preparing").await;
+        let dossier = self.taken_in_dossier(object).await;
+        let product = self.add_to_round(&round, &dossier).await;
+        rounds::set_state(db, &round, RoundState::Scoring, "start", &[], "test")
+            .await
+            .unwrap();
+        let chair = match object {
+            Object::Home => Actor::CouncilMember,
+            Object::Away => Actor::OtherRoundMember,
+        };
+        let chair = &self.account(chair).unwrap().user.id;
+        rounds::submit_card(db, &product, chair, 1, &self.choices, 75)
+            .await
+            .unwrap();
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let kept = rounds::FinalResult {
+            round_product_id: product.clone(),
+            score: 7500,
+            stars: 4,
+            outcome: ProductOutcome::Recognised { stars: 4 },
+            result: "{}".into(),
+        };
+        rounds::set_state(db, &round, RoundState::Closed, "close", &[kept], "test")
+            .await
+            .unwrap();
+        let round = rounds::find(db, &rounds::RoundAccess::All, &round.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let products = rounds::products(db, &round.id).await.unwrap();
+        let number = ocop_domain::rounds::decision::DecisionNumber::parse(&format!(
+            "{}/QĐ-UBND",
+            7000 + self.next()
+        ))
+        .unwrap();
+        let decision = rounds::record_decision(
+            db,
+            &self.state.criteria,
+            &round,
+            &rounds::Signed {
+                number: &number,
+                signed_on: chrono::Utc::now().date_naive() - chrono::Days::new(10),
+                signer: "Chủ tịch",
+            },
+            &products,
+            "test",
+        )
+        .await
+        .unwrap();
+        (round.id, product, decision.id)
+    }
+
     /// A fresh certificate of the side with a revocation opened on a finding.
     async fn certificate_under_revocation(&self, object: Object) -> String {
         let id = self.fresh_certificate(object).await;
@@ -633,7 +693,7 @@ impl World {
             &certificate,
             &ocop_domain::certificates::revocation::Finding {
                 ground: "d".into(),
-                found_on: today - chrono::Days::new(2),
+                found_on: today,
                 reference: "Kết luận thanh tra số 7/KL".into(),
             },
             "test",
@@ -1325,6 +1385,48 @@ impl World {
                 )
             },
 
+            // The council's documents: a closed round of the side (its chair submitted a card;
+            // a decision recognised the product). Everyone who sees the round here is one of
+            // its officials: the office, the chair, the secretary, the national roles.
+            ("GET", "/rounds/{id}/minutes.pdf") => {
+                let (round, _, _) = self.decided_round(object).await;
+                read(
+                    self.get(actor, &format!("/rounds/{round}/minutes.pdf")),
+                    RoundThen(any_actor),
+                    Page,
+                    None,
+                )
+            }
+            ("GET", "/rounds/{id}/decisions/{decision}/annex.pdf") => {
+                let (round, _, decision) = self.decided_round(object).await;
+                read(
+                    self.get(
+                        actor,
+                        &format!("/rounds/{round}/decisions/{decision}/annex.pdf"),
+                    ),
+                    RoundThen(any_actor),
+                    Page,
+                    None,
+                )
+            }
+            ("GET", "/rounds/{id}/products/{product}/sheets/{member}") => {
+                let (round, product, _) = self.decided_round(object).await;
+                let chair = match object {
+                    Object::Home => Actor::CouncilMember,
+                    Object::Away => Actor::OtherRoundMember,
+                };
+                let member = &self.account(chair).unwrap().user.id;
+                read(
+                    self.get(
+                        actor,
+                        &format!("/rounds/{round}/products/{product}/sheets/{member}.pdf"),
+                    ),
+                    RoundThen(any_actor),
+                    Page,
+                    None,
+                )
+            }
+
             // Certificates, their verification, notices.
             ("GET", "/certificates") => {
                 read(self.get(actor, "/certificates"), SignedIn, Page, None)
@@ -1409,9 +1511,10 @@ impl World {
                 let deadline = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
                     .format("%d/%m/%Y")
                     .to_string();
+                let id = self.fresh_certificate(object).await;
                 let request = self.form(
                     actor,
-                    &format!("/certificates/{}/inspections", side.certificate_id),
+                    &format!("/certificates/{id}/inspections"),
                     csrf,
                     &[
                         ("kind", "periodic"),
@@ -1436,12 +1539,9 @@ impl World {
                 Some(&side.product_name),
             ),
             ("POST", "/certificates/{id}/reevaluate") => {
-                let request = self.form(
-                    actor,
-                    &format!("/certificates/{}/reevaluate", side.certificate_id),
-                    csrf,
-                    &[],
-                );
+                let id = self.fresh_certificate(object).await;
+                let request =
+                    self.form(actor, &format!("/certificates/{id}/reevaluate"), csrf, &[]);
                 write(
                     request,
                     ScopeThenRole(producer),
@@ -1515,10 +1615,11 @@ impl World {
             }
             ("POST", "/api/v1/certificates/{id}/inspections") => {
                 let today = chrono::Utc::now().date_naive().to_string();
+                let id = self.fresh_certificate(object).await;
                 let request = self.json(
                     actor,
                     Method::POST,
-                    &format!("/api/v1/certificates/{}/inspections", side.certificate_id),
+                    &format!("/api/v1/certificates/{id}/inspections"),
                     csrf,
                     json!({"kind": "ad_hoc", "inspected_on": today, "inspectors": "Đoàn kiểm tra",
                         "criteria_maintained": "yes", "mark_used_correctly": "yes",

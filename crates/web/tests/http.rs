@@ -539,7 +539,7 @@ async fn the_openapi_document_describes_every_api_route() {
         })
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 40);
+    assert_eq!(served.len(), 47);
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
     insta::assert_json_snapshot!("openapi", spec);
 }
