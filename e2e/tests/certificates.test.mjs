@@ -85,6 +85,8 @@ test('the province revokes a certificate; the public scanning its QR sees it rev
   const verdict = scan.locator('#verdict');
   assert.equal(await verdict.getAttribute('data-outcome'), 'genuine');
   assert.equal(await verdict.getAttribute('data-status'), 'revoked');
+  assert.equal(await verdict.getAttribute('data-valid'), 'false');
+  assert.match(await verdict.locator('.headline').textContent(), /KHÔNG còn hiệu lực/);
   assert.match(await verdict.textContent(), /Đã thu hồi/);
   assert.match(await verdict.textContent(), /Bưởi đường lá cam Tân Triều/);
   assert.equal(await overflowOnPhone(scan), 0, 'the verification page fits the phone');

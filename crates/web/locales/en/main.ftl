@@ -696,6 +696,7 @@ certificates-reevaluate-empty = No earlier dossier in the system: the new dossie
 certificates-reevaluate-open = Open the re-evaluation dossier
 certificates-verify-title = Verify an OCOP certificate
 certificates-verify-genuine = Genuine: the issuer's digital signature holds.
+certificates-verify-not-in-force = A genuine certificate that is NOT in force: { $status }.
 certificates-verify-altered = The signature holds but the register says otherwise.
 certificates-verify-forged = Not valid: forged or altered.
 certificates-verify-retired-key = Signed with a key since rotated (still valid for certificates it signed).

@@ -696,6 +696,7 @@ certificates-reevaluate-empty = Chưa có hồ sơ trước trên hệ thống: 
 certificates-reevaluate-open = Mở hồ sơ đánh giá lại
 certificates-verify-title = Xác minh giấy chứng nhận OCOP
 certificates-verify-genuine = Giấy chứng nhận hợp lệ: chữ ký số đúng của cơ quan cấp.
+certificates-verify-not-in-force = Giấy chứng nhận thật nhưng KHÔNG còn hiệu lực: { $status }.
 certificates-verify-altered = Chữ ký số đúng nhưng nội dung không khớp với sổ đăng ký.
 certificates-verify-forged = Mã không hợp lệ: có thể là giả mạo hoặc bị sửa đổi.
 certificates-verify-retired-key = Ký bằng khóa đã thay thế (vẫn có giá trị với giấy chứng nhận đã cấp).

@@ -69,6 +69,8 @@ struct VerifyPage {
     chrome: Chrome,
     /// genuine, altered (genuine but not as recorded) or forged
     outcome: &'static str,
+    /// Genuine and in force today: the product may carry the mark.
+    valid: bool,
     headline: String,
     reason: Option<String>,
     facts: Vec<(String, String)>,
@@ -119,14 +121,20 @@ pub async fn verify_page(
                 || lang.t("certificates-verify-no-record"),
                 |s| status_label(s, lang),
             );
+            let valid = genuine && verdict.status.is_some_and(Status::is_valid);
+            let headline = match (genuine, valid) {
+                (true, true) => lang.t("certificates-verify-genuine"),
+                (true, false) => lang.t_with(
+                    "certificates-verify-not-in-force",
+                    &[("status", status.clone().into())],
+                ),
+                _ => lang.t("certificates-verify-altered"),
+            };
             VerifyPage {
                 chrome,
                 outcome: if genuine { "genuine" } else { "altered" },
-                headline: lang.t(if genuine {
-                    "certificates-verify-genuine"
-                } else {
-                    "certificates-verify-altered"
-                }),
+                valid,
+                headline,
                 reason: verdict
                     .verified
                     .key_retired
@@ -140,6 +148,7 @@ pub async fn verify_page(
             let page = VerifyPage {
                 chrome,
                 outcome: "forged",
+                valid: false,
                 headline: lang.t("certificates-verify-forged"),
                 reason: Some(lang.t(&format!("certificates-payload-{}", code.replace('_', "-")))),
                 facts: Vec::new(),
