@@ -90,6 +90,10 @@ test('the province revokes a certificate; the public scanning its QR sees it rev
   assert.match(await verdict.textContent(), /Đã thu hồi/);
   assert.match(await verdict.textContent(), /Bưởi đường lá cam Tân Triều/);
   assert.equal(await overflowOnPhone(scan), 0, 'the verification page fits the phone');
+  // The public may have the certificate itself, from the QR alone.
+  const pdf = await scan.request.get(server.base + await scan.locator('#certificate-pdf').getAttribute('href'));
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
   await scan.screenshot({ path: '/tmp/e2e-verify-phone.png' });
   // One changed character: forged.
   const forged = verification.replace(/\/v\/(.{20})(.)/, (_, head, c) => `/v/${head}${c === 'A' ? 'B' : 'A'}`);

@@ -290,6 +290,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
         )
         .get("/v/{payload}", certificates::verify::verify_page)
         .get(
+            "/v/{payload}/certificate.pdf",
+            certificates::verify::certificate_pdf,
+        )
+        .get(
             "/.well-known/ocop-keys.json",
             certificates::verify::keys_document,
         )

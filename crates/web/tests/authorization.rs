@@ -1558,6 +1558,18 @@ impl World {
                     None,
                 )
             },
+            ("GET", "/v/{payload}/certificate.pdf") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(
+                        actor,
+                        &format!("/v/{}/certificate.pdf", side.certificate_payload),
+                    ),
+                    Public,
+                    Page,
+                    None,
+                )
+            },
             ("GET", "/.well-known/ocop-keys.json") => read(
                 self.get(actor, "/.well-known/ocop-keys.json"),
                 Public,

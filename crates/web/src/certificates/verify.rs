@@ -76,6 +76,8 @@ struct VerifyPage {
     facts: Vec<(String, String)>,
     status_code: &'static str,
     status: String,
+    /// The certificate's PDF, for a genuine payload the register knows.
+    pdf: Option<String>,
 }
 
 fn claim_facts(claims: &Claims, record: Option<&Certificate>, lang: Lang) -> Vec<(String, String)> {
@@ -142,6 +144,8 @@ pub async fn verify_page(
                 facts: claim_facts(&verdict.verified.claims, verdict.record.as_ref(), lang),
                 status_code: verdict.status.map_or("none", Status::code),
                 status,
+                pdf: (genuine && verdict.record.is_some())
+                    .then(|| format!("/v/{}/certificate.pdf", text.trim())),
             }
         }
         Err(AppError::Unprocessable { code, .. }) => {
@@ -154,6 +158,7 @@ pub async fn verify_page(
                 facts: Vec::new(),
                 status_code: "none",
                 status: String::new(),
+                pdf: None,
             };
             let html = render(&page, lang)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
@@ -161,6 +166,36 @@ pub async fn verify_page(
         Err(error) => return Err(page_error(lang)(error)),
     };
     Ok(render(&page, lang)?.into_response())
+}
+
+/// `GET /v/{payload}/certificate.pdf`: the certificate a genuine QR names, for anyone holding
+/// the QR (the public sees the certificate, and only it; there is no list to browse).
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiPath(text): ApiPath<String>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let verdict = verdict(&state, &text).await.map_err(page_error(lang))?;
+    let record = verdict.record.filter(|_| verdict.matches).ok_or_else(|| {
+        PageError::new(
+            super::not_found(&verdict.verified.claims.number.to_string()),
+            lang,
+        )
+    })?;
+    let payload = super::payload_of(&state, &record)
+        .await
+        .map_err(page_error(lang))?;
+    let doc = super::documents::certificate_doc(&state, &record, &state.signing.url(&payload))
+        .await
+        .map_err(page_error(lang))?;
+    let bytes = crate::shared::documents::render(move |renderer| renderer.certificate(&doc))
+        .await
+        .map_err(page_error(lang))?;
+    Ok(crate::shared::documents::pdf_response(
+        bytes,
+        &format!("{}.pdf", record.number),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
