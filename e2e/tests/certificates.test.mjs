@@ -28,7 +28,7 @@ test('the producer follows the expiry notice to a pre-filled re-evaluation dossi
   await page.waitForURL('**/notices');
   assert.equal(await overflowOnPhone(page), 0, 'the inbox fits the phone');
   const notice = page.locator('#notices li', { hasText: 'sắp hết hiệu lực' });
-  assert.match(await notice.textContent(), /Sầu riêng Ri6 Long Khánh/);
+  assert.match(await notice.textContent(), /Sầu riêng Dona Long Khánh/);
   await notice.getByRole('button').click();
   await page.waitForURL(/\/certificates\/[0-9a-f]{32}\/reevaluate$/);
   assert.match(await page.locator('main').textContent(), /điền sẵn từ hồ sơ lần trước/);

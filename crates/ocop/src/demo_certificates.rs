@@ -121,7 +121,7 @@ pub async fn load(db: &Db, communes: &[String]) -> Result<usize, StoreError> {
         &version,
         &commune,
         producer.entity_id.as_deref(),
-        ("", "Sầu riêng Ri6 Long Khánh"),
+        ("", "Sầu riêng Dona Long Khánh"),
         0,
     )
     .await?;
