@@ -1483,7 +1483,11 @@ impl World {
                         ("signer", "Chủ tịch"),
                     ],
                 );
-                write(request, ScopeThenRole(provincial_officer), Page, ok)
+                // Revoked at once: the page says so.
+                Cell {
+                    shows: Some("Đã thu hồi".into()),
+                    ..write(request, ScopeThenRole(provincial_officer), Page, ok)
+                }
             }
             ("POST", "/certificates/{id}/revocation/decision") => {
                 let id = self.certificate_under_revocation(object).await;
@@ -1611,7 +1615,11 @@ impl World {
                     json!({"ground": "c", "found_on": today, "finding_ref": "Kết luận số 3/KL",
                         "decision_number": "90/QĐ-UBND", "decided_on": today, "signer": "Chủ tịch"}),
                 );
-                write(request, ScopeThenRole(provincial_officer), Api, ok)
+                // Revoked at once: the API's answer says so.
+                Cell {
+                    shows: Some("\"status\":\"revoked\"".into()),
+                    ..write(request, ScopeThenRole(provincial_officer), Api, ok)
+                }
             }
             ("POST", "/api/v1/certificates/{id}/revocation/decision") => {
                 let id = self.certificate_under_revocation(object).await;
