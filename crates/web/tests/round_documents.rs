@@ -8,286 +8,22 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use axum::http::StatusCode;
+use serde_json::json;
 use unicode_normalization::UnicodeNormalization;
 
 use ocop_domain::access::{Role, Scope};
-use ocop_domain::criteria::{Catalog, EntityType, Scorecard, bundled_sources, score_card};
-use ocop_domain::dossier::{DossierAction, EvaluationType};
-use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
-use ocop_store::accounts::{self, NewUser, User};
-use ocop_store::dossiers::{self, Opening};
+use ocop_domain::criteria::{Catalog, bundled_sources};
+use ocop_store::accounts::{self, NewUser};
+use ocop_store::dossiers::{self};
 use ocop_store::testing::TestDb;
-use ocop_store::{Db, certificates, registry, units};
+use ocop_store::{certificates, units};
 use ocop_web::{AppState, router};
 
+mod support;
+use support::{Api, Person, card, person, signed_in, submitted, to_province};
+
 const PDFTOTEXT: &str = "/usr/bin/pdftotext";
-
-struct Api {
-    app: axum::Router,
-}
-
-/// A response as bytes, with its status and content type (and where it redirects).
-struct Got {
-    status: StatusCode,
-    content_type: String,
-    location: String,
-    body: Vec<u8>,
-}
-
-impl Got {
-    fn is_pdf(&self) -> bool {
-        self.content_type == "application/pdf" && self.body.starts_with(b"%PDF-")
-    }
-}
-
-impl Api {
-    async fn call(&self, method: &str, uri: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(if body.is_null() {
-                Body::empty()
-            } else {
-                Body::from(body.to_string())
-            })
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    /// A call that must succeed.
-    async fn ok(&self, method: &str, uri: &str, token: &str, body: Value) -> Value {
-        let (status, answer) = self.call(method, uri, token, body).await;
-        assert!(status.is_success(), "{method} {uri}: {status} {answer}");
-        answer
-    }
-
-    /// A GET as a signed-in person's browser sends it (or an anonymous one's, with no cookie).
-    async fn get(&self, uri: &str, cookie: Option<&str>) -> Got {
-        let mut request = Request::get(uri);
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let header_text = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (content_type, location) = (
-            header_text(header::CONTENT_TYPE),
-            header_text(header::LOCATION),
-        );
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 20 << 20)
-            .await
-            .unwrap()
-            .to_vec();
-        Got {
-            status,
-            content_type,
-            location,
-            body,
-        }
-    }
-}
-
-struct Person {
-    user: User,
-    token: String,
-    cookie: String,
-}
-
-async fn person(db: &Db, email: &str, name: &str, role: Role, unit: Option<&str>) -> Person {
-    let user = accounts::create_user(
-        db,
-        NewUser {
-            email: email.into(),
-            name: name.into(),
-            role,
-            unit_code: unit.map(str::to_string),
-            entity_id: None,
-            password: "mật khẩu thật dài 2026".into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
-    signed_in(db, user).await
-}
-
-async fn signed_in(db: &Db, user: User) -> Person {
-    let (_, token) = accounts::create_api_token(db, &user, "kiểm thử", "test")
-        .await
-        .unwrap();
-    let (session, _) = accounts::create_session(db, &user).await.unwrap();
-    Person {
-        user,
-        token,
-        cookie: format!("ocop_session={session}"),
-    }
-}
-
-/// A cooperative's product on 26/2026 P01 in `commune`, with a submitted dossier.
-async fn submitted(db: &Db, commune: &str, n: usize, name: &str, entity: &str) -> String {
-    let today = chrono::Utc::now().date_naive();
-    let entity = registry::create(
-        db,
-        &check_entity(
-            &EntityForm {
-                kind: "cooperative".into(),
-                registration_code: format!("HTX-D-{n}"),
-                name: entity.into(),
-                representative: "Nguyễn Thị Hoa".into(),
-                address: "Ấp 1".into(),
-                commune_code: commune.into(),
-                ..EntityForm::default()
-            },
-            today,
-        )
-        .unwrap(),
-        EntityStatus::Confirmed,
-        "test",
-    )
-    .await
-    .unwrap();
-    let product = registry::add_product(
-        db,
-        &Scope::National,
-        &entity.id,
-        &check_product(
-            &ProductForm {
-                name: name.into(),
-                product_set: "P01".into(),
-                description: "Trái cây tươi".into(),
-                ..Default::default()
-            },
-            "26-2026",
-            &["P01"],
-        )
-        .unwrap(),
-        "test",
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let dossier = dossiers::create(
-        db,
-        &Scope::National,
-        &product.id,
-        Opening {
-            evaluation_type: EvaluationType::FirstTime,
-            contact_phone: Some("0909 123 456".into()),
-            criteria_version: Some("26-2026".into()),
-            filed_at_ms: None,
-        },
-        "producer",
-    )
-    .await
-    .unwrap();
-    dossiers::apply(
-        db,
-        &Scope::National,
-        &dossier.id,
-        &DossierAction::Submit,
-        Role::Producer,
-        &[],
-        "producer",
-    )
-    .await
-    .unwrap();
-    dossier.id
-}
-
-/// Takes a submitted dossier through the commune and into the province, by the API.
-async fn to_province(api: &Api, dossier: &str, commune: &Person, province: &Person) {
-    let actions = format!("/api/v1/dossiers/{dossier}/actions");
-    let report = json!({
-        "local_materials": "Nguyên liệu trồng tại xã",
-        "local_labour": "Lao động thường trú tại xã",
-        "idea_origin": "Sản phẩm truyền thống",
-        "local_identity": "Giống cây bản địa của vùng",
-    });
-    api.ok(
-        "POST",
-        &actions,
-        &commune.token,
-        json!({"action": "accept"}),
-    )
-    .await;
-    api.ok(
-        "PUT",
-        &format!("/api/v1/dossiers/{dossier}/report"),
-        &commune.token,
-        report,
-    )
-    .await;
-    api.ok(
-        "POST",
-        &actions,
-        &commune.token,
-        json!({"action": "propose"}),
-    )
-    .await;
-    api.ok(
-        "POST",
-        &actions,
-        &province.token,
-        json!({"action": "take_in"}),
-    )
-    .await;
-}
-
-/// A card on 26/2026 P01 for a cooperative: every criterion on its best option, except the
-/// first `lowered` on their lowest. The choices and their total.
-fn card(catalog: &Catalog, lowered: usize) -> (BTreeMap<String, u32>, u32) {
-    let version = catalog.version("26-2026").unwrap();
-    let set = version.set("P01").unwrap();
-    let token = version.token_for(EntityType::Cooperative);
-    let choices: BTreeMap<String, u32> = set
-        .sheet
-        .criteria()
-        .enumerate()
-        .map(|(position, (_, c))| {
-            let applicable = c.options.iter().filter(|o| o.applies_to_token(token));
-            let option = if position < lowered {
-                applicable.min_by_key(|o| o.points)
-            } else {
-                applicable.max_by_key(|o| o.points)
-            };
-            (c.code.clone(), option.unwrap().number)
-        })
-        .collect();
-    let scorecard = Scorecard {
-        member: String::new(),
-        choices: choices.clone(),
-    };
-    let total = score_card(version, set, EntityType::Cooperative, &scorecard)
-        .unwrap()
-        .total;
-    (choices, total)
-}
 
 /// A total as the minutes print it: `86` → `86,00`.
 fn printed(total: u32) -> String {
@@ -547,13 +283,13 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         )
     };
     let own = api
-        .get(&sheet_of(&id_a, &council[1]), Some(&council[1].cookie))
+        .fetch(&sheet_of(&id_a, &council[1]), Some(&council[1].cookie))
         .await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.is_pdf(), "{}", own.content_type);
     let (_, sheet_page) = {
         let got = api
-            .get(
+            .fetch(
                 &format!("/rounds/{round_id}/products/{id_a}"),
                 Some(&council[1].cookie),
             )
@@ -565,7 +301,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         "the link to one's own PDF"
     );
     let peeking = api
-        .get(&sheet_of(&id_a, &council[1]), Some(&council[2].cookie))
+        .fetch(&sheet_of(&id_a, &council[1]), Some(&council[2].cookie))
         .await;
     assert_eq!(
         peeking.status,
@@ -574,7 +310,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     );
     assert!(!peeking.is_pdf());
     let chair_peeking = api
-        .get(&sheet_of(&id_a, &council[1]), Some(&chair.cookie))
+        .fetch(&sheet_of(&id_a, &council[1]), Some(&chair.cookie))
         .await;
     assert_eq!(
         chair_peeking.status,
@@ -583,7 +319,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     );
     assert!(!chair_peeking.is_pdf());
     let not_mine = api
-        .get(&sheet_of(&id_a, &council[2]), Some(&council[2].cookie))
+        .fetch(&sheet_of(&id_a, &council[2]), Some(&council[2].cookie))
         .await;
     assert_eq!(
         not_mine.status,
@@ -591,7 +327,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         "no submitted card, no sheet"
     );
     let early = api
-        .get(
+        .fetch(
             &format!("/rounds/{round_id}/minutes.pdf"),
             Some(&tinh.cookie),
         )
@@ -651,7 +387,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
 
     // The round's page links the minutes and the annex for the office; not for a member.
     let page = api
-        .get(&format!("/rounds/{round_id}"), Some(&tinh.cookie))
+        .fetch(&format!("/rounds/{round_id}"), Some(&tinh.cookie))
         .await;
     let page = String::from_utf8(page.body).unwrap();
     let minutes_uri = format!("/rounds/{round_id}/minutes.pdf");
@@ -661,12 +397,12 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         "{page}"
     );
     let page = api
-        .get(&format!("/rounds/{round_id}"), Some(&council[2].cookie))
+        .fetch(&format!("/rounds/{round_id}"), Some(&council[2].cookie))
         .await;
     let page = String::from_utf8(page.body).unwrap();
     assert!(!page.contains(&minutes_uri) && !page.contains(&annex_uri));
     let overview = api
-        .get(&format!("/rounds/{round_id}/overview"), Some(&tinh.cookie))
+        .fetch(&format!("/rounds/{round_id}/overview"), Some(&tinh.cookie))
         .await;
     let overview = String::from_utf8(overview.body).unwrap();
     assert!(
@@ -675,7 +411,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     );
 
     // The minutes, as the office downloads them.
-    let minutes = api.get(&minutes_uri, Some(&tinh.cookie)).await;
+    let minutes = api.fetch(&minutes_uri, Some(&tinh.cookie)).await;
     assert_eq!(minutes.status, StatusCode::OK);
     assert!(minutes.is_pdf());
     let text = pdf_text("minutes", &minutes.body);
@@ -729,7 +465,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     assert!(signatures.contains("Bùi Ngọc Yến") && signatures.contains("Nguyễn Thị Hường"));
 
     // The annex: the recognised products only, with their certificates.
-    let annex = api.get(&annex_uri, Some(&tinh.cookie)).await;
+    let annex = api.fetch(&annex_uri, Some(&tinh.cookie)).await;
     assert_eq!(annex.status, StatusCode::OK);
     assert!(annex.is_pdf());
     let text = pdf_text("annex", &annex.body);
@@ -763,7 +499,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
 
     // A member's sheet, as the office downloads it after the close.
     let sheet = api
-        .get(&sheet_of(&id_a, &council[3]), Some(&tinh.cookie))
+        .fetch(&sheet_of(&id_a, &council[3]), Some(&tinh.cookie))
         .await;
     assert_eq!(sheet.status, StatusCode::OK);
     assert!(sheet.is_pdf());
@@ -785,7 +521,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     );
     // B's sheet after its re-score is the second pass's card.
     let sheet = api
-        .get(&sheet_of(&id_b, &council[0]), Some(&chair.cookie))
+        .fetch(&sheet_of(&id_b, &council[0]), Some(&chair.cookie))
         .await;
     let text = pdf_text("sheet-b", &sheet.body);
     assert_contains(
@@ -831,7 +567,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         ("anonymous", None, StatusCode::SEE_OTHER),
     ] {
         for uri in [&minutes_uri, &annex_uri, &own_sheet] {
-            let got = api.get(uri, cookie.map(String::as_str)).await;
+            let got = api.fetch(uri, cookie.map(String::as_str)).await;
             let expected = if uri == &own_sheet && who == "member" {
                 // Another member's sheet: still not theirs, even after the close.
                 StatusCode::FORBIDDEN
@@ -847,7 +583,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
     }
     // A member's own sheet stays theirs after the close.
     let mine = api
-        .get(&sheet_of(&id_a, &council[2]), Some(&council[2].cookie))
+        .fetch(&sheet_of(&id_a, &council[2]), Some(&council[2].cookie))
         .await;
     assert_eq!(mine.status, StatusCode::OK);
 
@@ -918,7 +654,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
         .await;
     let second_decision = second_decision["id"].as_str().unwrap();
     let minutes = api
-        .get(
+        .fetch(
             &format!("/rounds/{second_id}/minutes.pdf"),
             Some(&tinh.cookie),
         )
@@ -933,7 +669,7 @@ async fn minutes_annex_and_sheets_of_a_decided_round() {
             council[3].user.id
         ),
     ] {
-        let got = api.get(&uri, Some(&tinh.cookie)).await;
+        let got = api.fetch(&uri, Some(&tinh.cookie)).await;
         assert_eq!(got.status, StatusCode::NOT_FOUND, "GET {uri}");
     }
 }

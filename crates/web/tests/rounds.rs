@@ -6,233 +6,20 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use ocop_domain::access::{Role, Scope};
-use ocop_domain::criteria::{Catalog, EntityType, Scorecard, bundled_sources, score_card};
+use ocop_domain::criteria::{Catalog, EntityType, bundled_sources};
 use ocop_domain::dossier::{DossierAction, EvaluationType};
-use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
-use ocop_store::accounts::{self, NewUser, User};
+use ocop_store::accounts::{self, NewUser};
 use ocop_store::dossiers::{self, Opening};
 use ocop_store::testing::TestDb;
-use ocop_store::{Db, audit, registry, units};
+use ocop_store::{audit, registry, units};
 use ocop_web::{AppState, router};
 
-struct Api {
-    app: axum::Router,
-}
-
-impl Api {
-    async fn call(&self, method: &str, uri: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(if body.is_null() {
-                Body::empty()
-            } else {
-                Body::from(body.to_string())
-            })
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn get(&self, uri: &str, token: &str) -> Value {
-        let (status, body) = self.call("GET", uri, token, Value::Null).await;
-        assert_eq!(status, StatusCode::OK, "GET {uri}: {body}");
-        body
-    }
-
-    /// A form posted from a page by `person`, with its CSRF token.
-    async fn post_form(
-        &self,
-        uri: &str,
-        person: &Person,
-        fields: &[(String, String)],
-    ) -> (StatusCode, String) {
-        let mut all = vec![("csrf".to_string(), person.csrf.clone())];
-        all.extend_from_slice(fields);
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(all)
-            .finish();
-        let request = Request::post(uri)
-            .header(header::COOKIE, &person.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
-    }
-
-    /// A page as a signed-in person sees it.
-    async fn page(&self, uri: &str, cookie: &str) -> (StatusCode, String) {
-        let request = Request::get(uri)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
-    }
-}
-
-struct Person {
-    user: User,
-    token: String,
-    cookie: String,
-    csrf: String,
-}
-
-async fn person(db: &Db, email: &str, name: &str, role: Role, unit: Option<&str>) -> Person {
-    let user = accounts::create_user(
-        db,
-        NewUser {
-            email: email.into(),
-            name: name.into(),
-            role,
-            unit_code: unit.map(str::to_string),
-            entity_id: None,
-            password: "mật khẩu thật dài 2026".into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
-    let (_, token) = accounts::create_api_token(db, &user, "kiểm thử", "test")
-        .await
-        .unwrap();
-    let (session, csrf) = accounts::create_session(db, &user).await.unwrap();
-    Person {
-        user,
-        token,
-        cookie: format!("ocop_session={session}"),
-        csrf,
-    }
-}
-
-/// A cooperative's product on 26/2026 P01 in `commune`, with a submitted dossier.
-async fn submitted(db: &Db, commune: &str, n: usize, name: &str) -> String {
-    let today = chrono::Utc::now().date_naive();
-    let entity = registry::create(
-        db,
-        &check_entity(
-            &EntityForm {
-                kind: "cooperative".into(),
-                registration_code: format!("HTX-R-{n}"),
-                name: format!("Hợp tác xã {name}"),
-                representative: "Nguyễn Thị Hoa".into(),
-                address: "Ấp 1".into(),
-                commune_code: commune.into(),
-                ..EntityForm::default()
-            },
-            today,
-        )
-        .unwrap(),
-        EntityStatus::Confirmed,
-        "test",
-    )
-    .await
-    .unwrap();
-    let product = registry::add_product(
-        db,
-        &Scope::National,
-        &entity.id,
-        &check_product(
-            &ProductForm {
-                name: name.into(),
-                product_set: "P01".into(),
-                description: "Trái cây tươi".into(),
-                ..Default::default()
-            },
-            "26-2026",
-            &["P01"],
-        )
-        .unwrap(),
-        "test",
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let dossier = dossiers::create(
-        db,
-        &Scope::National,
-        &product.id,
-        Opening {
-            evaluation_type: EvaluationType::FirstTime,
-            contact_phone: Some("0909 123 456".into()),
-            criteria_version: Some("26-2026".into()),
-            filed_at_ms: None,
-        },
-        "producer",
-    )
-    .await
-    .unwrap();
-    dossiers::apply(
-        db,
-        &Scope::National,
-        &dossier.id,
-        &DossierAction::Submit,
-        Role::Producer,
-        &[],
-        "producer",
-    )
-    .await
-    .unwrap();
-    dossier.id
-}
-
-/// Cards on 26/2026 P01 for a cooperative: every criterion on its best option, except the first
-/// `lowered` criteria on their lowest. Returns the choices and their total.
-fn card(catalog: &Catalog, lowered: usize) -> (BTreeMap<String, u32>, u32) {
-    let version = catalog.version("26-2026").unwrap();
-    let set = version.set("P01").unwrap();
-    let token = version.token_for(EntityType::Cooperative);
-    let choices: BTreeMap<String, u32> = set
-        .sheet
-        .criteria()
-        .enumerate()
-        .map(|(position, (_, c))| {
-            let applicable = c.options.iter().filter(|o| o.applies_to_token(token));
-            let option = if position < lowered {
-                applicable.min_by_key(|o| o.points)
-            } else {
-                applicable.max_by_key(|o| o.points)
-            };
-            (c.code.clone(), option.unwrap().number)
-        })
-        .collect();
-    let total = score_card(
-        version,
-        set,
-        EntityType::Cooperative,
-        &Scorecard {
-            member: String::new(),
-            choices: choices.clone(),
-        },
-    )
-    .unwrap()
-    .total;
-    (choices, total)
-}
+mod support;
+use support::{Api, Person, card, person, submitted, to_province};
 
 /// The council's mean of `totals`, half-up to two decimals, as the API prints it.
 fn mean(totals: &[u32]) -> f64 {
@@ -326,9 +113,16 @@ async fn a_round_from_proposals_to_five_stars() {
         );
     }
 
-    let dossier_a = submitted(db, &commune_a, 1, "Sầu riêng Ri6").await;
-    let dossier_b = submitted(db, &commune_b, 2, "Bưởi da xanh").await;
-    let dossier_c = submitted(db, &commune_b, 3, "Chôm chôm").await;
+    let dossier_a = submitted(
+        db,
+        &commune_a,
+        1,
+        "Sầu riêng Ri6",
+        "Hợp tác xã Sầu riêng Ri6",
+    )
+    .await;
+    let dossier_b = submitted(db, &commune_b, 2, "Bưởi da xanh", "Hợp tác xã Bưởi da xanh").await;
+    let dossier_c = submitted(db, &commune_b, 3, "Chôm chôm", "Hợp tác xã Chôm chôm").await;
 
     // The commune accepts, writes Mẫu 03 and proposes; the province takes in, or returns.
     let report = json!({
@@ -1255,36 +1049,6 @@ async fn a_round_from_proposals_to_five_stars() {
 }
 
 /// Takes a submitted dossier through the commune and into the province, by the API.
-async fn to_province(api: &Api, dossier: &str, commune: &Person, province: &Person) {
-    let actions = format!("/api/v1/dossiers/{dossier}/actions");
-    let report = json!({
-        "local_materials": "Nguyên liệu trồng tại xã",
-        "local_labour": "Lao động thường trú tại xã",
-        "idea_origin": "Sản phẩm truyền thống",
-        "local_identity": "Giống cây bản địa của vùng",
-    });
-    for (action, person) in [
-        ("accept", commune),
-        ("report", commune),
-        ("propose", commune),
-        ("take_in", province),
-    ] {
-        let (status, body) = if action == "report" {
-            api.call(
-                "PUT",
-                &format!("/api/v1/dossiers/{dossier}/report"),
-                &person.token,
-                report.clone(),
-            )
-            .await
-        } else {
-            api.call("POST", &actions, &person.token, json!({"action": action}))
-                .await
-        };
-        assert!(status.is_success(), "{action}: {body}");
-    }
-}
-
 /// A round of `organiser`'s level with one dossier, scored by `members` with `choices`, closed and
 /// decided: the round product's id.
 #[allow(clippy::too_many_arguments)]
@@ -1435,7 +1199,7 @@ async fn legacy_results_the_fallback_below_ninety_and_five_star_reevaluations() 
     let (low, _) = card(&catalog, 40);
 
     // A legacy round of May 2024 records a result as decided under QĐ 148.
-    let dossier_l = submitted(db, &commune, 10, "Bưởi cũ").await;
+    let dossier_l = submitted(db, &commune, 10, "Bưởi cũ", "Hợp tác xã Bưởi cũ").await;
     let code_l = dossiers::find(db, &Scope::National, &dossier_l)
         .await
         .unwrap()
@@ -1505,7 +1269,14 @@ async fn legacy_results_the_fallback_below_ninety_and_five_star_reevaluations() 
     );
 
     // ≥ 90 at the province, below 90 at the ministry: the province recognises on that result.
-    let dossier_f = submitted(db, &commune, 11, "Sầu riêng dưới chín mươi").await;
+    let dossier_f = submitted(
+        db,
+        &commune,
+        11,
+        "Sầu riêng dưới chín mươi",
+        "Hợp tác xã Sầu riêng dưới chín mươi",
+    )
+    .await;
     to_province(&api, &dossier_f, &xa, &tinh).await;
     let members: Vec<&Person> = council.iter().collect();
     decided_round(
@@ -1584,7 +1355,14 @@ async fn legacy_results_the_fallback_below_ninety_and_five_star_reevaluations() 
     );
 
     // A 5★ product's re-evaluation goes straight to the ministry; a first evaluation does not.
-    let dossier_5 = submitted(db, &commune, 12, "Sầu riêng năm sao").await;
+    let dossier_5 = submitted(
+        db,
+        &commune,
+        12,
+        "Sầu riêng năm sao",
+        "Hợp tác xã Sầu riêng năm sao",
+    )
+    .await;
     to_province(&api, &dossier_5, &xa, &tinh).await;
     decided_round(
         &api,
@@ -1663,7 +1441,14 @@ async fn legacy_results_the_fallback_below_ninety_and_five_star_reevaluations() 
 
     // A producer whose product was not recognised sees the council's result per part and the
     // way to the next star.
-    let dossier_n = submitted(db, &commune, 13, "Chôm chôm chưa đạt").await;
+    let dossier_n = submitted(
+        db,
+        &commune,
+        13,
+        "Chôm chôm chưa đạt",
+        "Hợp tác xã Chôm chôm chưa đạt",
+    )
+    .await;
     to_province(&api, &dossier_n, &xa, &tinh).await;
     decided_round(
         &api,
