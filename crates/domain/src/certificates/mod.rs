@@ -20,7 +20,7 @@ pub mod revocation;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::criteria::{Level, Procedure, Version};
@@ -247,8 +247,6 @@ pub enum CertificateError {
     Missing(&'static str),
     #[error("a corrective action's deadline must come after the inspection")]
     DeadlineBeforeInspection,
-    #[error("only the {0} may do this for this certificate")]
-    WrongAuthority(&'static str),
 }
 
 impl CertificateError {
@@ -266,7 +264,6 @@ impl CertificateError {
             CertificateError::BeforeIssue(_) => "before_issue",
             CertificateError::Missing(_) => "required",
             CertificateError::DeadlineBeforeInspection => "deadline_before_inspection",
-            CertificateError::WrongAuthority(_) => "wrong_authority",
         }
     }
 }
@@ -289,11 +286,6 @@ pub(crate) fn day_number(date: NaiveDate) -> Option<u16> {
 
 pub(crate) fn from_day_number(days: u16) -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).expect("2000-01-01") + Days::new(u64::from(days))
-}
-
-/// The year of a date as a certificate number wants it.
-pub fn issue_year(date: NaiveDate) -> i32 {
-    date.year()
 }
 
 #[cfg(test)]

@@ -248,7 +248,7 @@ pub async fn issue(
     }
     let issued_on = recognition.decided_on;
     let expires_on = expiry_of(issued_on, version.certificate_validity_months);
-    let year = i64::from(ocop_domain::certificates::issue_year(issued_on));
+    let year = i64::from(chrono::Datelike::year(&issued_on));
     let serial: i64 = on_tx!(&mut *tx, |conn| {
         sqlx::query_scalar(
             "INSERT INTO certificate_serials (province_code, year, last_serial) VALUES ($1, $2, 1) \

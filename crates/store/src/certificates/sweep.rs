@@ -7,7 +7,6 @@
 use chrono::{Days, NaiveDate};
 use serde_json::json;
 
-use ocop_domain::access::Scope;
 use ocop_domain::certificates::lifecycle::{self, Milestone};
 use ocop_domain::criteria::Catalog;
 
@@ -89,9 +88,4 @@ pub async fn sweep(
         tx.commit().await?;
     }
     Ok(report)
-}
-
-/// Certificates in `scope` (for the lists), as `list` gives them.
-pub async fn in_scope(db: &Db, scope: &Scope) -> Result<Vec<super::Certificate>, StoreError> {
-    super::list(db, scope, "").await
 }

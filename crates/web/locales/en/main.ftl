@@ -689,7 +689,6 @@ certificates-error-superseded = The certificate was superseded by a newer one.
 certificates-error-expired = The certificate has expired.
 certificates-error-future-date = The date cannot be after today.
 certificates-error-before-issue = The date cannot be before the certificate's issue.
-certificates-error-wrong-authority = Not the competent authority.
 certificates-reevaluate-title = Re-evaluation
 certificates-reevaluate-prefilled = The new dossier is pre-filled from the last one (self-assessment and evidence); update what changed, then file it.
 certificates-reevaluate-empty = No earlier dossier in the system: the new dossier starts empty.

@@ -689,7 +689,6 @@ certificates-error-superseded = Giấy chứng nhận đã được thay thế b
 certificates-error-expired = Giấy chứng nhận đã hết hiệu lực.
 certificates-error-future-date = Ngày không được sau hôm nay.
 certificates-error-before-issue = Ngày không được trước ngày cấp giấy chứng nhận.
-certificates-error-wrong-authority = Không đúng thẩm quyền.
 certificates-reevaluate-title = Đánh giá, phân hạng lại
 certificates-reevaluate-prefilled = Hồ sơ mới được điền sẵn từ hồ sơ lần trước (bản tự đánh giá và các tài liệu minh chứng); hãy cập nhật những gì đã thay đổi rồi nộp.
 certificates-reevaluate-empty = Chưa có hồ sơ trước trên hệ thống: hồ sơ mới bắt đầu trống.

@@ -13,6 +13,22 @@ use crate::shared::documents::{place_date, province, signer_block};
 use crate::shared::error::AppError;
 use crate::shared::format;
 
+/// The certificate as a PDF response (its QR signed on first use), for its page and for the
+/// public's verification alike.
+pub async fn certificate_pdf(
+    state: &AppState,
+    certificate: &Certificate,
+) -> Result<axum::response::Response, AppError> {
+    let payload = super::payload_of(state, certificate).await?;
+    let doc = certificate_doc(state, certificate, &state.signing.url(&payload)).await?;
+    let bytes =
+        crate::shared::documents::render(move |renderer| renderer.certificate(&doc)).await?;
+    Ok(crate::shared::documents::pdf_response(
+        bytes,
+        &format!("{}.pdf", certificate.number),
+    ))
+}
+
 /// The certificate's document, its QR pointing at `verification_url`.
 pub async fn certificate_doc(
     state: &AppState,

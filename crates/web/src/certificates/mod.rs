@@ -161,19 +161,21 @@ pub struct DecisionForm {
     pub signer: String,
 }
 
-fn decision_of(form: &DecisionForm, lang: Lang) -> Result<Decision, AppError> {
-    let mut errors = Vec::new();
-    required(&form.decision_number, "decision_number", &mut errors);
-    required(&form.signer, "signer", &mut errors);
-    let decided_on = date_field(&form.decided_on, "decided_on", &mut errors);
-    match decided_on {
-        Some(decided_on) if errors.is_empty() => Ok(Decision {
-            number: form.decision_number.trim().to_string(),
-            decided_on,
-            signer: form.signer.trim().to_string(),
-        }),
-        _ => Err(AppError::invalid_fields(lang, errors)),
-    }
+/// Reads a decision's fields, recording their problems beside the caller's.
+fn decision_of(
+    number: &str,
+    decided_on: &str,
+    signer: &str,
+    errors: &mut Vec<(&'static str, &'static str)>,
+) -> Option<Decision> {
+    required(number, "decision_number", errors);
+    required(signer, "signer", errors);
+    let decided_on = date_field(decided_on, "decided_on", errors)?;
+    Some(Decision {
+        number: number.trim().to_string(),
+        decided_on,
+        signer: signer.trim().to_string(),
+    })
 }
 
 /// Opens a revocation (and decides it, when the form carries the decision). Returns the
@@ -198,28 +200,16 @@ pub async fn revoke(
     let deciding = [&form.decision_number, &form.decided_on, &form.signer]
         .iter()
         .any(|text| !text.trim().is_empty());
-    let decision = if deciding {
-        match decision_of(
-            &DecisionForm {
-                decision_number: form.decision_number.clone(),
-                decided_on: form.decided_on.clone(),
-                signer: form.signer.clone(),
-            },
-            lang,
-        ) {
-            Ok(decision) => Some(decision),
-            Err(AppError::InvalidFields { fields }) => {
-                let mut all = AppError::invalid_fields(lang, errors.clone());
-                if let AppError::InvalidFields { fields: ours } = &mut all {
-                    ours.extend(fields);
-                }
-                return Err(all);
-            }
-            Err(other) => return Err(other),
-        }
-    } else {
-        None
-    };
+    let decision = deciding
+        .then(|| {
+            decision_of(
+                &form.decision_number,
+                &form.decided_on,
+                &form.signer,
+                &mut errors,
+            )
+        })
+        .flatten();
     let Some(found_on) = found_on.filter(|_| errors.is_empty()) else {
         return Err(AppError::invalid_fields(lang, errors));
     };
@@ -263,7 +253,16 @@ pub async fn decide(
     if !allowed(user, certificate).revoke {
         return Err(forbidden("only the recognising authority revokes"));
     }
-    let decision = decision_of(form, lang)?;
+    let mut errors = Vec::new();
+    let decision = decision_of(
+        &form.decision_number,
+        &form.decided_on,
+        &form.signer,
+        &mut errors,
+    );
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
+        return Err(AppError::invalid_fields(lang, errors));
+    };
     store::decide_revocation(
         &state.db,
         &rules(state),

@@ -31,10 +31,6 @@ use crate::shared::history::{HistoryRow, history_rows};
 use crate::shared::i18n::Lang;
 use crate::shared::page::{Chrome, Notice, WithCsrf, failed, render};
 
-fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
-    viewer.require().map_err(page_error(viewer.lang))
-}
-
 fn stars(n: u8) -> String {
     "★".repeat(usize::from(n))
 }
@@ -83,7 +79,7 @@ pub async fn certificates_index(
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let all = store::list(&state.db, &session.scope(), "")
         .await
         .map_err(page_error(lang))?;
@@ -195,7 +191,7 @@ async fn certificate_page_with(
     forms: (RevocationForm, DecisionForm, InspectionForm),
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let certificate = load(state, user, id).await.map_err(page_error(lang))?;
     let rules = rules(state);
@@ -406,7 +402,7 @@ where
     F: AsyncFnOnce(&Certificate, &ocop_store::accounts::User) -> Result<String, AppError>,
 {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, csrf).map_err(page_error(lang))?;
     let certificate = load(state, &session.user, id)
         .await
@@ -502,29 +498,19 @@ pub async fn certificate_pdf(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let certificate = load(&state, &session.user, &id)
         .await
         .map_err(page_error(lang))?;
-    let payload = payload_of(&state, &certificate)
+    super::documents::certificate_pdf(&state, &certificate)
         .await
-        .map_err(page_error(lang))?;
-    let doc = super::documents::certificate_doc(&state, &certificate, &state.signing.url(&payload))
-        .await
-        .map_err(page_error(lang))?;
-    let bytes = crate::shared::documents::render(move |renderer| renderer.certificate(&doc))
-        .await
-        .map_err(page_error(lang))?;
-    Ok(crate::shared::documents::pdf_response(
-        bytes,
-        &format!("{}.pdf", certificate.number),
-    ))
+        .map_err(page_error(lang))
 }
 
 /// The QR of a certificate in scope.
 async fn qr_of(state: &AppState, viewer: &Viewer, id: &str) -> Result<Qr, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let certificate = load(state, &session.user, id)
         .await
         .map_err(page_error(lang))?;
@@ -605,7 +591,7 @@ pub async fn reevaluate_page(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let certificate = load(&state, &session.user, &id)
         .await
         .map_err(page_error(lang))?;
@@ -645,7 +631,7 @@ pub async fn reevaluate(
     Form(form): Form<crate::shared::page::CsrfForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     let certificate = load(&state, &session.user, &id)
         .await

@@ -183,19 +183,9 @@ pub async fn certificate_pdf(
             lang,
         )
     })?;
-    let payload = super::payload_of(&state, &record)
+    super::documents::certificate_pdf(&state, &record)
         .await
-        .map_err(page_error(lang))?;
-    let doc = super::documents::certificate_doc(&state, &record, &state.signing.url(&payload))
-        .await
-        .map_err(page_error(lang))?;
-    let bytes = crate::shared::documents::render(move |renderer| renderer.certificate(&doc))
-        .await
-        .map_err(page_error(lang))?;
-    Ok(crate::shared::documents::pdf_response(
-        bytes,
-        &format!("{}.pdf", record.number),
-    ))
+        .map_err(page_error(lang))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -11,13 +11,9 @@ use ocop_store::{jobs, notices};
 
 use super::words;
 use crate::AppState;
-use crate::shared::auth::{Session, Viewer, check_csrf};
+use crate::shared::auth::{Viewer, check_csrf};
 use crate::shared::error::{ApiPath, PageError, page_error};
 use crate::shared::page::{Chrome, CsrfForm, render};
-
-fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
-    viewer.require().map_err(page_error(viewer.lang))
-}
 
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -51,7 +47,7 @@ pub async fn inbox(
     viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let rows = notices::inbox(&state.db, &session.user.id, 200)
         .await
         .map_err(page_error(lang))?
@@ -84,7 +80,7 @@ pub async fn read_all(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     notices::mark_read(&state.db, &session.user.id, None)
         .await
@@ -100,7 +96,7 @@ pub async fn open(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     let notice = notices::find(&state.db, &session.user.id, &id)
         .await
@@ -148,7 +144,7 @@ pub async fn outbox(
     viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     if session.user.role != Role::Administrator {
         return Err(PageError::forbidden(lang));
     }

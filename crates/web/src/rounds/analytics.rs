@@ -24,7 +24,6 @@ use serde::Deserialize;
 use ocop_render::chart::{Bar, diverging_bars, horizontal_bars};
 
 use super::Loaded;
-use super::pages::session_of;
 use crate::AppState;
 use crate::shared::auth::Viewer;
 use crate::shared::error::{AppError, PageError};
@@ -340,7 +339,7 @@ pub async fn analytics_page(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let loaded = Loaded::load(&state, &session.user, &id)
         .await
         .map_err(|e| PageError::new(e, lang))?;
@@ -409,7 +408,7 @@ pub async fn analytics_csv(
     Query(query): Query<TableQuery>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let loaded = Loaded::load(&state, &session.user, &id)
         .await
         .map_err(|e| PageError::new(e, lang))?;

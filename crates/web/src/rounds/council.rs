@@ -17,7 +17,7 @@ use crate::shared::auth::Viewer;
 use crate::shared::error::{AppError, PageError};
 use crate::shared::page::{Chrome, WithCsrf, render};
 
-use super::pages::{load_for_form, session_of};
+use super::pages::load_for_form;
 use crate::shared::page::{Notice, failed};
 
 pub struct SeatRow {
@@ -64,7 +64,7 @@ async fn council_page_with(
     notice: Notice,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let loaded = Loaded::load(state, user, id)
         .await
@@ -144,7 +144,7 @@ pub async fn add_seat(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     match super::seat(&state, user, &loaded, &form.fields, lang).await {
         Ok(()) => Ok(council_page_with(
             &state,
@@ -178,7 +178,7 @@ pub async fn clear_conflict(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     if !loaded.conflicts.iter().any(|c| c.id == conflict) {
         return Err(PageError::new(super::product_not_found(&conflict), lang));
     }

@@ -37,7 +37,7 @@ use ocop_store::rounds::{Decision, Round, RoundProduct};
 use ocop_store::units;
 
 use super::Loaded;
-use super::pages::{round_page_with, session_of};
+use super::pages::round_page_with;
 use crate::AppState;
 use crate::shared::auth::Viewer;
 use crate::shared::documents::{pdf_response, province, render};
@@ -93,7 +93,7 @@ pub async fn minutes_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let loaded = Loaded::load(&state, &session.user, &id)
         .await
         .map_err(|e| PageError::new(e, lang))?;
@@ -120,7 +120,7 @@ pub async fn annex_pdf(
     Path((id, decision_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let loaded = Loaded::load(&state, user, &id)
         .await
@@ -150,7 +150,7 @@ pub async fn sheet_pdf(
     Path((id, product_id, file)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let loaded = Loaded::load(&state, user, &id)
         .await

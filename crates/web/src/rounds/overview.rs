@@ -11,8 +11,6 @@ use crate::shared::auth::Viewer;
 use crate::shared::error::PageError;
 use crate::shared::page::{Chrome, render};
 
-use super::pages::session_of;
-
 /// One cell of the secretary's overview.
 pub struct Cell {
     /// submitted, draft, none, excluded
@@ -53,7 +51,7 @@ pub async fn overview_html(
     id: &str,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let loaded = Loaded::load(state, user, id)
         .await

@@ -19,15 +19,11 @@ use ocop_store::rounds::{self as store, RoundAccess};
 
 use super::{DecisionForm, Loaded, OpenForm, SettingsForm, status_label};
 use crate::AppState;
-use crate::shared::auth::{Session, Viewer, check_csrf};
+use crate::shared::auth::{Viewer, check_csrf};
 use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::i18n::Lang;
 use crate::shared::page::{Chrome, Notice, WithCsrf, failed, form_field, render};
-
-pub(super) fn session_of(viewer: &Viewer) -> Result<&Session, PageError> {
-    viewer.require().map_err(page_error(viewer.lang))
-}
 
 fn level_label(level: Level, lang: Lang) -> String {
     lang.t(&format!("rounds-level-{}", level.as_str()))
@@ -79,7 +75,7 @@ async fn rounds_page_with(
     notice: Notice,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let rounds = store::list(&state.db, &RoundAccess::of(user))
         .await
@@ -155,7 +151,7 @@ pub async fn open_round(
     Form(form): Form<WithCsrf<OpenForm>>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let session = session_of(&viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
     match super::open(&state, &session.user, &form.fields, lang).await {
         Ok(round) => Ok(Redirect::to(&format!("/rounds/{}", round.id)).into_response()),
@@ -301,7 +297,7 @@ pub async fn round_page_with(
     notice: Notice,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     let user = &session.user;
     let loaded = Loaded::load(state, user, id)
         .await
@@ -520,7 +516,7 @@ pub(super) async fn load_for_form(
     csrf: &str,
 ) -> Result<Loaded, PageError> {
     let lang = viewer.lang;
-    let session = session_of(viewer)?;
+    let session = viewer.page_session()?;
     check_csrf(session, csrf).map_err(page_error(lang))?;
     Loaded::load(state, &session.user, id)
         .await
@@ -535,7 +531,7 @@ pub async fn save_settings(
     Form(form): Form<WithCsrf<SettingsForm>>,
 ) -> Result<Response, PageError> {
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     let outcome = super::settings(&state, user, &loaded, &form.fields, viewer.lang)
         .await
         .map(|()| viewer.lang.t("rounds-settings-saved"));
@@ -556,7 +552,7 @@ pub async fn add_product(
     Form(form): Form<WithCsrf<DossierField>>,
 ) -> Result<Response, PageError> {
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     let outcome = super::add_product(&state, user, &loaded, &form.fields.dossier_id, viewer.lang)
         .await
         .map(|p| {
@@ -579,7 +575,7 @@ pub async fn act(
     Form(form): Form<crate::shared::page::CsrfForm>,
 ) -> Result<Response, PageError> {
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     let outcome = super::act(&state, user, &loaded, &action)
         .await
         .map(|next| viewer.lang.t(&format!("rounds-moved-{}", next.as_str())));
@@ -595,7 +591,7 @@ pub async fn decide(
 ) -> Result<Response, PageError> {
     let value = |name: &str| form_field(&fields, name).to_string();
     let loaded = load_for_form(&state, &viewer, &id, &value("csrf")).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     let typed = DecisionForm {
         number: value("number"),
         signed_on: value("signed_on"),
@@ -624,7 +620,7 @@ pub async fn legacy_result(
     Form(form): Form<WithCsrf<super::LegacyForm>>,
 ) -> Result<Response, PageError> {
     let loaded = load_for_form(&state, &viewer, &id, &form.csrf).await?;
-    let user = &session_of(&viewer)?.user;
+    let user = &viewer.page_session()?.user;
     let outcome = super::record_legacy(&state, user, &loaded, &form.fields, viewer.lang)
         .await
         .map(|p| {

@@ -50,6 +50,12 @@ impl Viewer {
     pub fn require(&self) -> Result<&Session, AppError> {
         self.session.as_ref().ok_or(AppError::Unauthenticated)
     }
+
+    /// The session, or the page that sends a stranger to sign in.
+    pub fn page_session(&self) -> Result<&Session, super::error::PageError> {
+        self.require()
+            .map_err(|error| super::error::PageError::new(error, self.lang))
+    }
 }
 
 impl FromRequestParts<AppState> for Viewer {
