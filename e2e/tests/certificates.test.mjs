@@ -45,6 +45,8 @@ test('the producer follows the expiry notice to a pre-filled re-evaluation dossi
 test('the province revokes a certificate; the public scanning its QR sees it revoked at once', async () => {
   const { context, page } = await signIn(browser, server.base, 'tinh@demo.ocop.vn');
   await page.goto(`${server.base}/certificates?status=active`);
+  assert.doesNotMatch(await page.locator('main').textContent(), /certificates-/, 'every label is translated');
+  assert.match(await page.locator('#status-counts').textContent(), /Chờ kết quả đánh giá lại: 0/);
   const row = page.locator('#certificates tr', { hasText: 'Chôm chôm nhãn Long Khánh' }).first();
   await row.locator('a').click();
   await page.waitForURL(/\/certificates\/[0-9a-f]{32}$/);

@@ -95,8 +95,7 @@ pub async fn certificates_index(
     let counts: Vec<(&'static str, String, usize)> = STATUSES
         .iter()
         .map(|code| {
-            let label = lang.t(&format!("certificates-status-{}", code.replace('_', "-")));
-            let label = label.split(" (").next().unwrap_or(&label).to_string();
+            let label = lang.t(&format!("certificates-count-{}", code.replace('_', "-")));
             let count = with_status
                 .iter()
                 .filter(|(_, s)| s.code() == *code)
