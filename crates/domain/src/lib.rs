@@ -5,6 +5,8 @@
 
 pub mod access;
 pub mod audit;
+pub mod batches;
+pub mod catalogue;
 pub mod certificates;
 pub mod criteria;
 pub mod dossier;

@@ -84,7 +84,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn find_words_matches_every_word_in_any_order() {
+        let index = SubstringIndex::new([
+            ("Nước mắm Phan Thiết · Lâm Đồng".to_string(), 1),
+            ("Cà phê Buôn Ma Thuột · Đắk Lắk".to_string(), 2),
+            ("Nước mắm Phú Quốc · An Giang".to_string(), 3),
+        ]);
+        assert_eq!(index.find_words("nuoc mam phan thiet"), vec![&1]);
+        assert_eq!(index.find_words("DAK LAK"), vec![&2]);
+        assert_eq!(index.find_words("mam nuoc"), vec![&1, &3]);
+        assert_eq!(index.find_words("giang   nuoc"), vec![&3]);
+        assert!(index.find_words("nuoc ca phe").is_empty());
+        assert!(index.find_words(" ").is_empty());
+    }
+
     proptest! {
+        #[test]
+        fn find_words_agrees_with_a_plain_scan(
+            names in proptest::collection::vec("[a-dđĐàá ]{0,8}", 0..30),
+            query in "[a-dđà ]{0,5}",
+        ) {
+            let index = SubstringIndex::new(names.iter().cloned().enumerate().map(|(i, n)| (n, i)));
+            let folded = fold(&query);
+            let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+            let expected: Vec<usize> = (0..names.len())
+                .filter(|&i| !words.is_empty() && words.iter().all(|w| fold(&names[i]).contains(w)))
+                .collect();
+            let found: Vec<usize> = index.find_words(&query).into_iter().copied().collect();
+            prop_assert_eq!(found, expected);
+        }
+
         #[test]
         fn substring_index_agrees_with_a_plain_scan(
             names in proptest::collection::vec("[a-dđĐàá ]{0,8}", 0..30),
@@ -157,12 +187,58 @@ impl<T> SubstringIndex<T> {
 
     /// Up to `limit` items that `keep` accepts and whose folded name contains the folded
     /// `query`, in ranking order, each once. An empty query finds nothing.
-    pub fn find(&self, query: &str, limit: usize, keep: impl Fn(&T) -> bool) -> Vec<&T> {
+    pub fn find(&self, query: &str, limit: usize, mut keep: impl FnMut(&T) -> bool) -> Vec<&T> {
         let needle = fold(query);
         let mut found = Vec::new();
         if needle.is_empty() || limit == 0 {
             return found;
         }
+        self.scan(&needle, |entry| {
+            if keep(&self.items[entry]) {
+                found.push(&self.items[entry]);
+            }
+            found.len() < limit
+        });
+        found
+    }
+
+    /// Every item whose folded name contains each word of the folded `query`, in any order
+    /// ("nuoc mam dak lak" finds "Nước mắm … · Đắk Lắk"), in ranking order. The longest word is
+    /// searched in the whole buffer; the others only within the names it hits.
+    pub fn find_words(&self, query: &str) -> Vec<&T> {
+        let folded = fold(query);
+        let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        words.dedup();
+        let mut found = Vec::new();
+        let Some((longest, others)) = words.split_first() else {
+            return found;
+        };
+        self.scan(longest, |entry| {
+            let name = self.name(entry);
+            if others
+                .iter()
+                .all(|word| memchr::memmem::find(name, word.as_bytes()).is_some())
+            {
+                found.push(&self.items[entry]);
+            }
+            true
+        });
+        found
+    }
+
+    /// The folded name of entry `entry`, without its separator.
+    fn name(&self, entry: usize) -> &[u8] {
+        let end = self
+            .starts
+            .get(entry + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        &self.text.as_bytes()[self.starts[entry]..end]
+    }
+
+    /// Calls `visit` once per entry whose name contains `needle`, in order, while it returns
+    /// true.
+    fn scan(&self, needle: &str, mut visit: impl FnMut(usize) -> bool) {
         let mut last = None;
         // The needle has no `\n` (folding turns white space into single spaces), so a hit never
         // spans two names.
@@ -172,13 +248,9 @@ impl<T> SubstringIndex<T> {
                 continue;
             }
             last = Some(entry);
-            if keep(&self.items[entry]) {
-                found.push(&self.items[entry]);
-                if found.len() == limit {
-                    break;
-                }
+            if !visit(entry) {
+                break;
             }
         }
-        found
     }
 }

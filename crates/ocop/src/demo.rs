@@ -97,7 +97,7 @@ pub async fn is_loaded(db: &Db) -> Result<bool, StoreError> {
 }
 
 /// A deterministic sequence from the seed (a linear congruential step).
-fn next(state: &mut u64) -> u64 {
+pub(crate) fn next(state: &mut u64) -> u64 {
     *state = state
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);

@@ -8,6 +8,7 @@ mod certificates_cmd;
 mod criteria_cmd;
 mod demo;
 mod demo_certificates;
+mod demo_national;
 mod demo_rounds;
 mod keys_cmd;
 mod measure;
@@ -129,6 +130,10 @@ enum Command {
         /// Where the demo's evidence documents are stored (as for `serve`).
         #[arg(long = "files", env = "OCOP_FILES_DIR", default_value = "files")]
         files_dir: PathBuf,
+        /// Also build a national-scale catalogue of this many recognised products, with their
+        /// entities, certificates of every status and batches, over all 34 provinces.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        products: Option<u32>,
     },
     /// Criteria sets: legal versions, product sets and scoring sheets (format: docs/criteria.md).
     Criteria {
@@ -499,12 +504,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             seed,
             files_dir,
+            products,
         } => {
             let db = open_migrated(&db.url).await?;
             let files =
                 ocop_store::files::FileStore::new(files_dir, ocop_store::files::DEFAULT_MAX_BYTES);
-            let summary = demo::load(&db, seed, &files).await?;
-            println!("{summary}");
+            if products.is_none() || !demo::is_loaded(&db).await? {
+                let summary = demo::load(&db, seed, &files).await?;
+                println!("{summary}");
+            }
+            if let Some(products) = products {
+                if demo_national::is_loaded(&db).await? {
+                    anyhow::bail!(UsageError(
+                        "the national demo is already in this database; use a fresh one".into()
+                    ));
+                }
+                let catalog =
+                    ocop_domain::criteria::Catalog::load(&ocop_domain::criteria::bundled_sources())
+                        .map_err(|errors| anyhow::anyhow!("bundled criteria: {errors:?}"))?;
+                let started = std::time::Instant::now();
+                let summary = demo_national::load(&db, &catalog, products as usize, seed).await?;
+                println!("{summary} in {:.1} s", started.elapsed().as_secs_f64());
+            }
             db.close().await;
             Ok(())
         }

@@ -6,6 +6,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod batches;
+pub mod bulk;
+pub mod catalogue;
 pub mod certificates;
 pub mod clock;
 mod db;

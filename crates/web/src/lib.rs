@@ -11,9 +11,9 @@ pub mod account;
 pub mod certificates;
 pub mod criteria;
 pub mod dossiers;
-pub mod home;
 pub mod notices;
 pub mod openapi;
+pub mod portal;
 pub mod registry;
 pub mod rounds;
 pub mod shared;
@@ -47,6 +47,10 @@ pub struct AppState {
     /// Where uploads go, and how large they may be.
     pub files: FileStore,
     pub unit_search: Arc<UnitSearch>,
+    /// The public catalogue in memory, kept current with every server's writes.
+    pub catalogue: Arc<ocop_store::catalogue::Catalogue>,
+    /// The open data files, built once per revision of the records.
+    pub open_data: Arc<portal::opendata::OpenDataCache>,
     /// The validated criteria versions.
     pub criteria: Arc<Catalog>,
     /// The issuer's keys: signs certificates' QR payloads, verifies scanned ones.
@@ -66,11 +70,22 @@ impl AppState {
             .map(|version| version.id.clone())
     }
 
+    /// The procedure of the criteria version in force today: how long a certificate pending
+    /// re-evaluation stays valid, and the lifecycle's other figures.
+    pub fn procedure_in_force(&self) -> ocop_domain::criteria::Procedure {
+        self.criteria
+            .in_force_on(ocop_store::clock::today())
+            .map(|version| version.procedure.clone())
+            .unwrap_or_default()
+    }
+
     pub fn new(db: Db, criteria: Catalog) -> AppState {
         AppState {
             db,
             files: FileStore::new("files", DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
+            catalogue: Arc::default(),
+            open_data: Arc::default(),
             criteria: Arc::new(criteria),
             signing: Arc::new(certificates::signing::Signing::new(
                 None,
@@ -147,7 +162,19 @@ fn routes(max_upload_bytes: usize) -> Routes {
     use registry::{entity_pages, product_pages};
     Routes::new()
         // Public pages.
-        .get("/", home::pages::home)
+        .get("/", portal::pages::home)
+        .get("/catalogue", portal::pages::catalogue_page)
+        .get("/catalogue/products/{code}", portal::pages::product_page)
+        .get(
+            "/catalogue/products/{code}/photos/{sha}",
+            portal::pages::product_photo,
+        )
+        .get("/catalogue/entities/{code}", portal::pages::entity_page)
+        .get("/catalogue/provinces/{code}", portal::pages::province_page)
+        .get("/01/{gtin}", portal::batches::gtin_link)
+        .get("/01/{gtin}/10/{lot}", portal::batches::batch_link)
+        .get("/opendata", portal::opendata::index)
+        .get("/opendata/{file}", portal::opendata::file)
         .get("/units", units::pages::units_index)
         .get("/units/{code}", units::pages::unit_page)
         .get("/criteria", criteria::pages::criteria_index)
@@ -189,6 +216,7 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .get("/products/{id}/photos/{sha}", product_pages::photo)
         // Dossiers.
         .post("/products/{id}/dossiers", dossiers::pages::create)
+        .post("/products/{id}/batches", portal::batches::add_batch)
         .get("/dossiers", dossiers::pages::inbox)
         .get("/dossiers/{id}", dossiers::pages::dossier_page)
         .get(
@@ -319,6 +347,11 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .get("/api/v1/products/{id}", registry::api::product)
         .put("/api/v1/products/{id}", registry::api::update_product)
         .post("/api/v1/products/{id}/dossiers", dossiers::api::create)
+        .post(
+            "/api/v1/products/{id}/batches",
+            portal::batches::add_batch_api,
+        )
+        .get("/api/v1/catalogue", portal::api::search)
         .get("/api/v1/dossiers", dossiers::api::list)
         .get("/api/v1/dossiers/{id}", dossiers::api::get)
         .put(
@@ -351,6 +384,7 @@ fn routes(max_upload_bytes: usize) -> Routes {
             certificates::api::inspect,
         )
         .get("/api/v1/verify", certificates::verify::verify_api)
+        .post("/api/v1/verify", certificates::verify::verify_post)
         .get("/api/v1/notices", notices::api::list)
         .get("/api/v1/rounds", rounds::api::list)
         .post("/api/v1/rounds", rounds::api::open)

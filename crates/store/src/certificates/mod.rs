@@ -62,28 +62,42 @@ impl Certificate {
     }
 }
 
+/// A certificate's revocation date, once decided (`c` is the certificate).
+pub(crate) const REVOKED_ON: &str = "(SELECT r.decided_on FROM revocations r WHERE r.certificate_id = c.id AND r.decided_on IS NOT NULL)";
+/// When a re-evaluation dossier of the product was filed after the certificate's issue.
+pub(crate) const REEVALUATION_FILED_ON: &str = "(SELECT MIN(f.filed_on) FROM dossiers f WHERE f.product_id = c.product_id \
+        AND f.evaluation_type = 'reevaluation' AND f.filed_on >= c.issued_on)";
+/// When that re-evaluation ended without a new star.
+pub(crate) const REEVALUATION_ENDED_ON: &str = "(SELECT MIN(dd.signed_on) FROM dossiers f JOIN round_products rp ON rp.dossier_id = f.id \
+        JOIN decision_items di ON di.round_product_id = rp.id JOIN decisions dd ON dd.id = di.decision_id \
+        WHERE f.product_id = c.product_id AND f.evaluation_type = 'reevaluation' \
+        AND f.filed_on >= c.issued_on AND di.stars IS NULL)";
+/// A newer certificate of the same product (`n`) than `c`.
+pub(crate) const NEWER_CERTIFICATE: &str = "n.product_id = c.product_id AND (n.issued_on > c.issued_on \
+        OR (n.issued_on = c.issued_on AND n.created_at > c.created_at))";
+
 /// The facts come from their own tables: a revocation's decision date, a newer certificate of
 /// the product, a re-evaluation dossier filed after this one's issue and a result that ended it.
-pub(crate) const CERTIFICATE_SELECT: &str = "SELECT c.id, c.number, c.province_code, c.product_id, p.code AS product_code, \
+pub(crate) static CERTIFICATE_SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(
+    || {
+        format!(
+            "SELECT c.id, c.number, c.province_code, c.product_id, p.code AS product_code, \
      p.name AS product_name, c.entity_id, e.name AS entity_name, e.registration_code AS entity_code, \
      e.address AS entity_address, c.commune_code, c.stars, c.score, c.criteria_version, c.authority, \
      c.decision_id, d.number AS decision_number, d.signer AS decision_signer, d.round_id, \
      c.round_product_id, c.issued_on, c.expires_on, c.payload, c.key_id, c.created_at, \
-     (SELECT r.decided_on FROM revocations r WHERE r.certificate_id = c.id AND r.decided_on IS NOT NULL) AS revoked_on, \
-     (SELECT n.issued_on FROM certificates n WHERE n.product_id = c.product_id AND (n.issued_on > c.issued_on \
-        OR (n.issued_on = c.issued_on AND n.created_at > c.created_at)) \
+     {REVOKED_ON} AS revoked_on, \
+     (SELECT n.issued_on FROM certificates n WHERE {NEWER_CERTIFICATE} \
         ORDER BY n.issued_on, n.created_at LIMIT 1) AS superseded_on, \
-     (SELECT n.number FROM certificates n WHERE n.product_id = c.product_id AND (n.issued_on > c.issued_on \
-        OR (n.issued_on = c.issued_on AND n.created_at > c.created_at)) \
+     (SELECT n.number FROM certificates n WHERE {NEWER_CERTIFICATE} \
         ORDER BY n.issued_on, n.created_at LIMIT 1) AS superseded_by, \
-     (SELECT MIN(f.filed_on) FROM dossiers f WHERE f.product_id = c.product_id \
-        AND f.evaluation_type = 'reevaluation' AND f.filed_on >= c.issued_on) AS reevaluation_filed_on, \
-     (SELECT MIN(dd.signed_on) FROM dossiers f JOIN round_products rp ON rp.dossier_id = f.id \
-        JOIN decision_items di ON di.round_product_id = rp.id JOIN decisions dd ON dd.id = di.decision_id \
-        WHERE f.product_id = c.product_id AND f.evaluation_type = 'reevaluation' \
-        AND f.filed_on >= c.issued_on AND di.stars IS NULL) AS reevaluation_ended_on \
+     {REEVALUATION_FILED_ON} AS reevaluation_filed_on, \
+     {REEVALUATION_ENDED_ON} AS reevaluation_ended_on \
      FROM certificates c JOIN products p ON p.id = c.product_id JOIN entities e ON e.id = c.entity_id \
-     JOIN decisions d ON d.id = c.decision_id";
+     JOIN decisions d ON d.id = c.decision_id"
+        )
+    },
+);
 
 pub(crate) fn certificate_from_row<R: Row>(row: &R) -> Result<Certificate, sqlx::Error>
 where
@@ -144,7 +158,7 @@ pub async fn list(
         all,
         db,
         scope,
-        CERTIFICATE_SELECT,
+        &*CERTIFICATE_SELECT,
         crate::registry::Scoped::Certificates,
         "($3 = '' OR c.product_id = $3) ORDER BY c.issued_on DESC, c.number DESC",
         product_id,
@@ -158,7 +172,7 @@ pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Certificate
         one,
         db,
         scope,
-        CERTIFICATE_SELECT,
+        &*CERTIFICATE_SELECT,
         crate::registry::Scoped::Certificates,
         "c.id = $3",
         id,
@@ -172,7 +186,7 @@ pub async fn by_number(db: &Db, number: &str) -> Result<Option<Certificate>, Sto
         one,
         db,
         &Scope::National,
-        CERTIFICATE_SELECT,
+        &*CERTIFICATE_SELECT,
         crate::registry::Scoped::Certificates,
         "c.number = $3",
         number,
@@ -326,4 +340,34 @@ pub async fn issue(
     )
     .await?;
     Ok(id)
+}
+
+/// The last serial given per province and year: (province code, year, last serial).
+pub async fn serials(db: &Db) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    Ok(crate::on_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT province_code, year, last_serial FROM certificate_serials ORDER BY province_code, year"
+    )
+    .fetch_all(pool)
+    .await
+    })?)
+}
+
+/// Sets the last serials after a bulk load wrote certificates with the numbers that follow them.
+pub async fn set_serials(tx: &mut Tx, serials: &[(String, i64, i64)]) -> Result<(), StoreError> {
+    for (province, year, last) in serials {
+        on_tx!(&mut *tx, |conn| {
+            sqlx::query(
+            "INSERT INTO certificate_serials (province_code, year, last_serial) VALUES ($1, $2, $3) \
+             ON CONFLICT (province_code, year) DO UPDATE SET last_serial = excluded.last_serial"
+        )
+        .bind(province)
+        .bind(year)
+        .bind(last)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
 }

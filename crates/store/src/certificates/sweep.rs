@@ -36,7 +36,10 @@ pub async fn sweep(
     let procedure = &version.procedure;
     // Certificates revoked before today or long expired have nothing left to announce.
     let horizon = today - Days::new(400);
-    let sql = format!("{CERTIFICATE_SELECT} WHERE c.expires_on >= $1 ORDER BY c.expires_on, c.id");
+    let sql = format!(
+        "{} WHERE c.expires_on >= $1 ORDER BY c.expires_on, c.id",
+        *CERTIFICATE_SELECT
+    );
     let certificates: Result<Vec<_>, sqlx::Error> = on_db!(db, |pool| {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(horizon)

@@ -195,15 +195,54 @@ pub async fn list(
     ))
 }
 
-/// `GET /api/v1/certificates/{id}`
-#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates", security(("bearer" = []), ("session" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = CertificateDetail), (status = 404, body = ErrorDoc)))]
+/// `GET /api/v1/certificates/{id}`: by its number (`OCOP-75-2026-00012`) for everyone, as
+/// printed on packages; by its id within the caller's scope, with the findings of inspections.
+#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates", security((), ("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "A certificate number (public: status and facts, no inspections) or a certificate id (in scope)")),
+    responses((status = 200, description = "The certificate with its status today", body = CertificateDetail),
+        (status = 401, description = "An id without a sign-in", body = ErrorDoc),
+        (status = 404, description = "No such certificate (`certificate_not_found`)", body = ErrorDoc)))]
 pub async fn get(
     State(state): State<AppState>,
-    ApiCaller(user): ApiCaller,
+    caller: Result<ApiCaller, AppError>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CertificateDetail>, AppError> {
+    if id
+        .parse::<ocop_domain::certificates::CertificateNumber>()
+        .is_ok()
+    {
+        return Ok(Json(public_detail(&state, &id).await?));
+    }
+    let ApiCaller(user) = caller?;
     Ok(Json(detail(&state, &user, &id).await?))
+}
+
+/// What anyone may know of a certificate from its number: the facts, the status today and a
+/// decided revocation (a public decision); not the inspections' findings.
+async fn public_detail(state: &AppState, number: &str) -> Result<CertificateDetail, AppError> {
+    let certificate = store::by_number(&state.db, number)
+        .await?
+        .ok_or_else(|| super::not_found(number))?;
+    let status = certificate.status(&rules(state), today());
+    let revocation = match certificate.timeline.revoked_on {
+        Some(_) => store::revocation(&state.db, &certificate.id)
+            .await?
+            .map(|r| RevocationJson {
+                ground: r.ground,
+                found_on: r.found_on.to_string(),
+                finding_ref: r.finding_ref,
+                deadline: r.deadline.map(|d| d.to_string()),
+                decision_number: r.decision_number,
+                decided_on: r.decided_on.map(|d| d.to_string()),
+            }),
+        None => None,
+    };
+    Ok(CertificateDetail {
+        verification_url: format!("{}/v/{}", state.signing.base_url, certificate.number),
+        certificate: CertificateJson::of(&certificate, status),
+        revocation,
+        inspections: Vec::new(),
+    })
 }
 
 /// `POST /api/v1/certificates/{id}/revocation`: opens a revocation on a finding; with the

@@ -17,9 +17,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use ocop_domain::access::Role;
+use ocop_domain::certificates::CertificateError;
 use ocop_domain::certificates::inspection::{self, Kind, Outcome, Report};
 use ocop_domain::certificates::revocation::{self, Decision, Finding};
-use ocop_domain::certificates::{CertificateError, Status};
 use ocop_domain::criteria::{Level, Procedure};
 use ocop_store::accounts::User;
 use ocop_store::certificates::{self as store, Certificate, CertificateStoreError};
@@ -29,15 +29,12 @@ use crate::AppState;
 use crate::shared::error::AppError;
 use crate::shared::format::parse_date;
 use crate::shared::i18n::Lang;
+pub use crate::shared::labels::status_label;
 
 /// The rules a certificate's lifecycle follows today: those of the version in force (the
 /// revocation grounds, the window, Điều 12.3), whatever version it was evaluated under.
 pub fn rules(state: &AppState) -> Procedure {
-    state
-        .criteria
-        .in_force_on(today())
-        .map(|version| version.procedure.clone())
-        .unwrap_or_default()
+    state.procedure_in_force()
 }
 
 /// A certificate within the user's scope, or 404.
@@ -381,20 +378,6 @@ pub async fn inspect(
     .await
     .map_err(|e| store_error(e, lang))?;
     Ok(lang.t("certificates-done-inspected"))
-}
-
-/// The certificate's status today, as a code and a label (with the pending date).
-pub fn status_label(status: Status, lang: Lang) -> String {
-    match status {
-        Status::PendingReevaluation { until } => lang.t_with(
-            "certificates-status-pending-reevaluation",
-            &[("until", crate::shared::format::date(until).into())],
-        ),
-        other => lang.t(&format!(
-            "certificates-status-{}",
-            other.code().replace('_', "-")
-        )),
-    }
 }
 
 /// The signed payload of a certificate (signed on first use, with the key active then).

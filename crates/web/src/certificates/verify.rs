@@ -78,6 +78,101 @@ struct VerifyPage {
     status: String,
     /// The certificate's PDF, for a genuine payload the register knows.
     pdf: Option<String>,
+    /// A sign beside the words, so that colour is never the only cue.
+    icon: &'static str,
+    /// The product's first photo and its public page.
+    photo: Option<String>,
+    product_href: Option<String>,
+}
+
+/// The sign shown with a status.
+fn icon_of(valid: bool, status: Option<Status>) -> &'static str {
+    match (valid, status) {
+        (true, _) => "✔",
+        (false, Some(Status::Expired)) => "⌛",
+        (false, Some(Status::Superseded)) => "↻",
+        _ => "✘",
+    }
+}
+
+/// The product's photo and public page (the portal's addresses).
+async fn product_links(
+    state: &AppState,
+    record: &Certificate,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let page = format!("/catalogue/products/{}", record.product_code);
+    let photo = ocop_store::registry::photos(&state.db, &record.product_id)
+        .await?
+        .into_iter()
+        .next()
+        .map(|sha| format!("{page}/photos/{sha}"));
+    Ok((photo, Some(page)))
+}
+
+/// `GET /v/{number}`: the register's answer for a certificate number typed or printed.
+async fn number_page(
+    state: &AppState,
+    viewer: &Viewer,
+    number: &str,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let chrome = Chrome::new(viewer, "verify");
+    let record = store::by_number(&state.db, number)
+        .await
+        .map_err(page_error(lang))?;
+    let Some(record) = record else {
+        let page = VerifyPage {
+            chrome,
+            outcome: "unknown",
+            valid: false,
+            headline: lang.t("certificates-verify-unknown-number"),
+            reason: None,
+            facts: vec![(lang.t("certificates-number"), number.to_string())],
+            status_code: "none",
+            status: String::new(),
+            pdf: None,
+            icon: "✘",
+            photo: None,
+            product_href: None,
+        };
+        return Ok((StatusCode::NOT_FOUND, render(&page, lang)?).into_response());
+    };
+    let status = record.status(&rules(state), today());
+    let valid = status.is_valid();
+    let words = status_label(status, lang);
+    let headline = if valid {
+        lang.t("certificates-verify-number-valid")
+    } else {
+        lang.t_with(
+            "certificates-verify-number-not-valid",
+            &[("status", words.clone().into())],
+        )
+    };
+    let claims = record
+        .claims()
+        .map_err(|_| page_error(lang)(AppError::Internal))?;
+    let (photo, product_href) = product_links(state, &record)
+        .await
+        .map_err(page_error(lang))?;
+    let mut facts = claim_facts(&claims, Some(&record), lang);
+    if let Some(successor) = &record.superseded_by {
+        facts.push((lang.t("certificates-superseded-by"), successor.clone()));
+    }
+    let page = VerifyPage {
+        chrome,
+        outcome: "register",
+        valid,
+        headline,
+        reason: None,
+        facts,
+        status_code: status.code(),
+        status: words,
+        pdf: None,
+        icon: icon_of(valid, Some(status)),
+        photo,
+        product_href,
+    };
+    Ok(render(&page, lang)?.into_response())
 }
 
 fn claim_facts(claims: &Claims, record: Option<&Certificate>, lang: Lang) -> Vec<(String, String)> {
@@ -108,13 +203,20 @@ fn claim_facts(claims: &Claims, record: Option<&Certificate>, lang: Lang) -> Vec
     facts
 }
 
-/// `GET /v/{payload}`: the page a phone opens from the QR.
+/// `GET /v/{payload}`: the page a phone opens from the QR; `GET /v/{number}`: the same
+/// question asked with a certificate's number.
 pub async fn verify_page(
     State(state): State<AppState>,
     viewer: Viewer,
     ApiPath(text): ApiPath<String>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
+    if text
+        .parse::<ocop_domain::certificates::CertificateNumber>()
+        .is_ok()
+    {
+        return number_page(&state, &viewer, &text).await;
+    }
     let chrome = Chrome::new(&viewer, "verify");
     let page = match verdict(&state, &text).await {
         Ok(verdict) => {
@@ -132,8 +234,17 @@ pub async fn verify_page(
                 ),
                 _ => lang.t("certificates-verify-altered"),
             };
+            let (photo, product_href) = match (&verdict.record, genuine) {
+                (Some(record), true) => product_links(&state, record)
+                    .await
+                    .map_err(page_error(lang))?,
+                _ => (None, None),
+            };
             VerifyPage {
                 chrome,
+                icon: icon_of(valid, verdict.status.filter(|_| genuine)),
+                photo,
+                product_href,
                 outcome: if genuine { "genuine" } else { "altered" },
                 valid,
                 headline,
@@ -159,6 +270,9 @@ pub async fn verify_page(
                 status_code: "none",
                 status: String::new(),
                 pdf: None,
+                icon: "✘",
+                photo: None,
+                product_href: None,
             };
             let html = render(&page, lang)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
@@ -260,6 +374,65 @@ pub async fn verify_api(
     ApiQuery(query): ApiQuery<VerifyQuery>,
 ) -> Result<Json<VerifyJson>, AppError> {
     let verdict = verdict(&state, &query.payload).await?;
+    Ok(Json(VerifyJson::of(&verdict)))
+}
+
+/// The scanned text, as JSON.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VerifyBody {
+    /// The QR's text: its URL or its payload alone.
+    pub payload: String,
+}
+
+/// The most a scanned text can be (a QR of version 40 holds under 3 KB).
+pub const MAX_SCANNED_BYTES: usize = 4096;
+
+/// Checks the raw text of a scanned QR: sent as `text/plain` (the text itself) or as JSON
+/// (`{"payload": "…"}`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/verify",
+    tag = "certificates",
+    request_body(content(
+        (VerifyBody = "application/json"),
+        (String = "text/plain")
+    )),
+    responses(
+        (status = 200, description = "A genuine payload, with the record's status today", body = VerifyJson),
+        (status = 400, description = "Unreadable body (`invalid_json`, `not_utf8`) or longer than any QR (`too_large`)", body = crate::shared::error::ErrorDoc),
+        (status = 422, description = "Forged, altered, truncated, or signed by an unknown key (`bad_signature`, `truncated`, `not_base32`, `unknown_key`, `unknown_version`, `bad_field`)", body = crate::shared::error::ErrorDoc)
+    )
+)]
+pub async fn verify_post(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<VerifyJson>, AppError> {
+    // Read at most what a QR can hold, so a flood of bytes is refused in the one error shape.
+    let body = axum::body::to_bytes(body, MAX_SCANNED_BYTES)
+        .await
+        .map_err(|_| AppError::BadRequest {
+            code: "too_large",
+            message: format!("a scanned text has at most {MAX_SCANNED_BYTES} bytes"),
+        })?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let text = if json {
+        serde_json::from_slice::<VerifyBody>(&body)
+            .map_err(|error| AppError::BadRequest {
+                code: "invalid_json",
+                message: error.to_string(),
+            })?
+            .payload
+    } else {
+        String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest {
+            code: "not_utf8",
+            message: "the text is not UTF-8".into(),
+        })?
+    };
+    let verdict = verdict(&state, &text).await?;
     Ok(Json(VerifyJson::of(&verdict)))
 }
 

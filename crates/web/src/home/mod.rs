@@ -1,3 +1,0 @@
-//! The home page: the country's units at a glance.
-
-pub mod pages;
