@@ -164,16 +164,15 @@ pub async fn load(
     criteria: &Catalog,
     products: Option<&[String]>,
 ) -> Result<Vec<Listing>, StoreError> {
-    let places: HashMap<String, String> =
-        on_db!(db, |pool| {
-            sqlx::query_as(
+    let places: HashMap<String, String> = on_db!(db, |pool| {
+        sqlx::query_as(
         "SELECT code, name FROM units WHERE valid_to IS NULL AND level IN ('province', 'commune')"
     )
     .fetch_all(pool)
     .await
-        })?
-        .into_iter()
-        .collect();
+    })?
+    .into_iter()
+    .collect();
     let select = format!(
         "SELECT p.id, p.code, p.name, p.product_set, p.criteria_version, p.gtin, p.commune_code, \
          p.province_code, e.id AS entity_id, e.registration_code, e.name AS entity_name, e.kind, \

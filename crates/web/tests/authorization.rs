@@ -349,9 +349,10 @@ fn entity_form(code: &str, commune: &str, name: &str) -> EntityForm {
     }
 }
 
-fn product_form(name: &str) -> ProductForm {
+fn product_form(name: &str, gtin: &str) -> ProductForm {
     ProductForm {
         name: name.into(),
+        gtin: gtin.into(),
         product_set: "P01".into(),
         description: "Trái cây tươi".into(),
         ..Default::default()
@@ -382,6 +383,11 @@ struct Side {
     /// A 4★ certificate of the product (from a decided round) and its signed QR payload.
     certificate_id: String,
     certificate_payload: String,
+    /// The public portal's addresses: product code, registration code, GTIN, a batch's lot.
+    product_code: String,
+    entity_code: String,
+    gtin: String,
+    lot: String,
 }
 
 struct Account {
@@ -438,9 +444,21 @@ impl World {
         let photo = files.put(db, b"\x89PNG\r\n\x1a\nmatrix").await.unwrap();
         let document = files.put(db, b"%PDF-1.4 matrix").await.unwrap();
         let mut sides = Vec::new();
-        for (province, code, entity_name, product_name) in [
-            ("79", "HTX-HOME-1", "HTX Nhà Mình", "Bưởi Nhà Mình"),
-            ("75", "HTX-AWAY-1", "HTX Nơi Khác", "Bưởi Nơi Khác"),
+        for (province, code, entity_name, product_name, gtin) in [
+            (
+                "79",
+                "HTX-HOME-1",
+                "HTX Nhà Mình",
+                "Bưởi Nhà Mình",
+                "8930000000019",
+            ),
+            (
+                "75",
+                "HTX-AWAY-1",
+                "HTX Nơi Khác",
+                "Bưởi Nơi Khác",
+                "8930000000026",
+            ),
         ] {
             let commune = first_commune(province).await;
             let today = chrono::Utc::now().date_naive();
@@ -448,7 +466,8 @@ impl World {
             let entity = registry::create(db, &draft, EntityStatus::Confirmed, "test")
                 .await
                 .unwrap();
-            let draft = check_product(&product_form(product_name), "148-1489", &["P01"]).unwrap();
+            let draft =
+                check_product(&product_form(product_name, gtin), "148-1489", &["P01"]).unwrap();
             let product = registry::add_product(db, &Scope::National, &entity.id, &draft, "test")
                 .await
                 .unwrap()
@@ -458,7 +477,27 @@ impl World {
                 .unwrap()
                 .unwrap();
             let (dossier_id, evidence_id) = submitted_dossier(db, &product.id, &document).await;
+            let batch = ocop_domain::batches::check_batch(
+                &ocop_domain::batches::BatchForm {
+                    lot: "L-MATRIX-1".into(),
+                    produced_on: today.to_string(),
+                    quantity: "100".into(),
+                    unit: "kg".into(),
+                    ..Default::default()
+                },
+                today,
+            )
+            .unwrap();
+            ocop_store::batches::add(db, &Scope::National, &product.id, &batch, "test")
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
             sides.push(Side {
+                product_code: product.code.clone(),
+                entity_code: code.to_string(),
+                gtin: gtin.to_string(),
+                lot: batch.lot,
                 commune,
                 entity_id: entity.id,
                 entity_name: entity.name,
@@ -1320,7 +1359,137 @@ impl World {
         let n = self.next();
         match (method.as_str(), path) {
             // Public pages and data.
-            ("GET", "/") => read(self.get(actor, "/"), Public, Page, None),
+            // The public portal shows recognised products to everyone, by design.
+            ("GET", "/") => Cell {
+                public_names: true,
+                ..read(self.get(actor, "/"), Public, Page, None)
+            },
+            ("GET", "/catalogue") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, "/catalogue?q=buoi&status=all"),
+                    Public,
+                    Page,
+                    Some(&side.product_name),
+                )
+            },
+            ("GET", "/catalogue/products/{code}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, &format!("/catalogue/products/{}", side.product_code)),
+                    Public,
+                    Page,
+                    Some(&side.product_name),
+                )
+            },
+            ("GET", "/catalogue/products/{code}/photos/{sha}") => read(
+                self.get(
+                    actor,
+                    &format!(
+                        "/catalogue/products/{}/photos/{}",
+                        side.product_code, self.photo
+                    ),
+                ),
+                Public,
+                Page,
+                None,
+            ),
+            ("GET", "/catalogue/entities/{code}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, &format!("/catalogue/entities/{}", side.entity_code)),
+                    Public,
+                    Page,
+                    Some(&side.entity_name),
+                )
+            },
+            ("GET", "/catalogue/provinces/{code}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, "/catalogue/provinces/79"),
+                    Public,
+                    Page,
+                    None,
+                )
+            },
+            ("GET", "/01/{gtin}") => Cell {
+                expect: expected(Public, Page, actor, object, StatusCode::SEE_OTHER),
+                ..read(
+                    self.get(actor, &format!("/01/{}", side.gtin)),
+                    Public,
+                    Page,
+                    None,
+                )
+            },
+            ("GET", "/01/{gtin}/10/{lot}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, &format!("/01/{}/10/{}", side.gtin, side.lot)),
+                    Public,
+                    Page,
+                    Some(&side.product_name),
+                )
+            },
+            ("GET", "/opendata") => read(self.get(actor, "/opendata"), Public, Page, None),
+            ("GET", "/opendata/{file}") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, "/opendata/products.json"),
+                    Public,
+                    Api,
+                    Some(&side.product_name),
+                )
+            },
+            ("GET", "/api/v1/catalogue") => Cell {
+                public_names: true,
+                ..read(
+                    self.get(actor, "/api/v1/catalogue?q=buoi&status=all"),
+                    Public,
+                    Api,
+                    Some(&side.product_code),
+                )
+            },
+            ("POST", "/api/v1/verify") => Cell {
+                public_names: true,
+                guarded: false,
+                ..read(
+                    self.json(
+                        actor,
+                        Method::POST,
+                        "/api/v1/verify",
+                        csrf,
+                        json!({"payload": side.certificate_payload}),
+                    ),
+                    Public,
+                    Api,
+                    None,
+                )
+            },
+            ("POST", "/products/{id}/batches") => {
+                let lot = format!("L-{n}");
+                let request = self.form(
+                    actor,
+                    &format!("/products/{product}/batches"),
+                    csrf,
+                    &[
+                        ("lot", lot.as_str()),
+                        ("produced_on", "2026-01-15"),
+                        ("quantity", "250"),
+                        ("unit", "kg"),
+                    ],
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/api/v1/products/{id}/batches") => {
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/products/{product}/batches"),
+                    csrf,
+                    json!({"lot": format!("A-{n}"), "produced_on": "2026-01-15", "quantity": "250", "unit": "kg"}),
+                );
+                write(request, maintains, Api, StatusCode::CREATED)
+            }
             ("GET", "/units") => read(self.get(actor, "/units?q=dong+nai"), Public, Page, None),
             ("GET", "/units/{code}") => read(self.get(actor, "/units/79"), Public, Page, None),
             ("GET", "/criteria") => read(self.get(actor, "/criteria"), Public, Page, None),
@@ -2705,7 +2874,7 @@ async fn every_route_role_and_scope() {
                     && reply.status == StatusCode::SEE_OTHER
                     && *path != "/lang/{code}"
                 {
-                    let allowed_elsewhere = matches!(*path, "/login" | "/register");
+                    let allowed_elsewhere = matches!(*path, "/login" | "/register" | "/01/{gtin}");
                     assert!(
                         allowed_elsewhere || reply.location == "/login",
                         "{what}: sent to {}",

@@ -90,7 +90,16 @@ fn error_code(reply: &Reply) -> String {
 #[tokio::test]
 async fn home_page_is_vietnamese_with_live_figures_and_a_chart() {
     let app = app().await;
-    let home = app.get("/").await;
+    let portal = app.get("/").await;
+    assert_eq!(portal.status, StatusCode::OK);
+    assert!(portal.body.contains("Sản phẩm OCOP Việt Nam"));
+    assert!(
+        portal.body.contains(r#"action="/catalogue""#),
+        "the search box"
+    );
+    assert!(portal.body.contains("<svg"), "the chart by star is missing");
+    // The units' figures live on the units page.
+    let home = app.get("/units").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.header(header::CONTENT_TYPE).starts_with("text/html"));
     assert!(home.body.contains(r#"<html lang="vi">"#));
@@ -123,7 +132,7 @@ async fn the_language_switch_is_remembered_and_stays_on_site() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(cookie.contains("Max-Age=31536000"));
 
-    let english = app.get_with("/", Some("lang=en")).await;
+    let english = app.get_with("/units", Some("lang=en")).await;
     assert!(english.body.contains(r#"<html lang="en">"#));
     assert!(english.body.contains("Communes, wards, special zones"));
     assert!(english.body.contains(r#"<span class="value">3.321</span>"#));
@@ -263,7 +272,7 @@ async fn unit_pages_browse_provinces_communes_and_old_units() {
     let app = app().await;
     let index = app.get("/units").await;
     assert_eq!(index.status, StatusCode::OK);
-    assert_eq!(index.body.matches(r#"<a href="/units/"#).count(), 34);
+    assert_eq!(index.body.matches(r#"<td><a href="/units/"#).count(), 34);
     assert!(index.body.contains("Tỉnh Đồng Nai"));
 
     let search = app.get("/units?q=dong+nai").await;
@@ -539,7 +548,7 @@ async fn the_openapi_document_describes_every_api_route() {
         })
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 47);
+    assert_eq!(served.len(), 50);
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
     insta::assert_json_snapshot!("openapi", spec);
 }

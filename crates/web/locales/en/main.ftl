@@ -6,8 +6,6 @@ nav-units = Administrative units
 lang-switch = Tiếng Việt
 lang-switch-title = Chuyển sang tiếng Việt
 
-home-title = OCOP programme management system
-home-lead = Live figures from the system's database.
 fig-provinces = Provinces and cities
 fig-communes = Communes, wards, special zones
 fig-legacy-provinces = Former provinces (before 01/07/2025)
@@ -15,7 +13,6 @@ fig-legacy-districts = Former districts
 fig-legacy-communes = Former communes
 fig-successions = Old → new links
 chart-communes-per-province = Commune-level units per province or city
-home-browse = Browse administrative units
 
 units-title = Administrative units
 units-lead = 34 provinces and cities and 3,321 commune-level units since 01/07/2025, with the former units they absorbed.

@@ -6,8 +6,6 @@ nav-units = Đơn vị hành chính
 lang-switch = English
 lang-switch-title = Switch to English
 
-home-title = Hệ thống quản lý chương trình OCOP
-home-lead = Số liệu trực tiếp từ cơ sở dữ liệu của hệ thống.
 fig-provinces = Tỉnh, thành phố
 fig-communes = Xã, phường, đặc khu
 fig-legacy-provinces = Tỉnh cũ (trước 01/07/2025)
@@ -15,7 +13,6 @@ fig-legacy-districts = Huyện cũ
 fig-legacy-communes = Xã cũ
 fig-successions = Liên kết cũ → mới
 chart-communes-per-province = Số đơn vị cấp xã của từng tỉnh, thành phố
-home-browse = Xem danh sách đơn vị hành chính
 
 units-title = Đơn vị hành chính
 units-lead = 34 tỉnh, thành phố và 3.321 đơn vị cấp xã từ 01/07/2025, cùng các đơn vị cũ đã sáp nhập.

@@ -216,16 +216,6 @@ async fn record(
     batch_problem(result, lang)
 }
 
-/// Who may record a batch: the product's producer, and the officials whose scope holds it
-/// (they keep records for producers who cannot).
-fn may_record(role: ocop_domain::access::Role) -> bool {
-    use ocop_domain::access::Role;
-    matches!(
-        role,
-        Role::Producer | Role::CommuneOfficer | Role::ProvincialOfficer | Role::Administrator
-    )
-}
-
 /// `POST /products/{id}/batches`: the form on the product's page.
 pub async fn add_batch(
     State(state): State<AppState>,
@@ -236,7 +226,8 @@ pub async fn add_batch(
     let lang = viewer.lang;
     let session = viewer.page_session()?;
     check_csrf(session, &form.csrf).map_err(page_error(lang))?;
-    if !may_record(session.user.role) {
+    // Batches are registry records: whoever keeps the product's records records them.
+    if !session.user.role.maintains_registry() {
         return Err(PageError::forbidden(lang));
     }
     match record(
@@ -312,7 +303,7 @@ pub async fn add_batch_api(
     ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<BatchForm>,
 ) -> Result<Response, AppError> {
-    if !may_record(user.role) {
+    if !user.role.maintains_registry() {
         return Err(AppError::Forbidden {
             code: "role_forbidden",
             message: "this role does not record batches".into(),

@@ -333,11 +333,14 @@ pub async fn file(
         .into_response())
 }
 
+/// A dataset on the page: its file name, title and columns (name, type, meaning).
+type DatasetView = (String, String, Vec<(String, &'static str, String)>);
+
 #[derive(Template)]
 #[template(path = "portal/opendata.html")]
 struct OpenDataPage {
     chrome: Chrome,
-    datasets: Vec<(String, String, Vec<(String, &'static str, String)>)>,
+    datasets: Vec<DatasetView>,
     entity_types: Vec<(String, String)>,
     licence_url: &'static str,
 }

@@ -451,7 +451,7 @@ pub async fn product_page(
         facts.push(("GTIN".into(), gtin.clone()));
     }
     let card = Card::new(listing, status, lang);
-    Ok(render(
+    render(
         &ProductPage {
             chrome: Chrome::new(&viewer, "catalogue"),
             entity_href: entity_href(&listing.entity_code),
@@ -486,7 +486,7 @@ pub async fn product_page(
             card,
         },
         lang,
-    )?)
+    )
 }
 
 /// `GET /catalogue/products/{code}/photos/{sha}`: a recognised product's photo, for everyone.
@@ -562,7 +562,7 @@ pub async fn entity_page(
         .map(|l| Card::new(l, l.status(&procedure, today), lang))
         .collect();
     cards.sort_by(|a, b| b.stars.cmp(&a.stars).then_with(|| a.name.cmp(&b.name)));
-    Ok(render(
+    render(
         &EntityPage {
             chrome: Chrome::new(&viewer, "catalogue"),
             name: first.entity_name.clone(),
@@ -571,7 +571,7 @@ pub async fn entity_page(
             cards,
         },
         lang,
-    )?)
+    )
 }
 
 #[derive(Template)]
@@ -644,7 +644,7 @@ pub async fn province_page(
         .into_iter()
         .map(|(l, s)| Card::new(l, s, lang))
         .collect();
-    Ok(render(
+    render(
         &ProvincePage {
             chrome: Chrome::new(&viewer, "catalogue"),
             name: province.name,
@@ -661,5 +661,5 @@ pub async fn province_page(
             code,
         },
         lang,
-    )?)
+    )
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
+use ocop_render::chart::{Bar, horizontal_bars};
 use ocop_store::units::{self, Unit};
 
 use super::parse_on;
@@ -68,6 +69,9 @@ struct UnitsPage {
     results_heading: Option<String>,
     results: Vec<UnitView>,
     provinces: Vec<(UnitView, String)>,
+    /// The units before and after the reform, in figures, and communes per province as a chart.
+    figures: Vec<(String, String)>,
+    chart: String,
 }
 
 #[derive(Deserialize)]
@@ -88,14 +92,43 @@ pub async fn units_index(
         results_heading: None,
         results: Vec::new(),
         provinces: Vec::new(),
+        figures: Vec::new(),
+        chart: String::new(),
     };
     if query.is_empty() {
-        page.provinces = units::communes_per_province(&state.db)
+        let per_province = units::communes_per_province(&state.db)
             .await
-            .map_err(page_error(lang))?
+            .map_err(page_error(lang))?;
+        page.provinces = per_province
             .iter()
             .map(|(province, communes)| (UnitView::new(province, lang), format::number(*communes)))
             .collect();
+        let counts = units::counts(&state.db).await.map_err(page_error(lang))?;
+        page.figures = [
+            (counts.provinces, "fig-provinces"),
+            (counts.communes, "fig-communes"),
+            (counts.legacy_provinces, "fig-legacy-provinces"),
+            (counts.legacy_districts, "fig-legacy-districts"),
+            (counts.legacy_communes, "fig-legacy-communes"),
+            (counts.successions, "fig-successions"),
+        ]
+        .into_iter()
+        .map(|(value, key)| (format::number(value), lang.t(key)))
+        .collect();
+        let mut bars: Vec<Bar> = per_province
+            .iter()
+            .map(|(province, communes)| Bar {
+                label: province.name.clone(),
+                value: *communes,
+                href: Some(unit_href(province)),
+            })
+            .collect();
+        bars.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.label.cmp(&b.label)));
+        page.chart = horizontal_bars(
+            &lang.t("chart-communes-per-province"),
+            &bars,
+            format::number,
+        );
     } else {
         let found = state
             .unit_search
