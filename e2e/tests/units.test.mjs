@@ -21,15 +21,15 @@ after(async () => {
   await server?.stop();
 });
 
-test('home page shows live figures and a chart, in Vietnamese', async () => {
+test('the units page shows live figures and a chart, in Vietnamese', async () => {
   const page = await browser.newPage();
-  await page.goto(server.base + '/');
+  await page.goto(server.base + '/units');
   assert.equal(await page.getAttribute('html', 'lang'), 'vi');
-  assert.equal(await page.textContent('h1'), 'Hệ thống quản lý chương trình OCOP');
+  assert.equal(await page.textContent('h1'), 'Đơn vị hành chính');
   const figures = await page.locator('.figure .value').allTextContents();
   assert.ok(figures.includes('34') && figures.includes('3.321'), figures.join(' '));
   assert.equal(await page.locator('.chart svg g').count(), 34);
-  await page.screenshot({ path: shots + 'home.png', fullPage: true });
+  await page.screenshot({ path: shots + 'units.png', fullPage: true });
   await page.close();
 });
 
@@ -68,7 +68,7 @@ test('the English switch is remembered across pages and can be undone', async ()
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.match(await page.textContent('main'), /Communes, wards, special zones/);
   await page.goto(server.base + '/');
-  assert.equal(await page.textContent('h1'), 'OCOP programme management system');
+  assert.equal(await page.textContent('h1'), "Vietnam's OCOP products");
   await page.click('a.lang-switch');
   assert.equal(await page.getAttribute('html', 'lang'), 'vi');
   await context.close();

@@ -1,0 +1,450 @@
+//! The public portal through HTTP, on SQLite or PostgreSQL (`OCOP_TEST_DATABASE_URL`): search
+//! without diacritics, bad questions, GS1 Digital Link, open data, and a revocation seen at once
+//! by a second server on the same database whose catalogue was already in memory.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::Days;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use ocop_domain::access::Scope;
+use ocop_domain::certificates::revocation::{Decision, Finding};
+use ocop_domain::criteria::{Catalog, Level, bundled_sources};
+use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
+use ocop_domain::rounds::RoundKind;
+use ocop_domain::rounds::decision::{DecisionNumber, ProductOutcome};
+use ocop_store::rounds::{self, LegacyDecision, LegacyResult, NewRound};
+use ocop_store::testing::TestDb;
+use ocop_store::{Db, certificates, keys, registry, units};
+use ocop_web::{AppState, router};
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+async fn call(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 50 << 20)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        location,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Reply {
+    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn verify(app: &Router, text: &str) -> Reply {
+    let request = Request::post("/api/v1/verify")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(text.to_string()))
+        .unwrap();
+    call(app, request).await
+}
+
+/// A recognised product: an entity in the province's first commune, a legacy round's result
+/// with its decision, so the register holds its certificate. Returns (product code, number).
+async fn recognised(
+    db: &Db,
+    catalog: &Catalog,
+    province: &str,
+    product_name: &str,
+    gtin: &str,
+    serial: usize,
+) -> (String, String) {
+    let unit = units::find_by_code(db, province, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut communes = units::children(db, unit.id).await.unwrap();
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    let today = chrono::Utc::now().date_naive();
+    let form = EntityForm {
+        kind: "cooperative".into(),
+        registration_code: format!("HTX-PORTAL-{serial}"),
+        name: format!("Hợp tác xã {product_name}"),
+        representative: "Người Đại Diện".into(),
+        address: "Thôn 1".into(),
+        commune_code: communes[0].code.clone(),
+        ..EntityForm::default()
+    };
+    let entity = registry::create(
+        db,
+        &check_entity(&form, today).unwrap(),
+        EntityStatus::Confirmed,
+        "test",
+    )
+    .await
+    .unwrap();
+    let form = ProductForm {
+        name: product_name.into(),
+        product_set: "P09".into(),
+        description: "Sản phẩm truyền thống".into(),
+        gtin: gtin.into(),
+        ..ProductForm::default()
+    };
+    let draft = check_product(&form, "26-2026", &["P09"]).unwrap();
+    let product = registry::add_product(db, &Scope::National, &entity.id, &draft, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let signed_on = today - Days::new(30);
+    let round = rounds::create(
+        db,
+        NewRound {
+            name: format!("Hội đồng tỉnh {province}"),
+            level: Level::Province,
+            kind: RoundKind::Legacy,
+            province_code: Some(province.into()),
+            meeting_on: signed_on,
+            place: "Trụ sở UBND tỉnh".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    rounds::record_legacy_result(
+        db,
+        catalog,
+        &round,
+        &LegacyResult {
+            product_id: product.id.clone(),
+            criteria_version: "26-2026".into(),
+            score: 7_500,
+            stars: 4,
+            outcome: ProductOutcome::Recognised { stars: 4 },
+            decision: Some(LegacyDecision {
+                number: DecisionNumber::parse(&format!("{}/QĐ-UBND", 100 + serial)).unwrap(),
+                signed_on,
+                signer: "Phó Chủ tịch".into(),
+            }),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let number = certificates::list(db, &Scope::National, &product.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .number;
+    (product.code, number)
+}
+
+struct Portal {
+    _test: TestDb,
+    db: Db,
+    catalog: Catalog,
+    /// Two servers on one database, each with its own catalogue in memory.
+    state: AppState,
+    first: Router,
+    second: Router,
+    fish_sauce: (String, String),
+    coffee: (String, String),
+    cashew: (String, String),
+}
+
+async fn portal() -> Portal {
+    let test = TestDb::with_units().await;
+    let db = test.db.clone();
+    let catalog = Catalog::load(&bundled_sources()).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let secret = keys::InstallationSecret::from_bytes([7; 32]);
+    keys::generate(&db, &secret, today, "test").await.unwrap();
+    let fish_sauce = recognised(
+        &db,
+        &catalog,
+        "68",
+        "Nước mắm Phan Thiết",
+        "8930000000101",
+        1,
+    )
+    .await;
+    let coffee = recognised(&db, &catalog, "66", "Cà phê Buôn Ma Thuột", "", 2).await;
+    let cashew = recognised(&db, &catalog, "75", "Hạt điều rang muối", "", 3).await;
+    let shared = db.clone();
+    let state = || {
+        AppState::new(shared.clone(), Catalog::load(&bundled_sources()).unwrap()).with_signing(
+            Some(keys::InstallationSecret::from_bytes([7; 32])),
+            "http://ocop.test",
+        )
+    };
+    let first = state();
+    Portal {
+        _test: test,
+        db,
+        catalog,
+        first: router(first.clone()),
+        second: router(state()),
+        state: first,
+        fish_sauce,
+        coffee,
+        cashew,
+    }
+}
+
+fn names(reply: &Reply) -> Vec<String> {
+    reply.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["product_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_ignores_diacritics_and_case_over_products_and_places() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let found = get(app, "/api/v1/catalogue?q=nuoc+mam+phan+thiet").await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert_eq!(names(&found), ["Nước mắm Phan Thiết"]);
+    assert_eq!(
+        names(&get(app, "/api/v1/catalogue?q=dak+lak").await),
+        ["Cà phê Buôn Ma Thuột"]
+    );
+    assert_eq!(
+        names(&get(app, "/api/v1/catalogue?q=DONG+NAI").await),
+        ["Hạt điều rang muối"]
+    );
+    assert_eq!(get(app, "/api/v1/catalogue").await.json()["total"], 3);
+    let page = get(app, "/catalogue?q=nuoc+mam+phan+thiet").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Nước mắm Phan Thiết"));
+    assert!(
+        page.body
+            .contains(&format!("/catalogue/products/{}", portal.fish_sauce.0))
+    );
+    // The product's page: facts, the verification link and schema.org data.
+    let product = get(app, &format!("/catalogue/products/{}", portal.fish_sauce.0)).await;
+    assert_eq!(product.status, StatusCode::OK);
+    assert!(product.body.contains(&portal.fish_sauce.1));
+    assert!(product.body.contains(r#""@type":"Product""#));
+    assert!(product.body.contains(r#""hasCertification""#));
+    let province = get(app, "/catalogue/provinces/66").await;
+    assert!(province.body.contains("Cà phê Buôn Ma Thuột"));
+    assert!(
+        province.body.contains("Tỉnh Phú Yên"),
+        "the former province it absorbed"
+    );
+}
+
+#[tokio::test]
+async fn bad_questions_get_a_clear_4xx_or_an_empty_result() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let long = "a".repeat(101);
+    for (uri, field) in [
+        (format!("/api/v1/catalogue?q={long}"), "q"),
+        ("/api/v1/catalogue?page=-1".to_string(), "page"),
+        (
+            "/api/v1/catalogue?page=99999999999999999999".to_string(),
+            "page",
+        ),
+        ("/api/v1/catalogue?per_page=1000".to_string(), "per_page"),
+        ("/api/v1/catalogue?stars=6".to_string(), "stars"),
+        ("/api/v1/catalogue?status=valid".to_string(), "status"),
+    ] {
+        let reply = get(app, &uri).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        assert_eq!(reply.json()["error"]["fields"][0]["field"], field, "{uri}");
+    }
+    let page = get(app, "/catalogue?stars=6&page=0").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Hạng sao phải là 3, 4 hoặc 5."));
+    let unknown = get(app, "/api/v1/catalogue?province=99").await;
+    assert_eq!(unknown.json()["total"], 0);
+    let html = get(
+        app,
+        "/catalogue?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E%27%22",
+    )
+    .await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(!html.body.contains("<script>alert"), "the query is escaped");
+    let sql = get(app, "/api/v1/catalogue?q=%27%3B+DROP+TABLE+products%3B+--").await;
+    assert_eq!(sql.json()["total"], 0);
+    assert_eq!(get(app, "/api/v1/catalogue").await.json()["total"], 3);
+    // Malformed QR text and unknown numbers.
+    let forged = verify(app, "http://ocop.test/v/NOT-A-PAYLOAD").await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let huge = verify(app, &"A".repeat(10_000)).await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST);
+    assert_eq!(huge.json()["error"]["code"], "too_large");
+    let unknown = get(app, "/api/v1/certificates/OCOP-75-2026-99999").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.json()["error"]["code"], "certificate_not_found");
+    assert_eq!(
+        get(app, "/v/OCOP-75-2026-99999").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn gs1_digital_link_opens_the_product_and_refuses_wrong_gtins() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let link = get(app, "/01/08930000000101").await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        link.location,
+        format!("/catalogue/products/{}", portal.fish_sauce.0)
+    );
+    assert_eq!(
+        get(app, "/01/8930000000101").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        get(app, "/01/8930000000102").await.status,
+        StatusCode::NOT_FOUND,
+        "check digit"
+    );
+    assert_eq!(
+        get(app, "/01/8930000000118").await.status,
+        StatusCode::NOT_FOUND,
+        "unknown"
+    );
+    assert_eq!(get(app, "/01/123").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(app, "/01/8930000000101/10/..%2Fetc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(app, "/01/8930000000101/10/NO-SUCH-LOT").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn open_data_is_current_in_three_formats() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let csv = get(app, "/opendata/products.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("product_code,product_name,"));
+    assert!(csv.body.contains("Nước mắm Phan Thiết"));
+    let json = get(app, "/opendata/certificates.json").await.json();
+    assert_eq!(json["count"], 3);
+    assert_eq!(json["licence"], "CC-BY-4.0");
+    assert_eq!(json["records"][0]["status"], "active");
+    let xlsx = call(
+        app,
+        Request::get("/opendata/entities.xlsx")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert_eq!(
+        get(app, "/opendata/secrets.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(app, "/opendata/products.exe").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_revocation_shows_at_once_on_every_server() {
+    let portal = portal().await;
+    let number = portal.coffee.1.clone();
+    let certificate = certificates::by_number(&portal.db, &number)
+        .await
+        .unwrap()
+        .unwrap();
+    let payload = ocop_web::certificates::payload_of(&portal.state, &certificate)
+        .await
+        .unwrap();
+    let genuine = verify(&portal.second, &payload).await.json();
+    assert_eq!(
+        (genuine["genuine"].as_bool(), genuine["status"].as_str()),
+        (Some(true), Some("active"))
+    );
+    // Both servers have the catalogue in memory and say "active".
+    for app in [&portal.first, &portal.second] {
+        assert_eq!(
+            get(app, &format!("/api/v1/certificates/{number}"))
+                .await
+                .json()["status"],
+            "active"
+        );
+        let page = get(app, &format!("/v/{number}")).await;
+        assert!(page.body.contains(r#"data-valid="true""#));
+        assert_eq!(
+            get(app, "/api/v1/catalogue?q=dak+lak").await.json()["total"],
+            1
+        );
+    }
+    // Revoked through the store, as the first server's officer would.
+    let today = chrono::Utc::now().date_naive();
+    let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
+    certificates::revoke(
+        &portal.db,
+        &procedure,
+        &certificate,
+        &Finding {
+            ground: "c".into(),
+            found_on: today,
+            reference: "Biên bản kiểm tra số 7/BB".into(),
+        },
+        &Decision {
+            number: "77/QĐ-UBND".into(),
+            decided_on: today,
+            signer: "Chủ tịch".into(),
+        },
+        "test",
+        today,
+    )
+    .await
+    .unwrap();
+    for app in [&portal.second, &portal.first] {
+        let json = get(app, &format!("/api/v1/certificates/{number}"))
+            .await
+            .json();
+        assert_eq!(json["status"], "revoked");
+        let page = get(app, &format!("/v/{number}")).await;
+        assert!(
+            page.body.contains(r#"data-status="revoked""#),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(r#"data-valid="false""#));
+        assert_eq!(
+            get(app, "/api/v1/catalogue?q=dak+lak").await.json()["total"],
+            0,
+            "not in force"
+        );
+        let verified = verify(app, &format!("http://ocop.test/v/{payload}"))
+            .await
+            .json();
+        assert_eq!(verified["genuine"], true, "the signature still holds");
+        assert_eq!(verified["status"], "revoked");
+        let revoked = get(app, "/api/v1/catalogue?q=dak+lak&status=revoked")
+            .await
+            .json();
+        assert_eq!(revoked["items"][0]["status"], "revoked");
+        let product = get(app, &format!("/catalogue/products/{}", portal.coffee.0)).await;
+        assert!(product.body.contains(r#"data-state="revoked""#));
+    }
+    let _ = (portal.fish_sauce, portal.cashew);
+}
