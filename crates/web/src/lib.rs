@@ -443,6 +443,8 @@ pub fn router(state: AppState) -> Router {
         .router
         .fallback(shared::page::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(shared::caching::validators))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -448,3 +448,75 @@ async fn a_revocation_shows_at_once_on_every_server() {
     }
     let _ = (portal.fish_sauce, portal.cashew);
 }
+
+#[tokio::test]
+async fn public_pages_carry_validators_compress_and_forbid_framing() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let uri = format!("/v/{}", portal.cashew.1);
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get(&uri)
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(headers[header::CACHE_CONTROL], "public, no-cache");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert!(headers.contains_key(header::REFERRER_POLICY));
+    let etag = headers[header::ETAG].to_str().unwrap().to_string();
+    let again = call(
+        app,
+        Request::get(&uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    // The same validator no longer matches once the certificate changes.
+    let certificate = certificates::by_number(&portal.db, &portal.cashew.1)
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
+    certificates::revoke(
+        &portal.db,
+        &procedure,
+        &certificate,
+        &Finding {
+            ground: "c".into(),
+            found_on: today,
+            reference: "Biên bản kiểm tra số 8/BB".into(),
+        },
+        &Decision {
+            number: "78/QĐ-UBND".into(),
+            decided_on: today,
+            signer: "Chủ tịch".into(),
+        },
+        "test",
+        today,
+    )
+    .await
+    .unwrap();
+    let changed = call(
+        app,
+        Request::get(&uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.body.contains(r#"data-status="revoked""#));
+}

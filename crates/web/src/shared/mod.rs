@@ -1,5 +1,5 @@
 //! What several capabilities use. Capabilities (`units`, `criteria`, `account`, `registry`,
-//! `dossiers`, `rounds`, `home`) import from here, not sideways from each other (the exceptions
+//! `dossiers`, `rounds`, `certificates`, `notices`, `portal`) import from here, not sideways from each other (the exceptions
 //! point one way: `dossiers` may use `registry`; `rounds` may use `registry` and `dossiers`); a helper two capabilities need moves down here. Nothing in
 //! `shared` imports a capability.
 //!
@@ -15,13 +15,15 @@
 //!   redirects, the language switch, the error page and the 404 fallback;
 //! - [`history`]: an object's audit trail for people (entities, products, dossiers);
 //! - [`labels`]: names of domain codes shown by more than one capability;
-//! - [`sheet`]: a scoring sheet as a form (the producer's self-assessment, a member's card).
+//! - [`sheet`]: a scoring sheet as a form (the producer's self-assessment, a member's card);
+//! - [`caching`]: `ETag`, `304` and `Cache-Control: no-cache` on every successful `GET`.
 //!
 //! Inside `shared` the arrows point one way too: `i18n` and `format` use nothing; `error` uses
-//! `i18n`; `assets` and `auth` use `error`; `page`, `history`, `labels` and `sheet` use the others.
+//! `i18n`; `assets` and `auth` use `error`; `page`, `history`, `labels`, `sheet` and `caching` use the others.
 
 pub mod assets;
 pub mod auth;
+pub mod caching;
 pub mod documents;
 pub mod error;
 pub mod format;
