@@ -275,7 +275,7 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         .spawn()
         .unwrap();
     wait_ready(&mut child, port);
-    let home = http_get(port, "/").unwrap();
+    let home = http_get(port, "/units").unwrap();
     assert!(home.starts_with("HTTP/1.1 200"));
     assert!(home.contains("3.321"));
 

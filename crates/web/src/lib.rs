@@ -181,6 +181,8 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .get("/criteria/{version}/{set}", criteria::pages::sheet_page)
         .get("/lang/{code}", shared::page::set_lang)
         .get("/assets/{file}", assets::serve_asset)
+        .get("/sw.js", assets::service_worker)
+        .get("/verify", certificates::verify::offline_page)
         .get("/healthz", healthz)
         .get("/readyz", readyz)
         // Signing in, one's account, administration.

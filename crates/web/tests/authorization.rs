@@ -1431,6 +1431,8 @@ impl World {
                 )
             },
             ("GET", "/opendata") => read(self.get(actor, "/opendata"), Public, Page, None),
+            ("GET", "/verify") => read(self.get(actor, "/verify"), Public, Page, None),
+            ("GET", "/sw.js") => read(self.get(actor, "/sw.js"), Public, Page, None),
             ("GET", "/opendata/{file}") => Cell {
                 public_names: true,
                 ..read(

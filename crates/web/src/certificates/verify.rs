@@ -484,3 +484,60 @@ pub async fn keys_document(State(state): State<AppState>) -> Result<Response, Ap
     )
         .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "certificates/offline.html")]
+struct OfflinePage {
+    chrome: Chrome,
+    script: String,
+    /// data-* attributes: the words the script shows, in the reader's language.
+    words: Vec<(&'static str, String)>,
+}
+
+/// `GET /verify`: the offline verifier (docs/portal.md).
+pub async fn offline_page(viewer: Viewer) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let mut words: Vec<(&'static str, String)> = [
+        ("no-keys", "verifier-no-keys"),
+        ("forged", "certificates-verify-forged"),
+        ("reason", "verifier-reason"),
+        ("number", "certificates-number"),
+        ("product", "certificates-product"),
+        ("stars", "certificates-stars"),
+        ("product-code", "certificates-product-code"),
+        ("entity-code", "certificates-entity-code"),
+        ("issued", "certificates-issued-on"),
+        ("expires", "certificates-expires-on"),
+        ("live-unknown", "verifier-live-unknown"),
+        ("live-status", "verifier-live-status"),
+        ("genuine-offline", "verifier-genuine-offline"),
+        ("genuine-expired", "verifier-genuine-expired"),
+        ("genuine-valid", "verifier-genuine-valid"),
+        ("genuine-not-valid", "verifier-genuine-not-valid"),
+    ]
+    .into_iter()
+    .map(|(attribute, key)| (attribute, lang.t(key)))
+    .collect();
+    for (attribute, status) in [
+        ("status-active", Status::Active),
+        ("status-expired", Status::Expired),
+        ("status-revoked", Status::Revoked),
+        ("status-superseded", Status::Superseded),
+    ] {
+        words.push((attribute, status_label(status, lang)));
+    }
+    words.push((
+        "status-pending-reevaluation",
+        lang.t("portal-status-pending-reevaluation"),
+    ));
+    words.push(("status-none", lang.t("certificates-verify-no-record")));
+    Ok(render(
+        &OfflinePage {
+            chrome: Chrome::new(&viewer, "verify"),
+            script: crate::shared::assets::asset_url("verify.js"),
+            words,
+        },
+        lang,
+    )?
+    .into_response())
+}

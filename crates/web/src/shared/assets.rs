@@ -26,6 +26,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/rounds.js"),
     },
     Asset {
+        name: "verify.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/verify.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),
@@ -76,6 +81,23 @@ pub async fn serve_asset(Path(file): Path<String>) -> Response {
             ),
         ],
         asset.body,
+    )
+        .into_response()
+}
+
+/// The offline verifier's service worker, at `/sw.js`: a fixed address (a worker's scope is its
+/// directory), asked for again on every visit so that a new version takes over at once.
+pub async fn service_worker() -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        include_bytes!("../../assets/sw.js").as_slice(),
     )
         .into_response()
 }
