@@ -11,7 +11,10 @@ const CACHE = 'ocop-verify-v1';
 const root = document.getElementById('verifier');
 const t = (key) => root.dataset[key];
 // A status code's words: data-status-pending-reevaluation → dataset.statusPendingReevaluation.
-const words = (code) => root.dataset['status' + code.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')] || code;
+const camel = (code) => code.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+const words = (code) => root.dataset['status' + camel(code)] || code;
+// Why a payload was refused, in the reader's language.
+const reason = (code) => root.dataset['reason' + camel(code)] || code;
 
 function base32(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -135,7 +138,7 @@ async function check(text) {
     claims = parse(base32(payload));
     if (!(await genuine(claims, known.document))) throw new Error('bad_signature');
   } catch (error) {
-    show('forged', t('forged'), [[t('reason'), error.message]], { state: 'none', text: '' });
+    show('forged', t('forged'), [[t('reason'), reason(error.message)]], { state: 'none', text: '' });
     return;
   }
   const facts = [

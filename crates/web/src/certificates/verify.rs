@@ -531,6 +531,19 @@ pub async fn offline_page(viewer: Viewer) -> Result<Response, PageError> {
         lang.t("portal-status-pending-reevaluation"),
     ));
     words.push(("status-none", lang.t("certificates-verify-no-record")));
+    // Why the browser refused a payload (the same words as the server's verdicts).
+    for (attribute, key) in [
+        ("reason-not-base32", "certificates-payload-not-base32"),
+        ("reason-truncated", "certificates-payload-truncated"),
+        (
+            "reason-unknown-version",
+            "certificates-payload-unknown-version",
+        ),
+        ("reason-unknown-key", "certificates-payload-unknown-key"),
+        ("reason-bad-signature", "certificates-payload-bad-signature"),
+    ] {
+        words.push((attribute, lang.t(key)));
+    }
     Ok(render(
         &OfflinePage {
             chrome: Chrome::new(&viewer, "verify"),
