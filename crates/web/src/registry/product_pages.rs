@@ -42,6 +42,9 @@ struct ProductPage {
     contact_phone: String,
     contact_phone_error: Option<String>,
     dossiers: Vec<(String, String)>,
+    /// Production batches: (lot, produced on, quantity); recorded with the certification's
+    /// CSRF (the same people keep both).
+    batches: Vec<(String, String, String)>,
     create_csrf: Option<String>,
     evaluation_types: Vec<(&'static str, String)>,
     name: String,
@@ -189,6 +192,18 @@ pub(crate) async fn product_page_with(
             contact_phone: forms.contact_phone,
             contact_phone_error: forms.contact_phone_error,
             dossiers,
+            batches: ocop_store::batches::of_product(&state.db, &product.id)
+                .await
+                .map_err(page_error(lang))?
+                .into_iter()
+                .map(|b| {
+                    (
+                        b.lot,
+                        format::date(b.produced_on),
+                        format!("{} {}", format::number(b.quantity), b.unit),
+                    )
+                })
+                .collect(),
             create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
             evaluation_types: evaluation_choices(lang),
             name: product.name.clone(),
