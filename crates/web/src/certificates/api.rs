@@ -102,6 +102,19 @@ pub struct InspectionJson {
     pub ground: Option<String>,
 }
 
+impl RevocationJson {
+    fn of(r: store::Revocation) -> RevocationJson {
+        RevocationJson {
+            ground: r.ground,
+            found_on: r.found_on.to_string(),
+            finding_ref: r.finding_ref,
+            deadline: r.deadline.map(|d| d.to_string()),
+            decision_number: r.decision_number,
+            decided_on: r.decided_on.map(|d| d.to_string()),
+        }
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CertificateDetail {
     #[serde(flatten)]
@@ -118,14 +131,7 @@ async fn detail(state: &AppState, user: &User, id: &str) -> Result<CertificateDe
     let payload = payload_of(state, &certificate).await?;
     let revocation = store::revocation(&state.db, &certificate.id)
         .await?
-        .map(|r| RevocationJson {
-            ground: r.ground,
-            found_on: r.found_on.to_string(),
-            finding_ref: r.finding_ref,
-            deadline: r.deadline.map(|d| d.to_string()),
-            decision_number: r.decision_number,
-            decided_on: r.decided_on.map(|d| d.to_string()),
-        });
+        .map(RevocationJson::of);
     let inspections = store::inspections(&state.db, &certificate.id)
         .await?
         .into_iter()
@@ -227,14 +233,7 @@ async fn public_detail(state: &AppState, number: &str) -> Result<CertificateDeta
     let revocation = match certificate.timeline.revoked_on {
         Some(_) => store::revocation(&state.db, &certificate.id)
             .await?
-            .map(|r| RevocationJson {
-                ground: r.ground,
-                found_on: r.found_on.to_string(),
-                finding_ref: r.finding_ref,
-                deadline: r.deadline.map(|d| d.to_string()),
-                decision_number: r.decision_number,
-                decided_on: r.decided_on.map(|d| d.to_string()),
-            }),
+            .map(RevocationJson::of),
         None => None,
     };
     Ok(CertificateDetail {
