@@ -203,6 +203,31 @@ async fn portal() -> Portal {
     }
 }
 
+/// Revokes a certificate today through the store (ground c), as an officer's server would.
+async fn revoke(portal: &Portal, certificate: &certificates::Certificate, decision: u32) {
+    let today = chrono::Utc::now().date_naive();
+    let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
+    certificates::revoke(
+        &portal.db,
+        &procedure,
+        certificate,
+        &Finding {
+            ground: "c".into(),
+            found_on: today,
+            reference: format!("Biên bản kiểm tra số {decision}/BB"),
+        },
+        &Decision {
+            number: format!("{decision}/QĐ-UBND"),
+            decided_on: today,
+            signer: "Chủ tịch".into(),
+        },
+        "test",
+        today,
+    )
+    .await
+    .unwrap();
+}
+
 fn names(reply: &Reply) -> Vec<String> {
     reply.json()["items"]
         .as_array()
@@ -396,27 +421,7 @@ async fn a_revocation_shows_at_once_on_every_server() {
         );
     }
     // Revoked through the store, as the first server's officer would.
-    let today = chrono::Utc::now().date_naive();
-    let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
-    certificates::revoke(
-        &portal.db,
-        &procedure,
-        &certificate,
-        &Finding {
-            ground: "c".into(),
-            found_on: today,
-            reference: "Biên bản kiểm tra số 7/BB".into(),
-        },
-        &Decision {
-            number: "77/QĐ-UBND".into(),
-            decided_on: today,
-            signer: "Chủ tịch".into(),
-        },
-        "test",
-        today,
-    )
-    .await
-    .unwrap();
+    revoke(&portal, &certificate, 77).await;
     for app in [&portal.second, &portal.first] {
         let json = get(app, &format!("/api/v1/certificates/{number}"))
             .await
@@ -488,27 +493,7 @@ async fn public_pages_carry_validators_compress_and_forbid_framing() {
         .await
         .unwrap()
         .unwrap();
-    let today = chrono::Utc::now().date_naive();
-    let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
-    certificates::revoke(
-        &portal.db,
-        &procedure,
-        &certificate,
-        &Finding {
-            ground: "c".into(),
-            found_on: today,
-            reference: "Biên bản kiểm tra số 8/BB".into(),
-        },
-        &Decision {
-            number: "78/QĐ-UBND".into(),
-            decided_on: today,
-            signer: "Chủ tịch".into(),
-        },
-        "test",
-        today,
-    )
-    .await
-    .unwrap();
+    revoke(&portal, &certificate, 78).await;
     let changed = call(
         app,
         Request::get(&uri)
