@@ -13,5 +13,6 @@ pub mod dossier;
 pub mod files;
 pub mod registry;
 pub mod rounds;
+pub mod sales_points;
 pub mod text;
 pub mod units;

@@ -20,6 +20,7 @@ pub mod meta;
 pub mod notices;
 pub mod registry;
 pub mod rounds;
+pub mod sales_points;
 pub mod testing;
 pub mod units;
 

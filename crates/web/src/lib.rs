@@ -144,6 +144,10 @@ impl Routes {
         self.add(Method::PUT, path, routing::put(handler))
     }
 
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Routes {
+        self.add(Method::DELETE, path, routing::delete(handler))
+    }
+
     /// A `POST` that carries a file: room for it and the form's other fields (the file store
     /// enforces its own limit, with a message).
     fn upload<H: Handler<T, AppState>, T: 'static>(
@@ -175,6 +179,7 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .get("/01/{gtin}/10/{lot}", portal::batches::batch_link)
         .get("/opendata", portal::opendata::index)
         .get("/opendata/{file}", portal::opendata::file)
+        .get("/api/docs", openapi::docs_page)
         .get("/units", units::pages::units_index)
         .get("/units/{code}", units::pages::unit_page)
         .get("/criteria", criteria::pages::criteria_index)
@@ -219,6 +224,14 @@ fn routes(max_upload_bytes: usize) -> Routes {
         // Dossiers.
         .post("/products/{id}/dossiers", dossiers::pages::create)
         .post("/products/{id}/batches", portal::batches::add_batch)
+        .post(
+            "/products/{id}/sales-points",
+            portal::sales_points::add_page,
+        )
+        .post(
+            "/products/{id}/sales-points/{point}/remove",
+            portal::sales_points::remove_page,
+        )
         .get("/dossiers", dossiers::pages::inbox)
         .get("/dossiers/{id}", dossiers::pages::dossier_page)
         .get(
@@ -352,6 +365,14 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post(
             "/api/v1/products/{id}/batches",
             portal::batches::add_batch_api,
+        )
+        .post(
+            "/api/v1/products/{id}/sales-points",
+            portal::sales_points::add_api,
+        )
+        .delete(
+            "/api/v1/products/{id}/sales-points/{point}",
+            portal::sales_points::remove_api,
         )
         .get("/api/v1/catalogue", portal::api::search)
         .get("/api/v1/dossiers", dossiers::api::list)

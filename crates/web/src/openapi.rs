@@ -1,8 +1,18 @@
-//! The OpenAPI document of `/api/v1`, served at `/api/v1/openapi.json`.
+//! The OpenAPI document of `/api/v1`, served at `/api/v1/openapi.json`, and the reference page
+//! made from it at `/api/docs`.
 
+use std::sync::LazyLock;
+
+use askama::Template;
 use axum::Json;
+use axum::response::Html;
+use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use crate::shared::auth::Viewer;
+use crate::shared::error::PageError;
+use crate::shared::page::{Chrome, render};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -65,13 +75,15 @@ use utoipa::{Modify, OpenApi};
         crate::certificates::verify::verify_post,
         crate::portal::api::search,
         crate::portal::batches::add_batch_api,
+        crate::portal::sales_points::add_api,
+        crate::portal::sales_points::remove_api,
         crate::notices::api::list,
     ),
     modifiers(&Security),
     tags(
         (name = "certificates", description = "Certificates: status today, revocation, inspections, and the public verification of a QR"),
         (name = "notices", description = "The caller's notices"),
-        (name = "portal", description = "The public catalogue of recognised products (no sign-in), and production batches"),
+        (name = "portal", description = "The public catalogue of recognised products (no sign-in); production batches and sales points, kept by the producer"),
         (name = "units", description = "Administrative units before and after the 2025 reform"),
         (name = "criteria", description = "Criteria versions, scoring sheets, council scoring"),
         (name = "registry", description = "Entities and products, scoped to the caller"),
@@ -103,4 +115,299 @@ impl Modify for Security {
 /// `GET /api/v1/openapi.json`
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The reference for people: every operation by tag, its parameters, body, answers and who may
+/// call it, and every schema's fields, rendered on the server from the same document as
+/// `/api/v1/openapi.json` (so it cannot drift from it, and needs no script or CDN).
+static REFERENCE: LazyLock<Reference> = LazyLock::new(|| {
+    let document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    Reference::of(&document)
+});
+
+/// `GET /api/docs`: the API reference page.
+pub async fn docs_page(viewer: Viewer) -> Result<Html<String>, PageError> {
+    render(
+        &ApiDocsPage {
+            chrome: Chrome::new(&viewer, "api"),
+            reference: &REFERENCE,
+        },
+        viewer.lang,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "shared/api_docs.html")]
+struct ApiDocsPage {
+    chrome: Chrome,
+    reference: &'static Reference,
+}
+
+/// The document, arranged for reading.
+pub struct Reference {
+    pub title: String,
+    pub version: String,
+    pub description: String,
+    pub tags: Vec<TagSection>,
+    pub schemas: Vec<SchemaDoc>,
+}
+
+pub struct TagSection {
+    pub name: String,
+    pub description: String,
+    pub operations: Vec<OperationDoc>,
+}
+
+pub struct OperationDoc {
+    pub anchor: String,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// Empty: anyone may call it; else the accepted credentials, "none" meaning anyone too.
+    pub security: Vec<String>,
+    pub parameters: Vec<FieldDoc>,
+    /// (content type, its schema).
+    pub body: Vec<(String, TypeDoc)>,
+    /// (status, description, the body's schema if any).
+    pub responses: Vec<(String, String, Option<TypeDoc>)>,
+}
+
+/// A named value: a parameter (with where it goes) or a schema's property.
+pub struct FieldDoc {
+    pub name: String,
+    pub place: String,
+    pub required: bool,
+    pub kind: TypeDoc,
+    pub description: String,
+}
+
+/// A type as written: `string (date)`, `[CertificateJson]`; linked when it names a schema.
+pub struct TypeDoc {
+    pub text: String,
+    pub schema: Option<String>,
+}
+
+pub struct SchemaDoc {
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<FieldDoc>,
+    /// The schema itself, for what the table does not show (enumerations, alternatives).
+    pub json: String,
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl Reference {
+    fn of(document: &Value) -> Reference {
+        let info = &document["info"];
+        let mut tags: Vec<TagSection> = document["tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|tag| TagSection {
+                name: text(tag, "name"),
+                description: text(tag, "description"),
+                operations: Vec::new(),
+            })
+            .collect();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let tag = operation["tags"][0].as_str().unwrap_or("other").to_string();
+                let doc = OperationDoc::of(method, path, operation);
+                match tags.iter_mut().find(|t| t.name == tag) {
+                    Some(section) => section.operations.push(doc),
+                    None => tags.push(TagSection {
+                        name: tag,
+                        description: String::new(),
+                        operations: vec![doc],
+                    }),
+                }
+            }
+        }
+        tags.retain(|t| !t.operations.is_empty());
+        let schemas = document["components"]["schemas"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, schema)| SchemaDoc {
+                name: name.clone(),
+                description: text(schema, "description"),
+                fields: properties(schema),
+                json: serde_json::to_string_pretty(schema).unwrap_or_default(),
+            })
+            .collect();
+        Reference {
+            title: text(info, "title"),
+            version: text(info, "version"),
+            description: text(info, "description"),
+            tags,
+            schemas,
+        }
+    }
+}
+
+impl OperationDoc {
+    fn of(method: &str, path: &str, operation: &Value) -> OperationDoc {
+        let security = operation
+            .get("security")
+            .and_then(Value::as_array)
+            .map(|requirements| {
+                requirements
+                    .iter()
+                    .map(|r| match r.as_object().and_then(|o| o.keys().next()) {
+                        Some(scheme) => scheme.clone(),
+                        None => "none".to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parameters = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| FieldDoc {
+                name: text(p, "name"),
+                place: text(p, "in"),
+                required: p["required"].as_bool().unwrap_or(false),
+                kind: TypeDoc::of(&p["schema"]),
+                description: text(p, "description"),
+            })
+            .collect();
+        let content = |value: &Value| -> Vec<(String, TypeDoc)> {
+            value["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(kind, media)| (kind.clone(), TypeDoc::of(&media["schema"])))
+                .collect()
+        };
+        let responses = operation["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(status, response)| {
+                (
+                    status.clone(),
+                    text(response, "description"),
+                    content(response).into_iter().next().map(|(_, t)| t),
+                )
+            })
+            .collect();
+        OperationDoc {
+            anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
+            method: method.to_uppercase(),
+            path: path.to_string(),
+            summary: text(operation, "summary"),
+            description: text(operation, "description"),
+            security,
+            parameters,
+            body: content(&operation["requestBody"]),
+            responses,
+        }
+    }
+}
+
+impl TypeDoc {
+    fn of(schema: &Value) -> TypeDoc {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference
+                .rsplit('/')
+                .next()
+                .unwrap_or(reference)
+                .to_string();
+            return TypeDoc {
+                text: name.clone(),
+                schema: Some(name),
+            };
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(alternatives) = schema.get(key).and_then(Value::as_array) {
+                let parts: Vec<TypeDoc> = alternatives
+                    .iter()
+                    .map(TypeDoc::of)
+                    .filter(|t| t.text != "null")
+                    .collect();
+                return TypeDoc {
+                    schema: parts.iter().find_map(|t| t.schema.clone()),
+                    text: parts
+                        .into_iter()
+                        .map(|t| t.text)
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                };
+            }
+        }
+        let kinds: Vec<&str> = match &schema["type"] {
+            Value::String(kind) => vec![kind.as_str()],
+            Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let nullable = kinds.contains(&"null");
+        let kind = kinds.into_iter().find(|k| *k != "null").unwrap_or("any");
+        let mut doc = match kind {
+            "array" => {
+                let items = TypeDoc::of(&schema["items"]);
+                TypeDoc {
+                    text: format!("[{}]", items.text),
+                    schema: items.schema,
+                }
+            }
+            _ => {
+                let mut text = kind.to_string();
+                if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+                    let values: Vec<String> = values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(|s| format!("\"{s}\"")))
+                        .collect();
+                    text = values.join(" | ");
+                } else if let Some(format) = schema.get("format").and_then(Value::as_str) {
+                    text = format!("{kind} ({format})");
+                }
+                TypeDoc { text, schema: None }
+            }
+        };
+        if nullable {
+            doc.text.push_str(" | null");
+        }
+        doc
+    }
+}
+
+/// An object schema's properties, in the document's order.
+fn properties(schema: &Value) -> Vec<FieldDoc> {
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut fields: Vec<FieldDoc> = schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, property)| FieldDoc {
+            name: name.clone(),
+            place: String::new(),
+            required: required.contains(&name.as_str()),
+            kind: TypeDoc::of(property),
+            description: text(property, "description"),
+        })
+        .collect();
+    // A flattened struct is an allOf of its parts.
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        fields.extend(properties(part));
+    }
+    fields
 }

@@ -1110,6 +1110,29 @@ impl World {
             .id
     }
 
+    /// A sales point of `object`'s product, for a row that removes one.
+    async fn fresh_sales_point(&self, object: Object) -> String {
+        let draft = ocop_domain::sales_points::check_sales_point(
+            &ocop_domain::sales_points::SalesPointForm {
+                kind: "supermarket".into(),
+                name: format!("Siêu thị {}", self.next()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        ocop_store::sales_points::add(
+            &self.test.db,
+            &Scope::National,
+            &self.side(object).product_id,
+            &draft,
+            "test",
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+    }
+
     fn next(&self) -> usize {
         self.counter.fetch_add(1, Ordering::Relaxed)
     }
@@ -1431,6 +1454,7 @@ impl World {
                 )
             },
             ("GET", "/opendata") => read(self.get(actor, "/opendata"), Public, Page, None),
+            ("GET", "/api/docs") => read(self.get(actor, "/api/docs"), Public, Page, None),
             ("GET", "/verify") => read(self.get(actor, "/verify"), Public, Page, None),
             ("GET", "/sw.js") => read(self.get(actor, "/sw.js"), Public, Page, None),
             ("GET", "/opendata/{file}") => Cell {
@@ -1491,6 +1515,51 @@ impl World {
                     json!({"lot": format!("A-{n}"), "produced_on": "2026-01-15", "quantity": "250", "unit": "kg"}),
                 );
                 write(request, maintains, Api, StatusCode::CREATED)
+            }
+            ("POST", "/products/{id}/sales-points") => {
+                let name = format!("Cửa hàng {n}");
+                let request = self.form(
+                    actor,
+                    &format!("/products/{product}/sales-points"),
+                    csrf,
+                    &[
+                        ("kind", "point_of_sale"),
+                        ("name", name.as_str()),
+                        ("address", "1 Lê Lợi"),
+                    ],
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/products/{id}/sales-points/{point}/remove") => {
+                let point = self.fresh_sales_point(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/products/{product}/sales-points/{point}/remove"),
+                    csrf,
+                    &[],
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/api/v1/products/{id}/sales-points") => {
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/products/{product}/sales-points"),
+                    csrf,
+                    json!({"kind": "ecommerce", "name": format!("Gian hàng {n}"), "url": "https://postmart.vn/shop/1"}),
+                );
+                write(request, maintains, Api, StatusCode::CREATED)
+            }
+            ("DELETE", "/api/v1/products/{id}/sales-points/{point}") => {
+                let point = self.fresh_sales_point(object).await;
+                let request = self.json(
+                    actor,
+                    Method::DELETE,
+                    &format!("/api/v1/products/{product}/sales-points/{point}"),
+                    csrf,
+                    Value::Null,
+                );
+                write(request, maintains, Api, StatusCode::NO_CONTENT)
             }
             ("GET", "/units") => read(self.get(actor, "/units?q=dong+nai"), Public, Page, None),
             ("GET", "/units/{code}") => read(self.get(actor, "/units/79"), Public, Page, None),

@@ -548,7 +548,59 @@ async fn the_openapi_document_describes_every_api_route() {
         })
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 50);
+    assert_eq!(served.len(), 52);
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
     insta::assert_json_snapshot!("openapi", spec);
+}
+
+#[tokio::test]
+async fn the_api_reference_page_shows_every_operation_and_schema_of_the_document() {
+    let app = app().await;
+    let spec = app.get("/api/v1/openapi.json").await.json();
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Tài liệu API"), "Vietnamese first");
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let anchor = format!("{method}-{}", path.replace(['/', '{', '}'], "-"));
+            assert!(
+                page.body.contains(&format!("id=\"{anchor}\"")),
+                "{method} {path} is on the page"
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 52);
+    for name in spec["components"]["schemas"].as_object().unwrap().keys() {
+        assert!(
+            page.body.contains(&format!("id=\"schema-{name}\"")),
+            "schema {name} is on the page"
+        );
+    }
+    // Every link to a schema lands on one.
+    for link in page.body.split("href=\"#schema-").skip(1) {
+        let name = &link[..link.find('"').unwrap()];
+        assert!(
+            page.body.contains(&format!("id=\"schema-{name}\"")),
+            "{name}"
+        );
+    }
+    // What the public may call says so; a write says which credentials it takes.
+    let verify = page
+        .body
+        .split("id=\"post--api-v1-verify\"")
+        .nth(1)
+        .unwrap();
+    let verify = &verify[..verify.find("</details>").unwrap()];
+    assert!(verify.contains("công khai"), "{verify}");
+    let revoke = page
+        .body
+        .split("id=\"post--api-v1-certificates--id--revocation\"")
+        .nth(1)
+        .unwrap();
+    let revoke = &revoke[..revoke.find("</details>").unwrap()];
+    assert!(revoke.contains("<code>bearer</code>") && !revoke.contains("công khai"));
+    // No script: the page works under the CSP and without JavaScript.
+    assert!(!page.body.contains("<script"));
 }

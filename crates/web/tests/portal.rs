@@ -1,6 +1,6 @@
 //! The public portal through HTTP, on SQLite or PostgreSQL (`OCOP_TEST_DATABASE_URL`): search
-//! without diacritics, bad questions, GS1 Digital Link, open data, and a revocation seen at once
-//! by a second server on the same database whose catalogue was already in memory.
+//! without diacritics, bad questions, GS1 Digital Link, open data, sales points, and a revocation
+//! seen at once by a second server on the same database whose catalogue was already in memory.
 
 use axum::Router;
 use axum::body::Body;
@@ -9,15 +9,16 @@ use chrono::Days;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use ocop_domain::access::Scope;
+use ocop_domain::access::{Role, Scope};
 use ocop_domain::certificates::revocation::{Decision, Finding};
 use ocop_domain::criteria::{Catalog, Level, bundled_sources};
 use ocop_domain::registry::{EntityForm, EntityStatus, ProductForm, check_entity, check_product};
 use ocop_domain::rounds::RoundKind;
 use ocop_domain::rounds::decision::{DecisionNumber, ProductOutcome};
+use ocop_store::accounts::{self, NewUser};
 use ocop_store::rounds::{self, LegacyDecision, LegacyResult, NewRound};
 use ocop_store::testing::TestDb;
-use ocop_store::{Db, certificates, keys, registry, units};
+use ocop_store::{Db, audit, certificates, keys, registry, units};
 use ocop_web::{AppState, router};
 
 struct Reply {
@@ -272,6 +273,31 @@ async fn search_ignores_diacritics_and_case_over_products_and_places() {
         province.body.contains("Tỉnh Phú Yên"),
         "the former province it absorbed"
     );
+    // A chosen province offers its communes with products; choosing one narrows to it.
+    let fish = certificates::by_number(&portal.db, &portal.fish_sauce.1)
+        .await
+        .unwrap()
+        .unwrap();
+    let filters = get(app, "/catalogue?province=68").await;
+    let option = format!("<option value=\"{}\">", fish.commune_code);
+    assert!(filters.body.contains(&option), "{}", filters.body);
+    let narrowed = get(
+        app,
+        &format!("/api/v1/catalogue?province=68&commune={}", fish.commune_code),
+    )
+    .await;
+    assert_eq!(names(&narrowed), ["Nước mắm Phan Thiết"]);
+    // A commune of another province stays chosen, so the empty result says why.
+    let elsewhere = get(
+        app,
+        &format!("/catalogue?province=66&commune={}", fish.commune_code),
+    )
+    .await;
+    assert!(elsewhere.body.contains(&format!(
+        "<option value=\"{}\" selected>",
+        fish.commune_code
+    )));
+    assert!(elsewhere.body.contains("<strong>0</strong>"));
 }
 
 #[tokio::test]
@@ -504,4 +530,179 @@ async fn public_pages_carry_validators_compress_and_forbid_framing() {
     .await;
     assert_eq!(changed.status, StatusCode::OK);
     assert!(changed.body.contains(r#"data-status="revoked""#));
+}
+
+/// A bearer token for a new account of `role` (a producer of `entity_id`).
+async fn bearer(db: &Db, email: &str, role: Role, entity_id: Option<String>) -> String {
+    let user = accounts::create_user(
+        db,
+        NewUser {
+            email: email.into(),
+            name: email.into(),
+            role,
+            unit_code: None,
+            entity_id,
+            password: "mật khẩu thật dài".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let (_, token) = accounts::create_api_token(db, &user, "test", "test")
+        .await
+        .unwrap();
+    format!("Bearer {token}")
+}
+
+async fn send_json(app: &Router, method: &str, uri: &str, token: &str, body: Value) -> Reply {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, token)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    call(app, request).await
+}
+
+#[tokio::test]
+async fn a_producer_keeps_where_its_product_is_sold_and_the_public_sees_it() {
+    let portal = portal().await;
+    let app = &portal.first;
+    let fish = certificates::by_number(&portal.db, &portal.fish_sauce.1)
+        .await
+        .unwrap()
+        .unwrap();
+    let coffee = certificates::by_number(&portal.db, &portal.coffee.1)
+        .await
+        .unwrap()
+        .unwrap();
+    let producer = bearer(
+        &portal.db,
+        "hai@nuocmam.vn",
+        Role::Producer,
+        Some(fish.entity_id.clone()),
+    )
+    .await;
+    let neighbour = bearer(
+        &portal.db,
+        "ba@caphe.vn",
+        Role::Producer,
+        Some(coffee.entity_id.clone()),
+    )
+    .await;
+    let uri = format!("/api/v1/products/{}/sales-points", fish.product_id);
+
+    // Every wrong field is named, with a stable code; nothing is kept.
+    let refused = send_json(
+        app,
+        "POST",
+        &uri,
+        &producer,
+        serde_json::json!({"kind": "stall", "name": " ", "address": "", "url": "javascript:alert(1)"}),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let fields: Vec<String> = refused.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["kind", "name", "url"]);
+    let listing = send_json(
+        app,
+        "POST",
+        &uri,
+        &producer,
+        serde_json::json!({"kind": "ecommerce", "name": "Gian hàng trực tuyến"}),
+    )
+    .await;
+    assert_eq!(listing.json()["error"]["fields"][0]["field"], "url");
+    // Another producer's product is not there for this one.
+    let elsewhere = send_json(
+        app,
+        "POST",
+        &uri,
+        &neighbour,
+        serde_json::json!({"kind": "supermarket", "name": "Co.opmart"}),
+    )
+    .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(elsewhere.json()["error"]["code"], "product_not_found");
+
+    let showroom = send_json(
+        app,
+        "POST",
+        &uri,
+        &producer,
+        serde_json::json!({"kind": "showroom", "name": "Trung tâm OCOP <Phan Thiết>",
+            "address": "12 Trần Hưng Đạo, phường Phan Thiết"}),
+    )
+    .await;
+    assert_eq!(showroom.status, StatusCode::CREATED, "{}", showroom.body);
+    assert_eq!(showroom.json()["kind"], "showroom");
+    let shop = send_json(
+        app,
+        "POST",
+        &uri,
+        &producer,
+        serde_json::json!({"kind": "ecommerce", "name": "Gian hàng Postmart",
+            "url": "https://postmart.vn/shop/nuoc-mam-phan-thiet"}),
+    )
+    .await;
+    assert_eq!(shop.status, StatusCode::CREATED, "{}", shop.body);
+
+    // The public page, on the other server too, shows both, escaped, the link kept from ranking.
+    let page = get(
+        &portal.second,
+        &format!("/catalogue/products/{}", portal.fish_sauce.0),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Trung tâm OCOP &#60;Phan Thiết&#62;")
+            || page.body.contains("Trung tâm OCOP &lt;Phan Thiết&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("12 Trần Hưng Đạo, phường Phan Thiết"));
+    assert!(page.body.contains(
+        "href=\"https://postmart.vn/shop/nuoc-mam-phan-thiet\" rel=\"nofollow noopener ugc\""
+    ));
+    assert!(!page.body.contains("<Phan Thiết>"));
+
+    // Removing: once, then it is gone; the neighbour cannot.
+    let shop_id = shop.json()["id"].as_str().unwrap().to_string();
+    let point_uri = format!("{uri}/{shop_id}");
+    let by_neighbour = send_json(app, "DELETE", &point_uri, &neighbour, Value::Null).await;
+    assert_eq!(by_neighbour.status, StatusCode::NOT_FOUND);
+    let removed = send_json(app, "DELETE", &point_uri, &producer, Value::Null).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    let again = send_json(app, "DELETE", &point_uri, &producer, Value::Null).await;
+    assert_eq!(again.json()["error"]["code"], "sales_point_not_found");
+    let page = get(app, &format!("/catalogue/products/{}", portal.fish_sauce.0)).await;
+    assert!(!page.body.contains("postmart.vn") && page.body.contains("12 Trần Hưng Đạo"));
+
+    // Each change is on the product's history.
+    let actions: Vec<String> = audit::history(&portal.db, "product", &fish.product_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .filter(|a| a.contains("sales_point"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "product.add_sales_point",
+            "product.add_sales_point",
+            "product.remove_sales_point"
+        ]
+    );
 }

@@ -909,3 +909,43 @@ verifier-genuine-offline = The signature is GENUINE (checked offline).
 verifier-genuine-expired = The signature is genuine but the certificate has EXPIRED by the date it carries.
 verifier-genuine-valid = IN FORCE: the signature is genuine and the register confirms it.
 verifier-genuine-not-valid = The signature is genuine but the certificate is NOT in force:
+
+# API reference page
+api-docs-title = API reference (/api/v1)
+api-docs-lead = The programming interface for e-commerce platforms, supermarkets and local systems: look up products and certificates, verify a QR code, and (signed in) dossiers, councils and certificates.
+api-docs-language = Operations are described in English, as in the source document.
+api-docs-contents = Contents
+api-docs-schemas = Schemas
+api-docs-access = Who may call it:
+api-docs-access-public = anyone, no sign-in
+api-docs-parameters = Parameters
+api-docs-name = Name
+api-docs-in = In
+api-docs-type = Type
+api-docs-description = Description
+api-docs-required = required
+api-docs-body = Request body
+api-docs-responses = Responses
+api-docs-status = Status
+api-docs-field = Field
+
+# Sales points
+sales-title = Where it is sold
+sales-kind = Kind
+sales-name = Name
+sales-address = Address
+sales-url = Link
+sales-address-hint = Address (required for a showroom or point of sale)
+sales-url-hint = https:// link (required for an online shop)
+sales-add = Add a sales point
+sales-remove = Remove
+sales-kind-showroom = OCOP showroom or product centre
+sales-kind-point-of-sale = Shop or point of sale
+sales-kind-supermarket = Supermarket or retail chain
+sales-kind-ecommerce = Online shop
+sales-error-kind = Choose a kind of sales point.
+sales-error-name = Give the sales point's name (up to 200 characters).
+sales-error-address = A showroom or point of sale needs an address (up to 300 characters).
+sales-error-url = Give a web address starting with https:// or http:// (required for an online shop).
+portal-channels = Sales channels
+portal-commune = Commune or ward

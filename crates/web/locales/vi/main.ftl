@@ -909,3 +909,43 @@ verifier-genuine-offline = Chữ ký số ĐÚNG (kiểm tra ngoại tuyến).
 verifier-genuine-expired = Chữ ký số đúng nhưng chứng nhận đã HẾT HẠN theo ngày ghi trong mã.
 verifier-genuine-valid = CÒN HIỆU LỰC: chữ ký số đúng và sổ đăng ký xác nhận.
 verifier-genuine-not-valid = Chữ ký số đúng nhưng KHÔNG còn hiệu lực:
+
+# API reference page
+api-docs-title = Tài liệu API (/api/v1)
+api-docs-lead = Giao diện lập trình cho sàn thương mại điện tử, siêu thị và hệ thống của các địa phương: tra cứu sản phẩm và giấy chứng nhận, xác thực mã QR, và (khi đăng nhập) hồ sơ, hội đồng, chứng nhận.
+api-docs-language = Mô tả các thao tác bằng tiếng Anh, như tài liệu gốc.
+api-docs-contents = Mục lục
+api-docs-schemas = Cấu trúc dữ liệu
+api-docs-access = Quyền gọi:
+api-docs-access-public = công khai, không cần đăng nhập
+api-docs-parameters = Tham số
+api-docs-name = Tên
+api-docs-in = Vị trí
+api-docs-type = Kiểu
+api-docs-description = Mô tả
+api-docs-required = bắt buộc
+api-docs-body = Nội dung gửi lên
+api-docs-responses = Phản hồi
+api-docs-status = Mã
+api-docs-field = Trường
+
+# Sales points
+sales-title = Nơi bán
+sales-kind = Loại
+sales-name = Tên
+sales-address = Địa chỉ
+sales-url = Đường dẫn
+sales-address-hint = Địa chỉ (bắt buộc với điểm giới thiệu, điểm bán)
+sales-url-hint = Đường dẫn https:// (bắt buộc với gian hàng trực tuyến)
+sales-add = Thêm nơi bán
+sales-remove = Xóa
+sales-kind-showroom = Trung tâm, điểm giới thiệu sản phẩm OCOP
+sales-kind-point-of-sale = Cửa hàng, điểm bán
+sales-kind-supermarket = Siêu thị, chuỗi bán lẻ
+sales-kind-ecommerce = Gian hàng thương mại điện tử
+sales-error-kind = Chọn một loại nơi bán.
+sales-error-name = Nhập tên nơi bán (tối đa 200 ký tự).
+sales-error-address = Điểm giới thiệu hay điểm bán cần địa chỉ (tối đa 300 ký tự).
+sales-error-url = Nhập một địa chỉ web bắt đầu bằng https:// hoặc http:// (bắt buộc với gian hàng trực tuyến).
+portal-channels = Kênh bán
+portal-commune = Xã, phường

@@ -10,6 +10,7 @@ pub mod api;
 pub mod batches;
 pub mod opendata;
 pub mod pages;
+pub mod sales_points;
 
 use std::sync::Arc;
 

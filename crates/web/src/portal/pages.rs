@@ -8,9 +8,10 @@ use axum::response::{Html, IntoResponse, Response};
 use ocop_domain::access::Scope;
 use ocop_domain::catalogue::{CatalogueQuery, Listing, RawQuery, Sort, StatusFilter};
 use ocop_domain::criteria::EntityType;
+use ocop_domain::text::fold;
 use ocop_render::chart::{Bar, horizontal_bars};
 use ocop_store::clock::today;
-use ocop_store::{batches, registry, units};
+use ocop_store::{batches, registry, sales_points, units};
 
 use super::{
     Card, catalogue, count, entity_href, entity_type_label, product_href, province_href,
@@ -21,6 +22,7 @@ use crate::shared::auth::Viewer;
 use crate::shared::error::{ApiPath, AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::i18n::Lang;
+use crate::shared::labels::sales_point_label;
 use crate::shared::page::{Chrome, render, unit_href};
 
 fn not_found(what: &'static str, key: &str, lang: Lang) -> PageError {
@@ -147,6 +149,8 @@ struct CataloguePage {
     stars: Vec<Choice>,
     statuses: Vec<Choice>,
     entity_types: Vec<Choice>,
+    /// The chosen province's communes (empty until one is chosen).
+    communes: Vec<Choice>,
     groups: Vec<Choice>,
     sets: Vec<Choice>,
     sorts: Vec<Choice>,
@@ -248,6 +252,29 @@ pub async fn catalogue_page(
             errors.values().map(|key| lang.t(key)).collect(),
         ),
     };
+    // Once a province is chosen, its communes that have recognised products.
+    let mut communes: Vec<(String, String)> = match &query.filters.province {
+        Some(province) => index
+            .listings()
+            .filter(|l| &l.province_code == province)
+            .map(|l| (l.commune_code.clone(), l.commune_name.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    communes.sort_by_key(|(_, name)| fold(name));
+    // A commune asked for that has no products here (or lies in another province) stays
+    // chosen and visible, so an empty result says why.
+    if let Some(commune) = &query.filters.commune
+        && !communes.iter().any(|(code, _)| code == commune)
+    {
+        let name = units::find_by_code(&state.db, commune, None)
+            .await
+            .map_err(page_error(lang))?
+            .map_or_else(|| commune.clone(), |unit| unit.name);
+        communes.push((commune.clone(), name));
+    }
     let page = index.search(&query, &procedure, today());
     let pages = page.pages(query.per_page);
     let provinces = units::current_provinces(&state.db)
@@ -262,6 +289,7 @@ pub async fn catalogue_page(
             provinces.into_iter().map(|p| (p.code, p.name)),
             filters.province.as_deref(),
         ),
+        communes: choices(communes, filters.commune.as_deref()),
         stars: choices(
             (3..=5u8).map(|s| {
                 (
@@ -350,11 +378,20 @@ struct ProductPage {
     facts: Vec<(String, String)>,
     description: String,
     photos: Vec<String>,
+    sales_points: Vec<SalesPointRow>,
     channels: Vec<String>,
     markets: Vec<String>,
     batches: Vec<BatchRow>,
     json_ld: String,
     verify_href: String,
+}
+
+/// A place to buy the product: its kind's name, and an address or a link.
+pub struct SalesPointRow {
+    pub kind: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub url: Option<String>,
 }
 
 pub struct BatchRow {
@@ -421,6 +458,17 @@ pub async fn product_page(
     let batches = batches::of_product(&state.db, &id)
         .await
         .map_err(page_error(lang))?;
+    let sales_points = sales_points::of_product(&state.db, &id)
+        .await
+        .map_err(page_error(lang))?
+        .into_iter()
+        .map(|p| SalesPointRow {
+            kind: sales_point_label(p.kind, lang),
+            name: p.name,
+            address: p.address,
+            url: p.url,
+        })
+        .collect();
     let mut facts = vec![
         (
             lang.t("portal-certificate"),
@@ -468,6 +516,7 @@ pub async fn product_page(
                 .map(|sha| format!("{}/photos/{sha}", product_href(&listing.product_code)))
                 .collect(),
             description: product.description,
+            sales_points,
             channels: product.sales_channels,
             markets: product.export_markets,
             batches: batches

@@ -14,6 +14,7 @@ use ocop_domain::access::Role;
 use ocop_domain::registry::{
     CERTIFICATION_KINDS, CertificationForm, ProductForm, check_certification,
 };
+use ocop_domain::sales_points::SalesPointForm;
 use ocop_store::registry::{self, Entity};
 
 use super::{ProductFormView, not_found, set_choices};
@@ -23,7 +24,7 @@ use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::history::{HistoryRow, history_rows};
 use crate::shared::i18n::Lang;
-use crate::shared::labels::evaluation_choices;
+use crate::shared::labels::{evaluation_choices, sales_point_choices, sales_point_label};
 use crate::shared::page::{Chrome, WithCsrf, render};
 
 #[derive(Template)]
@@ -45,6 +46,11 @@ struct ProductPage {
     /// Production batches: (lot, produced on, quantity); recorded with the certification's
     /// CSRF (the same people keep both).
     batches: Vec<(String, String, String)>,
+    /// Where it is sold: (id, kind, name, address, url).
+    sales_points: Vec<(String, String, String, String, String)>,
+    sales_point_kinds: Vec<(&'static str, String)>,
+    sales_point_form: SalesPointForm,
+    sales_point_errors: HashMap<&'static str, String>,
     create_csrf: Option<String>,
     evaluation_types: Vec<(&'static str, String)>,
     name: String,
@@ -71,6 +77,9 @@ pub(crate) struct ProductForms {
     /// The new dossier's contact phone, and its problem.
     pub contact_phone: String,
     pub contact_phone_error: Option<String>,
+    /// A new sales point, and its problems.
+    pub sales_point: SalesPointForm,
+    pub sales_point_errors: HashMap<&'static str, String>,
 }
 
 pub(crate) async fn product_page_with(
@@ -204,6 +213,23 @@ pub(crate) async fn product_page_with(
                     )
                 })
                 .collect(),
+            sales_points: ocop_store::sales_points::of_product(&state.db, &product.id)
+                .await
+                .map_err(page_error(lang))?
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.id,
+                        sales_point_label(p.kind, lang),
+                        p.name,
+                        p.address.unwrap_or_default(),
+                        p.url.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            sales_point_kinds: sales_point_choices(lang),
+            sales_point_form: forms.sales_point,
+            sales_point_errors: forms.sales_point_errors,
             create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
             evaluation_types: evaluation_choices(lang),
             name: product.name.clone(),

@@ -3,6 +3,7 @@
 
 use ocop_domain::certificates::Status;
 use ocop_domain::dossier::EvaluationType;
+use ocop_domain::sales_points::SalesPointKind;
 
 use super::i18n::Lang;
 
@@ -31,4 +32,17 @@ pub fn status_label(status: Status, lang: Lang) -> String {
             other.code().replace('_', "-")
         )),
     }
+}
+
+/// A kind of sales point's name (showroom, point of sale, supermarket, e-commerce).
+pub fn sales_point_label(kind: SalesPointKind, lang: Lang) -> String {
+    lang.t(&format!("sales-kind-{}", kind.as_str().replace('_', "-")))
+}
+
+/// The kinds of sales point, for the product page's form.
+pub fn sales_point_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    SalesPointKind::ALL
+        .into_iter()
+        .map(|kind| (kind.as_str(), sales_point_label(kind, lang)))
+        .collect()
 }
