@@ -2,8 +2,8 @@
 //! with every server's writes.
 //!
 //! Every change of state is audited in its own transaction, so the audit trail's head is the
-//! catalogue's revision: before answering, a server compares the head's sequence number with
-//! the one its index was built at. When it moved, the server reads the audit records since
+//! catalogue's revision ([`crate::revision`]): before answering, a server compares it with the
+//! one its index was built at. When it moved, the server reads the audit records since
 //! then, finds the products they touch (a product, its entity, a certificate, a dossier, a round)
 //! and reloads just those; a bulk load, a change of units or a long gap rebuilds the whole
 //! index. So a revocation made through any server is in every server's catalogue the next time
@@ -22,19 +22,13 @@ use ocop_domain::criteria::{Catalog, EntityType};
 use crate::certificates::{
     NEWER_CERTIFICATE, REEVALUATION_ENDED_ON, REEVALUATION_FILED_ON, REVOKED_ON,
 };
+use crate::revision::{self, Revision, RevisionWatch};
 use crate::{Db, StoreError, on_db};
 
 /// More audit records than this since the last look: rebuild rather than patch.
 const PATCH_LIMIT: i64 = 500;
 /// The audit object type of a bulk load (a national demo, an import): rebuild.
 pub const BULK_OBJECT: &str = "bulk";
-
-/// Where the index stands: the audit head and the units it was built with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Revision {
-    audit_seq: i64,
-    units: String,
-}
 
 /// The shared, lazily built catalogue of one server.
 #[derive(Default)]
@@ -49,9 +43,10 @@ impl Catalogue {
     pub async fn index(
         &self,
         db: &Db,
+        watch: &RevisionWatch,
         criteria: &Catalog,
     ) -> Result<Arc<CatalogueIndex>, StoreError> {
-        let revision = revision(db).await?;
+        let revision = watch.current(db).await?;
         if let Some(index) = self.cached(&revision).await {
             return Ok(index);
         }
@@ -61,7 +56,7 @@ impl Catalogue {
         }
         let previous = self.current.read().await.clone();
         // Read the revision again under the lock: what we load is at least as new as it.
-        let revision = self::revision(db).await?;
+        let revision = revision::read(db).await?;
         let index = match previous {
             Some((old, index)) if old.units == revision.units => {
                 match touched_products(db, old.audit_seq, revision.audit_seq).await? {
@@ -94,26 +89,6 @@ impl Catalogue {
             _ => None,
         }
     }
-}
-
-/// A key that changes whenever anything the catalogue shows may have changed (any audited
-/// write, the units), for caches of what is derived from it (the open data files).
-pub async fn revision_key(db: &Db) -> Result<String, StoreError> {
-    let revision = revision(db).await?;
-    Ok(format!("{}:{}", revision.audit_seq, revision.units))
-}
-
-async fn revision(db: &Db) -> Result<Revision, StoreError> {
-    let row: (i64, Option<String>) = on_db!(db, |pool| sqlx::query_as(
-        "SELECT h.seq, (SELECT m.value FROM meta m WHERE m.key = 'units_revision') \
-         FROM audit_head h WHERE h.id = 1"
-    )
-    .fetch_one(pool)
-    .await)?;
-    Ok(Revision {
-        audit_seq: row.0,
-        units: row.1.unwrap_or_default(),
-    })
 }
 
 /// The products the audit records after `since` (up to `until`) touch, or `None` when the

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod meta;
 pub mod notices;
 pub mod registry;
+pub mod revision;
 pub mod rounds;
 pub mod sales_points;
 pub mod testing;

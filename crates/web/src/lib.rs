@@ -47,8 +47,12 @@ pub struct AppState {
     /// Where uploads go, and how large they may be.
     pub files: FileStore,
     pub unit_search: Arc<UnitSearch>,
+    /// Where the records stand, checked before any answer from memory.
+    pub revisions: Arc<ocop_store::revision::RevisionWatch>,
     /// The public catalogue in memory, kept current with every server's writes.
     pub catalogue: Arc<ocop_store::catalogue::Catalogue>,
+    /// Certificates as the public looks them up by number, kept for the current revision.
+    pub published: Arc<ocop_store::certificates::published::Published>,
     /// The open data files, built once per revision of the records.
     pub open_data: Arc<portal::opendata::OpenDataCache>,
     /// The validated criteria versions.
@@ -81,10 +85,12 @@ impl AppState {
 
     pub fn new(db: Db, criteria: Catalog) -> AppState {
         AppState {
+            revisions: Arc::new(ocop_store::revision::RevisionWatch::new(&db)),
             db,
             files: FileStore::new("files", DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
             catalogue: Arc::default(),
+            published: Arc::default(),
             open_data: Arc::default(),
             criteria: Arc::new(criteria),
             signing: Arc::new(certificates::signing::Signing::new(

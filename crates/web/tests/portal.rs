@@ -153,7 +153,7 @@ async fn recognised(
 }
 
 struct Portal {
-    _test: TestDb,
+    test: TestDb,
     db: Db,
     catalog: Catalog,
     /// Two servers on one database, each with its own catalogue in memory.
@@ -192,7 +192,7 @@ async fn portal() -> Portal {
     };
     let first = state();
     Portal {
-        _test: test,
+        test,
         db,
         catalog,
         first: router(first.clone()),
@@ -204,12 +204,15 @@ async fn portal() -> Portal {
     }
 }
 
-/// Revokes a certificate today through the store (ground c), as an officer's server would.
+/// Revokes a certificate today through the store (ground c), as an officer's server would: on
+/// a connection pool of its own (another process on the SQLite file, another server on
+/// PostgreSQL).
 async fn revoke(portal: &Portal, certificate: &certificates::Certificate, decision: u32) {
     let today = chrono::Utc::now().date_naive();
     let procedure = portal.catalog.in_force_on(today).unwrap().procedure.clone();
+    let officer_server = Db::connect(portal.test.url()).await.unwrap();
     certificates::revoke(
-        &portal.db,
+        &officer_server,
         &procedure,
         certificate,
         &Finding {
@@ -283,7 +286,10 @@ async fn search_ignores_diacritics_and_case_over_products_and_places() {
     assert!(filters.body.contains(&option), "{}", filters.body);
     let narrowed = get(
         app,
-        &format!("/api/v1/catalogue?province=68&commune={}", fish.commune_code),
+        &format!(
+            "/api/v1/catalogue?province=68&commune={}",
+            fish.commune_code
+        ),
     )
     .await;
     assert_eq!(names(&narrowed), ["Nước mắm Phan Thiết"]);

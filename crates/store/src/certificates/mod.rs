@@ -6,6 +6,7 @@
 //! - [`sweep`]: the daily sweep that sends the lifecycle's notices.
 
 mod changes;
+pub mod published;
 mod sweep;
 
 pub use changes::*;

@@ -226,19 +226,17 @@ pub async fn get(
 /// What anyone may know of a certificate from its number: the facts, the status today and a
 /// decided revocation (a public decision); not the inspections' findings.
 async fn public_detail(state: &AppState, number: &str) -> Result<CertificateDetail, AppError> {
-    let certificate = store::by_number(&state.db, number)
+    let published = state
+        .published
+        .by_number(&state.db, &state.revisions, number)
         .await?
         .ok_or_else(|| super::not_found(number))?;
+    let certificate = &published.certificate;
     let status = certificate.status(&rules(state), today());
-    let revocation = match certificate.timeline.revoked_on {
-        Some(_) => store::revocation(&state.db, &certificate.id)
-            .await?
-            .map(RevocationJson::of),
-        None => None,
-    };
+    let revocation = published.revocation.clone().map(RevocationJson::of);
     Ok(CertificateDetail {
         verification_url: format!("{}/v/{}", state.signing.base_url, certificate.number),
-        certificate: CertificateJson::of(&certificate, status),
+        certificate: CertificateJson::of(certificate, status),
         revocation,
         inspections: Vec::new(),
     })

@@ -6,6 +6,8 @@
 //! included; it is then compared with the live record, whose status today (revoked, expired,
 //! superseded) is what the holder of the package must know.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use ocop_domain::certificates::Status;
 use ocop_domain::certificates::payload::{Claims, Verified};
-use ocop_store::certificates::{self as store, Certificate};
+use ocop_store::certificates::Certificate;
+use ocop_store::certificates::published::PublishedCertificate;
 use ocop_store::clock::today;
 
 use super::{key_error, rules, status_label};
@@ -31,7 +34,7 @@ use crate::shared::page::{Chrome, render};
 pub struct Verdict {
     pub verified: Verified,
     /// The live record of the certificate it names.
-    pub record: Option<Certificate>,
+    pub record: Option<Arc<PublishedCertificate>>,
     /// The record says what the payload claims.
     pub matches: bool,
     pub status: Option<Status>,
@@ -49,12 +52,21 @@ pub async fn verdict(state: &AppState, text: &str) -> Result<Verdict, AppError> 
             message: error.to_string(),
             details: Vec::new(),
         })?;
-    let record = store::by_number(&state.db, &verified.claims.number.to_string()).await?;
+    let record = state
+        .published
+        .by_number(
+            &state.db,
+            &state.revisions,
+            &verified.claims.number.to_string(),
+        )
+        .await?;
     let matches = record
         .as_ref()
-        .and_then(|r| r.claims().ok())
+        .and_then(|r| r.certificate.claims().ok())
         .is_some_and(|claims| claims == verified.claims);
-    let status = record.as_ref().map(|r| r.status(&rules(state), today()));
+    let status = record
+        .as_ref()
+        .map(|r| r.certificate.status(&rules(state), today()));
     Ok(Verdict {
         verified,
         record,
@@ -96,17 +108,13 @@ fn icon_of(valid: bool, status: Option<Status>) -> &'static str {
 }
 
 /// The product's photo and public page (the portal's addresses).
-async fn product_links(
-    state: &AppState,
-    record: &Certificate,
-) -> Result<(Option<String>, Option<String>), AppError> {
-    let page = format!("/catalogue/products/{}", record.product_code);
-    let photo = ocop_store::registry::photos(&state.db, &record.product_id)
-        .await?
-        .into_iter()
-        .next()
+fn product_links(record: &PublishedCertificate) -> (Option<String>, Option<String>) {
+    let page = format!("/catalogue/products/{}", record.certificate.product_code);
+    let photo = record
+        .photo
+        .as_ref()
         .map(|sha| format!("{page}/photos/{sha}"));
-    Ok((photo, Some(page)))
+    (photo, Some(page))
 }
 
 /// `GET /v/{number}`: the register's answer for a certificate number typed or printed.
@@ -117,10 +125,12 @@ async fn number_page(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let chrome = Chrome::new(viewer, "verify");
-    let record = store::by_number(&state.db, number)
+    let published = state
+        .published
+        .by_number(&state.db, &state.revisions, number)
         .await
         .map_err(page_error(lang))?;
-    let Some(record) = record else {
+    let Some(published) = published else {
         let page = VerifyPage {
             chrome,
             outcome: "unknown",
@@ -137,6 +147,7 @@ async fn number_page(
         };
         return Ok((StatusCode::NOT_FOUND, render(&page, lang)?).into_response());
     };
+    let record = &published.certificate;
     let status = record.status(&rules(state), today());
     let valid = status.is_valid();
     let words = status_label(status, lang);
@@ -151,10 +162,8 @@ async fn number_page(
     let claims = record
         .claims()
         .map_err(|_| page_error(lang)(AppError::Internal))?;
-    let (photo, product_href) = product_links(state, &record)
-        .await
-        .map_err(page_error(lang))?;
-    let mut facts = claim_facts(&claims, Some(&record), lang);
+    let (photo, product_href) = product_links(&published);
+    let mut facts = claim_facts(&claims, Some(record), lang);
     if let Some(successor) = &record.superseded_by {
         facts.push((lang.t("certificates-superseded-by"), successor.clone()));
     }
@@ -235,9 +244,7 @@ pub async fn verify_page(
                 _ => lang.t("certificates-verify-altered"),
             };
             let (photo, product_href) = match (&verdict.record, genuine) {
-                (Some(record), true) => product_links(&state, record)
-                    .await
-                    .map_err(page_error(lang))?,
+                (Some(record), true) => product_links(record),
                 _ => (None, None),
             };
             VerifyPage {
@@ -252,7 +259,11 @@ pub async fn verify_page(
                     .verified
                     .key_retired
                     .then(|| lang.t("certificates-verify-retired-key")),
-                facts: claim_facts(&verdict.verified.claims, verdict.record.as_ref(), lang),
+                facts: claim_facts(
+                    &verdict.verified.claims,
+                    verdict.record.as_ref().map(|r| &r.certificate),
+                    lang,
+                ),
                 status_code: verdict.status.map_or("none", Status::code),
                 status,
                 pdf: (genuine && verdict.record.is_some())
@@ -297,7 +308,7 @@ pub async fn certificate_pdf(
             lang,
         )
     })?;
-    super::documents::certificate_pdf(&state, &record)
+    super::documents::certificate_pdf(&state, &record.certificate)
         .await
         .map_err(page_error(lang))
 }
@@ -347,8 +358,14 @@ impl VerifyJson {
             stars: claims.stars,
             issued_on: claims.issued_on.to_string(),
             expires_on: claims.expires_on.to_string(),
-            product_name: verdict.record.as_ref().map(|r| r.product_name.clone()),
-            entity_name: verdict.record.as_ref().map(|r| r.entity_name.clone()),
+            product_name: verdict
+                .record
+                .as_ref()
+                .map(|r| r.certificate.product_name.clone()),
+            entity_name: verdict
+                .record
+                .as_ref()
+                .map(|r| r.certificate.entity_name.clone()),
             status: verdict.status.map(|s| s.code().to_string()),
             valid_until: match verdict.status {
                 Some(Status::PendingReevaluation { until }) => Some(until.to_string()),

@@ -26,7 +26,10 @@ use crate::shared::labels::status_label;
 
 /// The catalogue as of this request.
 pub async fn catalogue(state: &AppState) -> Result<Arc<CatalogueIndex>, AppError> {
-    Ok(state.catalogue.index(&state.db, &state.criteria).await?)
+    Ok(state
+        .catalogue
+        .index(&state.db, &state.revisions, &state.criteria)
+        .await?)
 }
 
 /// Where a product's public page is.

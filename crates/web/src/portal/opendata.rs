@@ -295,7 +295,7 @@ pub async fn file(
     };
     let revision = format!(
         "{}:{}",
-        ocop_store::catalogue::revision_key(&state.db).await?,
+        state.revisions.current(&state.db).await?.key(),
         today()
     );
     let cached = state.open_data.files.lock().ok().and_then(|files| {
