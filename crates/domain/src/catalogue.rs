@@ -9,13 +9,13 @@
 //! so a certificate expires in the catalogue on the day it expires.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
 use crate::certificates::{Status, Timeline};
 use crate::criteria::{EntityType, Procedure};
-use crate::text::{SubstringIndex, fold};
+use crate::text::{WordIndex, fold};
 
 /// Longer queries are refused (no product, entity and place name together comes close).
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -160,6 +160,8 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The plain reading of the filters, which the index's numbered facets must agree with.
+    #[cfg(test)]
     fn accept(&self, listing: &Listing, procedure: &Procedure, today: NaiveDate) -> bool {
         let matches =
             |wanted: &Option<String>, value: &str| wanted.as_deref().is_none_or(|w| w == value);
@@ -386,38 +388,172 @@ impl Summary {
 
 /// The catalogue in memory. Built whole from the listings; a change is a new index built from
 /// the old one's listings with some replaced (they are shared, so that costs no copies).
-#[derive(Debug, Default, Clone)]
+///
+/// A question scans positions in the order asked for and tests compact per-position facts
+/// ([`Facet`], the status of the day), never the listings themselves, so a question over
+/// 100,000 products reads a few megabytes in order instead of chasing 100,000 pointers.
+#[derive(Debug, Default)]
 pub struct CatalogueIndex {
     listings: Vec<Arc<Listing>>,
-    by_product: HashMap<String, usize>,
-    by_code: HashMap<String, usize>,
-    /// Positions, each listing's folded search text.
-    text: SubstringIndex<u32>,
+    /// Positions sorted by product id and by product code, for look-ups by binary search (no
+    /// second copy of 100,000 ids and codes).
+    by_product: Vec<u32>,
+    by_code: Vec<u32>,
+    /// Each listing's search text (product, entity and place names), word by word.
+    text: WordIndex,
+    /// Each listing's product name, word by word: relevance puts the products whose own name
+    /// holds every word of the query first.
+    names: WordIndex,
+    /// The filterable facts of each listing, by position.
+    facets: Vec<Facet>,
+    /// Province, commune, group and set codes, numbered for the facets.
+    codes: Codes,
+    /// Each province's communes that have listings, (code, name) by name.
+    communes: HashMap<String, Vec<(String, String)>>,
     /// Positions sorted newest first, by star then newest, and by name.
     newest: Vec<u32>,
     stars: Vec<u32>,
     name: Vec<u32>,
+    /// What the questions of one day read (statuses change with the date, not the records).
+    day: Mutex<Option<(NaiveDate, Procedure, Arc<Day>)>>,
+}
+
+/// A day's view of the index: each listing's status, and each order with the facts a question
+/// tests laid out in that order, so that a question reads memory front to back.
+#[derive(Debug)]
+struct Day {
+    statuses: Vec<Status>,
+    newest: Vec<Entry>,
+    stars: Vec<Entry>,
+    name: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    position: u32,
+    status: Status,
+    facet: Facet,
+}
+
+/// A listing's filterable facts, as numbers.
+#[derive(Debug, Clone, Copy)]
+struct Facet {
+    province: u32,
+    commune: u32,
+    group: u32,
+    set: u32,
+    stars: u8,
+    entity_type: EntityType,
+    women_led: bool,
+    ethnic_minority_led: bool,
+}
+
+/// Codes numbered for facets, one numbering per kind.
+#[derive(Debug, Default)]
+struct Codes {
+    provinces: HashMap<String, u32>,
+    communes: HashMap<String, u32>,
+    groups: HashMap<String, u32>,
+    sets: HashMap<String, u32>,
+}
+
+fn number(codes: &mut HashMap<String, u32>, code: &str) -> u32 {
+    let next = codes.len() as u32;
+    *codes.entry(code.to_string()).or_insert(next)
+}
+
+/// Filters with their codes numbered: `None` when a code is asked that no listing has.
+struct Wanted {
+    province: Option<u32>,
+    commune: Option<u32>,
+    group: Option<u32>,
+    set: Option<u32>,
+    stars: Option<u8>,
+    entity_type: Option<EntityType>,
+    status: StatusFilter,
+    women_led: bool,
+    ethnic_minority_led: bool,
+}
+
+impl Wanted {
+    fn of(filters: &Filters, codes: &Codes) -> Option<Wanted> {
+        fn look(wanted: &Option<String>, codes: &HashMap<String, u32>) -> Option<Option<u32>> {
+            match wanted {
+                None => Some(None),
+                Some(code) => codes.get(code).map(|n| Some(*n)),
+            }
+        }
+        Some(Wanted {
+            province: look(&filters.province, &codes.provinces)?,
+            commune: look(&filters.commune, &codes.communes)?,
+            group: look(&filters.group, &codes.groups)?,
+            set: look(&filters.set, &codes.sets)?,
+            stars: filters.stars,
+            entity_type: filters.entity_type,
+            status: filters.status,
+            women_led: filters.women_led,
+            ethnic_minority_led: filters.ethnic_minority_led,
+        })
+    }
+
+    fn accept(&self, facet: &Facet, status: Status) -> bool {
+        self.province.is_none_or(|p| p == facet.province)
+            && self.commune.is_none_or(|c| c == facet.commune)
+            && self.group.is_none_or(|g| g == facet.group)
+            && self.set.is_none_or(|s| s == facet.set)
+            && self.stars.is_none_or(|s| s == facet.stars)
+            && self.entity_type.is_none_or(|t| t == facet.entity_type)
+            && (!self.women_led || facet.women_led)
+            && (!self.ethnic_minority_led || facet.ethnic_minority_led)
+            && self.status.accepts(status)
+    }
 }
 
 impl CatalogueIndex {
     pub fn new(listings: impl IntoIterator<Item = Arc<Listing>>) -> CatalogueIndex {
         let listings: Vec<Arc<Listing>> = listings.into_iter().collect();
-        let by_product = listings
+        let mut by_product: Vec<u32> = (0..listings.len() as u32).collect();
+        by_product.sort_unstable_by(|&a, &b| {
+            listings[a as usize]
+                .product_id
+                .cmp(&listings[b as usize].product_id)
+        });
+        let mut by_code: Vec<u32> = (0..listings.len() as u32).collect();
+        by_code.sort_unstable_by(|&a, &b| {
+            listings[a as usize]
+                .product_code
+                .cmp(&listings[b as usize].product_code)
+        });
+        let text = WordIndex::new(listings.iter().map(|l| l.search_text()));
+        let names = WordIndex::new(listings.iter().map(|l| l.product_name.as_str()));
+        let mut places: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        for l in &listings {
+            places.insert((&l.province_code, &l.commune_code), &l.commune_name);
+        }
+        let mut communes: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for ((province, commune), name) in places {
+            communes
+                .entry(province.to_string())
+                .or_default()
+                .push((commune.to_string(), name.to_string()));
+        }
+        for list in communes.values_mut() {
+            list.sort_by_cached_key(|(code, name)| (fold(name), code.clone()));
+        }
+        let mut codes = Codes::default();
+        let facets = listings
             .iter()
-            .enumerate()
-            .map(|(i, l)| (l.product_id.clone(), i))
+            .map(|l| Facet {
+                province: number(&mut codes.provinces, &l.province_code),
+                commune: number(&mut codes.communes, &l.commune_code),
+                group: number(&mut codes.groups, &l.group),
+                set: number(&mut codes.sets, &l.product_set),
+                stars: l.stars,
+                entity_type: l.entity_type,
+                women_led: l.women_led,
+                ethnic_minority_led: l.ethnic_minority_led,
+            })
             .collect();
-        let by_code = listings
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.product_code.clone(), i))
-            .collect();
-        let text = SubstringIndex::new(
-            listings
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.search_text(), i as u32)),
-        );
         let positions = || (0..listings.len() as u32).collect::<Vec<u32>>();
         let mut newest = positions();
         newest.sort_by(|&a, &b| {
@@ -430,23 +566,33 @@ impl CatalogueIndex {
         // Stars, then newest: a stable sort of the newest order.
         let mut stars = newest.clone();
         stars.sort_by_key(|&p| std::cmp::Reverse(listings[p as usize].stars));
-        let folded: Vec<String> = listings.iter().map(|l| fold(&l.product_name)).collect();
+        let folded_names: Vec<Box<str>> = listings
+            .iter()
+            .map(|l| fold(&l.product_name).into_boxed_str())
+            .collect();
         let mut name = positions();
         name.sort_by(|&a, &b| {
-            folded[a as usize].cmp(&folded[b as usize]).then_with(|| {
-                listings[a as usize]
-                    .product_code
-                    .cmp(&listings[b as usize].product_code)
-            })
+            folded_names[a as usize]
+                .cmp(&folded_names[b as usize])
+                .then_with(|| {
+                    listings[a as usize]
+                        .product_code
+                        .cmp(&listings[b as usize].product_code)
+                })
         });
         CatalogueIndex {
             listings,
             by_product,
             by_code,
             text,
+            names,
+            facets,
+            codes,
+            communes,
             newest,
             stars,
             name,
+            day: Mutex::new(None),
         }
     }
 
@@ -456,7 +602,7 @@ impl CatalogueIndex {
         let mut listings = self.listings.clone();
         let mut gone: Vec<usize> = products
             .iter()
-            .filter_map(|p| self.by_product.get(p).copied())
+            .filter_map(|p| self.position_of(p))
             .collect();
         gone.sort_unstable();
         for position in gone.into_iter().rev() {
@@ -474,19 +620,72 @@ impl CatalogueIndex {
         self.listings.is_empty()
     }
 
+    fn position_of(&self, product_id: &str) -> Option<usize> {
+        let found = self.by_product.binary_search_by(|&p| {
+            self.listings[p as usize]
+                .product_id
+                .as_str()
+                .cmp(product_id)
+        });
+        found.ok().map(|i| self.by_product[i] as usize)
+    }
+
     pub fn get(&self, product_id: &str) -> Option<&Listing> {
-        self.by_product
-            .get(product_id)
-            .map(|&i| self.listings[i].as_ref())
+        self.position_of(product_id)
+            .map(|p| self.listings[p].as_ref())
     }
 
     /// A product by its code (the public pages' address).
     pub fn by_code(&self, code: &str) -> Option<&Listing> {
-        self.by_code.get(code).map(|&i| self.listings[i].as_ref())
+        let found = self
+            .by_code
+            .binary_search_by(|&p| self.listings[p as usize].product_code.as_str().cmp(code));
+        found
+            .ok()
+            .map(|i| self.listings[self.by_code[i] as usize].as_ref())
+    }
+
+    /// A province's communes that have products in the catalogue, (code, name) by name.
+    pub fn communes(&self, province: &str) -> &[(String, String)] {
+        self.communes.get(province).map_or(&[], Vec::as_slice)
     }
 
     pub fn listings(&self) -> impl Iterator<Item = &Listing> {
         self.listings.iter().map(Arc::as_ref)
+    }
+
+    /// The view of `today`, worked out once a day.
+    fn day(&self, procedure: &Procedure, today: NaiveDate) -> Arc<Day> {
+        let mut kept = self.day.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((day, rules, view)) = &*kept
+            && *day == today
+            && rules == procedure
+        {
+            return view.clone();
+        }
+        let statuses: Vec<Status> = self
+            .listings
+            .iter()
+            .map(|l| l.status(procedure, today))
+            .collect();
+        let laid_out = |order: &[u32]| -> Vec<Entry> {
+            order
+                .iter()
+                .map(|&position| Entry {
+                    position,
+                    status: statuses[position as usize],
+                    facet: self.facets[position as usize],
+                })
+                .collect()
+        };
+        let view = Arc::new(Day {
+            newest: laid_out(&self.newest),
+            stars: laid_out(&self.stars),
+            name: laid_out(&self.name),
+            statuses,
+        });
+        *kept = Some((today, procedure.clone(), view.clone()));
+        view
     }
 
     /// The page of answers to `query`, with each product's status on `today`.
@@ -496,49 +695,51 @@ impl CatalogueIndex {
         procedure: &Procedure,
         today: NaiveDate,
     ) -> Page<'_> {
-        let hits: Option<Vec<bool>> = (!query.text.is_empty()).then(|| {
-            let mut hits = vec![false; self.listings.len()];
-            for &position in self.text.find_words(&query.text) {
-                hits[position as usize] = true;
-            }
-            hits
-        });
-        let order: Box<dyn Iterator<Item = u32> + '_> = match query.sort {
-            Sort::Newest => Box::new(self.newest.iter().copied()),
-            Sort::Name => Box::new(self.name.iter().copied()),
-            Sort::Stars => Box::new(self.stars.iter().copied()),
-            Sort::Relevance => match &hits {
-                // Products named by the query first, then those of matching entities or places.
-                Some(_) => {
-                    let needle = fold(&query.text);
-                    let named =
-                        |p: &u32| fold(&self.listings[*p as usize].product_name).contains(&needle);
-                    let (first, rest): (Vec<u32>, Vec<u32>) = self
-                        .stars
-                        .iter()
-                        .copied()
-                        .filter(|p| hits.as_ref().is_some_and(|h| h[*p as usize]))
-                        .partition(named);
-                    Box::new(first.into_iter().chain(rest))
-                }
-                None => Box::new(self.stars.iter().copied()),
-            },
+        let Some(wanted) = Wanted::of(&query.filters, &self.codes) else {
+            return Page {
+                total: 0,
+                items: Vec::new(),
+            };
+        };
+        let day = self.day(procedure, today);
+        let hits = (!query.text.is_empty()).then(|| self.text.find_words(&query.text));
+        let entries = match query.sort {
+            Sort::Newest => &day.newest,
+            Sort::Name => &day.name,
+            Sort::Stars | Sort::Relevance => &day.stars,
+        };
+        // Relevance with a text: products whose name holds every word first, then those of
+        // matching entities or places; each pass in the order of stars, then newest.
+        let named = (query.sort == Sort::Relevance && hits.is_some())
+            .then(|| self.names.find_words(&query.text));
+        let passes: &[Option<bool>] = if named.is_some() {
+            &[Some(true), Some(false)]
+        } else {
+            &[None]
         };
         let skip = (query.page - 1) * query.per_page;
         let mut total = 0;
         let mut items = Vec::new();
-        for position in order {
-            if hits.as_ref().is_some_and(|h| !h[position as usize]) {
-                continue;
+        for pass in passes {
+            for entry in entries {
+                if hits.as_ref().is_some_and(|h| !h.contains(entry.position))
+                    || !wanted.accept(&entry.facet, entry.status)
+                {
+                    continue;
+                }
+                if let (Some(wanted), Some(named)) = (pass, &named)
+                    && named.contains(entry.position) != *wanted
+                {
+                    continue;
+                }
+                if total >= skip && items.len() < query.per_page {
+                    items.push((
+                        self.listings[entry.position as usize].as_ref(),
+                        entry.status,
+                    ));
+                }
+                total += 1;
             }
-            let listing = self.listings[position as usize].as_ref();
-            if !query.filters.accept(listing, procedure, today) {
-                continue;
-            }
-            if total >= skip && items.len() < query.per_page {
-                items.push((listing, listing.status(procedure, today)));
-            }
-            total += 1;
         }
         Page { total, items }
     }
@@ -552,10 +753,9 @@ impl CatalogueIndex {
     ) -> Summary {
         let mut summary = Summary::default();
         let mut entities = std::collections::HashSet::new();
-        for listing in self.listings() {
-            if province.is_some_and(|p| p != listing.province_code)
-                || !listing.status(procedure, today).is_valid()
-            {
+        let day = self.day(procedure, today);
+        for (listing, status) in self.listings().zip(day.statuses.iter()) {
+            if province.is_some_and(|p| p != listing.province_code) || !status.is_valid() {
                 continue;
             }
             *summary.by_stars.entry(listing.stars).or_default() += 1;
@@ -572,10 +772,11 @@ impl CatalogueIndex {
 
     /// The `n` newest recognitions in force.
     pub fn newest(&self, n: usize, procedure: &Procedure, today: NaiveDate) -> Vec<&Listing> {
-        self.newest
+        self.day(procedure, today)
+            .newest
             .iter()
-            .map(|&p| self.listings[p as usize].as_ref())
-            .filter(|l| l.status(procedure, today).is_valid())
+            .filter(|e| e.status.is_valid())
+            .map(|e| self.listings[e.position as usize].as_ref())
             .take(n)
             .collect()
     }
@@ -619,6 +820,43 @@ mod tests {
                 reevaluation_ended_on: None,
             },
             photo: None,
+        }
+    }
+
+    #[test]
+    fn the_numbered_facets_agree_with_the_plain_filters() {
+        let index = index();
+        let procedure = Procedure::default();
+        let today = day("2026-06-01");
+        let provinces = [None, Some("68"), Some("91"), Some("99")];
+        let stars = [None, Some(3), Some(4), Some(5)];
+        for province in provinces {
+            for star in stars {
+                for status in StatusFilter::ALL {
+                    for women_led in [false, true] {
+                        let filters = Filters {
+                            province: province.map(str::to_string),
+                            stars: star,
+                            status,
+                            women_led,
+                            set: Some("P01".into()),
+                            ..Filters::default()
+                        };
+                        let expected = index
+                            .listings()
+                            .filter(|l| filters.accept(l, &procedure, today))
+                            .count();
+                        let query = CatalogueQuery {
+                            filters: filters.clone(),
+                            per_page: MAX_PAGE_SIZE,
+                            ..CatalogueQuery::default()
+                        };
+                        let page = index.search(&query, &procedure, today);
+                        assert_eq!(page.total, expected, "{filters:?}");
+                        assert_eq!(page.items.len(), expected.min(MAX_PAGE_SIZE));
+                    }
+                }
+            }
         }
     }
 

@@ -254,3 +254,163 @@ impl<T> SubstringIndex<T> {
         }
     }
 }
+
+/// Which of a [`WordIndex`]'s texts a search found: one bit per text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hits(Vec<u64>);
+
+impl Hits {
+    fn none(texts: usize) -> Hits {
+        Hits(vec![0; texts.div_ceil(64)])
+    }
+
+    fn set(&mut self, position: u32) {
+        self.0[position as usize / 64] |= 1 << (position % 64);
+    }
+
+    pub fn contains(&self, position: u32) -> bool {
+        self.0
+            .get(position as usize / 64)
+            .is_some_and(|word| word & (1 << (position % 64)) != 0)
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
+    fn keep_only(&mut self, other: &Hits) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            *mine &= *theirs;
+        }
+    }
+}
+
+/// Word-by-word substring search over many texts at national scale (a catalogue of 100,000
+/// products), with the same answers as [`SubstringIndex::find_words`]: a text is found when
+/// every word of the query occurs in it, inside a word or across its whole.
+///
+/// A query word has no space, so it can only occur inside one word of a text. The index keeps
+/// each distinct folded word once with the texts it occurs in: a query word is searched in the
+/// words (a few hundred kilobytes, not the texts' megabytes), and the texts of the words that
+/// contain it are its hits.
+#[derive(Debug, Clone, Default)]
+pub struct WordIndex {
+    /// Every distinct folded word; its item is its number.
+    words: SubstringIndex<u32>,
+    /// For each word by number, the positions of the texts it occurs in, ascending.
+    postings: Vec<Vec<u32>>,
+    texts: usize,
+}
+
+impl WordIndex {
+    /// Indexes `texts`; a text's position is its place in the iteration.
+    pub fn new<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> WordIndex {
+        let mut numbers: std::collections::HashMap<String, u32> = Default::default();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut count = 0;
+        for (position, text) in texts.into_iter().enumerate() {
+            count += 1;
+            let position = position as u32;
+            for word in fold(text.as_ref()).split(' ').filter(|w| !w.is_empty()) {
+                let number = match numbers.get(word) {
+                    Some(&number) => number,
+                    None => {
+                        postings.push(Vec::new());
+                        let number = (postings.len() - 1) as u32;
+                        numbers.insert(word.to_string(), number);
+                        number
+                    }
+                };
+                let list = &mut postings[number as usize];
+                if list.last() != Some(&position) {
+                    list.push(position);
+                }
+            }
+        }
+        let mut words: Vec<(String, u32)> = numbers.into_iter().collect();
+        words.sort_unstable_by_key(|(_, number)| *number);
+        WordIndex {
+            words: SubstringIndex::new(words),
+            postings,
+            texts: count,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.texts
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts == 0
+    }
+
+    /// The texts that contain every word of the folded `query`, in any order; none for a
+    /// query without words.
+    pub fn find_words(&self, query: &str) -> Hits {
+        let folded = fold(query);
+        let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        // The longest word first: it is usually the rarest, and an empty result ends early.
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        words.dedup();
+        let mut found: Option<Hits> = None;
+        for word in words {
+            let mut hits = Hits::none(self.texts);
+            for &number in self.words.find(word, usize::MAX, |_| true) {
+                for &position in &self.postings[number as usize] {
+                    hits.set(position);
+                }
+            }
+            match &mut found {
+                None => found = Some(hits),
+                Some(all) => all.keep_only(&hits),
+            }
+            if found.as_ref().is_some_and(|all| all.count() == 0) {
+                break;
+            }
+        }
+        found.unwrap_or_else(|| Hits::none(self.texts))
+    }
+}
+
+#[cfg(test)]
+mod word_index_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn words_are_found_inside_words_and_in_any_order() {
+        let index = WordIndex::new([
+            "Nước mắm Phan Thiết | Lâm Đồng",
+            "Cà phê Buôn Ma Thuột | Đắk Lắk",
+            "Nước mắm Phú Quốc | An Giang",
+        ]);
+        let found = |query: &str| -> Vec<u32> {
+            let hits = index.find_words(query);
+            (0..3).filter(|p| hits.contains(*p)).collect()
+        };
+        assert_eq!(found("nuoc mam phan thiet"), [0]);
+        assert_eq!(found("DAK LAK"), [1]);
+        assert_eq!(found("mam nuoc"), [0, 2]);
+        assert_eq!(found("hiet"), [0]);
+        assert!(found("nuoc ca phe").is_empty());
+        assert!(found("  ").is_empty());
+        assert!(found("thiet lam").len() == 1);
+        assert!(found("thiet|").is_empty());
+        assert_eq!(index.find_words("nuoc").count(), 2);
+    }
+
+    proptest! {
+        #[test]
+        fn word_index_agrees_with_the_substring_index(
+            texts in proptest::collection::vec("[a-dđĐàá |]{0,12}", 0..40),
+            query in "[a-dđà |]{0,6}",
+        ) {
+            let words = WordIndex::new(&texts);
+            let plain = SubstringIndex::new(texts.iter().cloned().enumerate().map(|(i, t)| (t, i as u32)));
+            let expected: Vec<u32> = plain.find_words(&query).into_iter().copied().collect();
+            let hits = words.find_words(&query);
+            let found: Vec<u32> = (0..texts.len() as u32).filter(|p| hits.contains(*p)).collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+}

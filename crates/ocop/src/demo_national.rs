@@ -912,7 +912,7 @@ pub async fn load(
         }
     }
     bar.set_message("writing");
-    let mut tx = db.begin().await?;
+    let mut tx = ocop_store::bulk::begin(db).await?;
     for rows in [
         &mut entities,
         &mut product_rows,
@@ -948,7 +948,7 @@ pub async fn load(
     )
     .await?;
     meta::set(&mut tx, LOADED_KEY, &summary.products.to_string()).await?;
-    tx.commit().await?;
+    ocop_store::bulk::commit(tx).await?;
     bar.finish_with_message("done");
     summary.by_status = by_status;
     Ok(summary)

@@ -151,3 +151,31 @@ impl Rows {
         Ok(())
     }
 }
+
+/// SQLite's page cache during a bulk load, in KiB: the tables' and indexes' pages being filled
+/// stay in memory instead of being written out and read back (its default is 2 MiB).
+const BULK_CACHE_KIB: i64 = 256 * 1024;
+/// SQLite's default page cache, restored before the connection goes back to the pool.
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
+/// Begins a bulk load's transaction (on SQLite with a page cache large enough for it).
+pub async fn begin(db: &crate::Db) -> Result<Tx, StoreError> {
+    let mut tx = db.begin().await?;
+    set_cache(&mut tx, BULK_CACHE_KIB).await?;
+    Ok(tx)
+}
+
+/// Commits a bulk load begun with [`begin`], giving its connection back its usual cache.
+pub async fn commit(mut tx: Tx) -> Result<(), StoreError> {
+    set_cache(&mut tx, DEFAULT_CACHE_KIB).await?;
+    tx.commit().await
+}
+
+async fn set_cache(tx: &mut Tx, kib: i64) -> Result<(), StoreError> {
+    if let Tx::Sqlite(transaction) = tx {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+            .execute(&mut **transaction)
+            .await?;
+    }
+    Ok(())
+}

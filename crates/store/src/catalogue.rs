@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use ocop_domain::catalogue::{CatalogueIndex, Listing};
@@ -172,17 +173,19 @@ pub async fn load(
         } else {
             select.clone()
         };
-        let rows: Result<Vec<Listing>, sqlx::Error> = on_db!(db, |pool| {
+        // Streamed: a national catalogue never holds all its rows and its listings at once.
+        let streamed: Result<(), sqlx::Error> = on_db!(db, |pool| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
                 query = query.bind(id);
             }
-            let rows = query.fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| listing_from_row(row, criteria, &places))
-                .collect()
+            let mut rows = query.fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                listings.push(listing_from_row(&row, criteria, &places)?);
+            }
+            Ok(())
         });
-        listings.extend(rows?);
+        streamed?;
     }
     Ok(listings)
 }

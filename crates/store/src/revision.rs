@@ -66,10 +66,10 @@ impl RevisionWatch {
         let Some(header) = self.header() else {
             return read(db).await;
         };
-        if let Some((seen, revision)) = &*self.last.lock().expect("revision lock") {
-            if *seen == header {
-                return Ok(revision.clone());
-            }
+        if let Some((seen, revision)) = &*self.last.lock().expect("revision lock")
+            && *seen == header
+        {
+            return Ok(revision.clone());
         }
         // Read after the header: a commit in between only makes the next call ask again.
         let revision = read(db).await?;

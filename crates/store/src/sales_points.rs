@@ -19,17 +19,19 @@ pub struct SalesPoint {
     pub url: Option<String>,
 }
 
+/// (id, kind, name, address, url)
+type SalesPointRow = (String, String, String, Option<String>, Option<String>);
+
 /// A product's sales points, physical places first, then by name.
 pub async fn of_product(db: &Db, product_id: &str) -> Result<Vec<SalesPoint>, StoreError> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-        on_db!(db, |pool| sqlx::query_as(
-            "SELECT id, kind, name, address, url FROM sales_points WHERE product_id = $1 \
+    let rows: Vec<SalesPointRow> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT id, kind, name, address, url FROM sales_points WHERE product_id = $1 \
              ORDER BY CASE kind WHEN 'showroom' THEN 0 WHEN 'point_of_sale' THEN 1 \
              WHEN 'supermarket' THEN 2 ELSE 3 END, name, id"
-        )
-        .bind(product_id)
-        .fetch_all(pool)
-        .await)?;
+    )
+    .bind(product_id)
+    .fetch_all(pool)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, kind, name, address, url)| SalesPoint {

@@ -5,6 +5,7 @@
 //! server runs it) and by hand with `ocop certificates sweep`.
 
 use chrono::{Days, NaiveDate};
+use futures_util::TryStreamExt;
 use serde_json::json;
 
 use ocop_domain::certificates::lifecycle::{self, Milestone};
@@ -40,22 +41,28 @@ pub async fn sweep(
         "{} WHERE c.expires_on >= $1 ORDER BY c.expires_on, c.id",
         *CERTIFICATE_SELECT
     );
-    let certificates: Result<Vec<_>, sqlx::Error> = on_db!(db, |pool| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    // Streamed: of a national register only the certificates with a milestone today are kept.
+    let mut seen = 0;
+    let due: Result<Vec<_>, sqlx::Error> = on_db!(db, |pool| {
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(horizon)
-            .fetch_all(pool)
-            .await?;
-        rows.iter().map(certificate_from_row).collect()
+            .fetch(pool);
+        let mut due = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            seen += 1;
+            let certificate = certificate_from_row(&row)?;
+            if let Some(milestone) = lifecycle::due(&certificate.timeline, procedure, today) {
+                due.push((certificate, milestone));
+            }
+        }
+        Ok(due)
     });
-    let certificates = certificates?;
+    let due = due?;
     let mut report = SweepReport {
-        certificates: certificates.len(),
+        certificates: seen,
         ..SweepReport::default()
     };
-    for certificate in certificates {
-        let Some(milestone) = lifecycle::due(&certificate.timeline, procedure, today) else {
-            continue;
-        };
+    for (certificate, milestone) in due {
         report.due += 1;
         let window = certificate.timeline.reevaluation_window(procedure);
         let link = match milestone {

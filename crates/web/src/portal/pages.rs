@@ -8,7 +8,6 @@ use axum::response::{Html, IntoResponse, Response};
 use ocop_domain::access::Scope;
 use ocop_domain::catalogue::{CatalogueQuery, Listing, RawQuery, Sort, StatusFilter};
 use ocop_domain::criteria::EntityType;
-use ocop_domain::text::fold;
 use ocop_render::chart::{Bar, horizontal_bars};
 use ocop_store::clock::today;
 use ocop_store::{batches, registry, sales_points, units};
@@ -253,17 +252,12 @@ pub async fn catalogue_page(
         ),
     };
     // Once a province is chosen, its communes that have recognised products.
-    let mut communes: Vec<(String, String)> = match &query.filters.province {
-        Some(province) => index
-            .listings()
-            .filter(|l| &l.province_code == province)
-            .map(|l| (l.commune_code.clone(), l.commune_name.clone()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-        None => Vec::new(),
-    };
-    communes.sort_by_key(|(_, name)| fold(name));
+    let mut communes: Vec<(String, String)> = query
+        .filters
+        .province
+        .as_deref()
+        .map(|province| index.communes(province).to_vec())
+        .unwrap_or_default();
     // A commune asked for that has no products here (or lies in another province) stays
     // chosen and visible, so an empty result says why.
     if let Some(commune) = &query.filters.commune
