@@ -101,3 +101,32 @@ test('the offline verifier checks a QR with the network cut', async () => {
   await page.screenshot({ path: '/tmp/e2e-offline-verifier.png', fullPage: true });
   await context.close();
 });
+
+test('an officer records where a product is sold, and a visitor finds it there', async () => {
+  const { context, page } = await signIn(browser, server.base, 'tinh@demo.ocop.vn');
+  await page.goto(server.base + '/entities');
+  await page.getByRole('link', { name: 'Hợp tác xã Chôm chôm Long Khánh' }).first().click();
+  await page.getByRole('link', { name: 'Chôm chôm nhãn Long Khánh' }).first().click();
+  const form = page.locator('#sales-point-form');
+  await form.locator('select[name=kind]').selectOption('ecommerce');
+  await form.locator('input[name=name]').fill('Gian hàng Chôm chôm Long Khánh');
+  await form.locator('button[type=submit]').click();
+  // An online shop without its link comes back with what was typed and what is missing.
+  const error = page.locator('#sales-point-form .field-error').first();
+  assert.match(await error.textContent(), /https:\/\//);
+  assert.equal(await page.inputValue('#sales-point-form input[name=name]'), 'Gian hàng Chôm chôm Long Khánh');
+  await page.locator('#sales-point-form input[name=url]').fill('https://postmart.vn/shop/chom-chom-long-khanh');
+  await page.locator('#sales-point-form button[type=submit]').click();
+  await page.waitForURL(/#sales-points$/);
+  assert.match(await page.textContent('#sales-point-list'), /Gian hàng Chôm chôm Long Khánh/);
+  await context.close();
+
+  const visitor = await browser.newPage();
+  await visitor.goto(server.base + '/catalogue?q=chom+chom+nhan');
+  await visitor.locator('.product-card', { hasText: 'Chôm chôm nhãn Long Khánh' }).first().locator('a').first().click();
+  await visitor.waitForURL(/\/catalogue\/products\//);
+  const shop = visitor.locator('#sales-points a', { hasText: 'Gian hàng Chôm chôm Long Khánh' });
+  assert.equal(await shop.getAttribute('href'), 'https://postmart.vn/shop/chom-chom-long-khanh');
+  await visitor.screenshot({ path: '/tmp/e2e-portal-where-to-buy.png', fullPage: true });
+  await visitor.close();
+});

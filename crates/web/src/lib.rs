@@ -232,11 +232,11 @@ fn routes(max_upload_bytes: usize) -> Routes {
         .post("/products/{id}/batches", portal::batches::add_batch)
         .post(
             "/products/{id}/sales-points",
-            portal::sales_points::add_page,
+            registry::sales_points::add_page,
         )
         .post(
             "/products/{id}/sales-points/{point}/remove",
-            portal::sales_points::remove_page,
+            registry::sales_points::remove_page,
         )
         .get("/dossiers", dossiers::pages::inbox)
         .get("/dossiers/{id}", dossiers::pages::dossier_page)
@@ -374,11 +374,11 @@ fn routes(max_upload_bytes: usize) -> Routes {
         )
         .post(
             "/api/v1/products/{id}/sales-points",
-            portal::sales_points::add_api,
+            registry::sales_points::add_api,
         )
         .delete(
             "/api/v1/products/{id}/sales-points/{point}",
-            portal::sales_points::remove_api,
+            registry::sales_points::remove_api,
         )
         .get("/api/v1/catalogue", portal::api::search)
         .get("/api/v1/dossiers", dossiers::api::list)

@@ -75,18 +75,18 @@ use crate::shared::page::{Chrome, render};
         crate::certificates::verify::verify_post,
         crate::portal::api::search,
         crate::portal::batches::add_batch_api,
-        crate::portal::sales_points::add_api,
-        crate::portal::sales_points::remove_api,
+        crate::registry::sales_points::add_api,
+        crate::registry::sales_points::remove_api,
         crate::notices::api::list,
     ),
     modifiers(&Security),
     tags(
         (name = "certificates", description = "Certificates: status today, revocation, inspections, and the public verification of a QR"),
         (name = "notices", description = "The caller's notices"),
-        (name = "portal", description = "The public catalogue of recognised products (no sign-in); production batches and sales points, kept by the producer"),
+        (name = "portal", description = "The public catalogue of recognised products (no sign-in), and production batches"),
         (name = "units", description = "Administrative units before and after the 2025 reform"),
         (name = "criteria", description = "Criteria versions, scoring sheets, council scoring"),
-        (name = "registry", description = "Entities and products, scoped to the caller"),
+        (name = "registry", description = "Entities and products, scoped to the caller, with where each product is sold"),
         (name = "dossiers", description = "Evaluation dossiers: open, self-assess, upload evidence, submit, return, accept, propose. \
             Writes need a bearer token, or a session with its CSRF token in X-CSRF-Token"),
         (name = "rounds", description = "Evaluation rounds: councils, conflicts of interest, blind online scoring, re-scores, \

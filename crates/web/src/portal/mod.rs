@@ -10,7 +10,6 @@ pub mod api;
 pub mod batches;
 pub mod opendata;
 pub mod pages;
-pub mod sales_points;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod entity_pages;
 pub mod product_pages;
+pub mod sales_points;
 
 use std::collections::HashMap;
 

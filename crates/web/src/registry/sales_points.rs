@@ -12,7 +12,7 @@ use ocop_store::accounts::User;
 use ocop_store::sales_points::{self as store, SalesPoint};
 
 use crate::AppState;
-use crate::registry::product_pages::{ProductForms, product_page_with};
+use super::product_pages::{ProductForms, product_page_with};
 use crate::shared::auth::{ApiWriter, Viewer, check_csrf};
 use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc, PageError, page_error};
 use crate::shared::i18n::ApiLang;
@@ -125,7 +125,7 @@ impl SalesPointJson {
 #[utoipa::path(
     post,
     path = "/api/v1/products/{id}/sales-points",
-    tag = "portal",
+    tag = "registry",
     security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "The product's id")),
     request_body = inline(SalesPointFormDoc),
@@ -156,7 +156,7 @@ pub async fn add_api(
 #[utoipa::path(
     delete,
     path = "/api/v1/products/{id}/sales-points/{point}",
-    tag = "portal",
+    tag = "registry",
     security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "The product's id"), ("point" = String, Path, description = "The sales point's id")),
     responses(
