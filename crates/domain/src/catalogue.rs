@@ -30,9 +30,10 @@ pub struct Listing {
     pub product_id: String,
     pub product_code: String,
     pub product_name: String,
-    pub product_set: String,
+    /// Codes and names that thousands of listings repeat are shared, not copied.
+    pub product_set: Arc<str>,
     /// The group of the product's set in its criteria version.
-    pub group: String,
+    pub group: Arc<str>,
     pub gtin: Option<String>,
     pub entity_id: String,
     pub entity_code: String,
@@ -40,10 +41,10 @@ pub struct Listing {
     pub entity_type: EntityType,
     pub women_led: bool,
     pub ethnic_minority_led: bool,
-    pub commune_code: String,
-    pub commune_name: String,
-    pub province_code: String,
-    pub province_name: String,
+    pub commune_code: Arc<str>,
+    pub commune_name: Arc<str>,
+    pub province_code: Arc<str>,
+    pub province_name: Arc<str>,
     /// The product's latest certificate.
     pub certificate_number: String,
     pub stars: u8,
@@ -755,14 +756,14 @@ impl CatalogueIndex {
         let mut entities = std::collections::HashSet::new();
         let day = self.day(procedure, today);
         for (listing, status) in self.listings().zip(day.statuses.iter()) {
-            if province.is_some_and(|p| p != listing.province_code) || !status.is_valid() {
+            if province.is_some_and(|p| p != &*listing.province_code) || !status.is_valid() {
                 continue;
             }
             *summary.by_stars.entry(listing.stars).or_default() += 1;
             let (_, stars) = summary
                 .by_province
-                .entry(listing.province_code.clone())
-                .or_insert_with(|| (listing.province_name.clone(), BTreeMap::new()));
+                .entry(listing.province_code.to_string())
+                .or_insert_with(|| (listing.province_name.to_string(), BTreeMap::new()));
             *stars.entry(listing.stars).or_default() += 1;
             entities.insert(listing.entity_id.as_str());
         }

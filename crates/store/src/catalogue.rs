@@ -140,7 +140,7 @@ pub async fn load(
     criteria: &Catalog,
     products: Option<&[String]>,
 ) -> Result<Vec<Listing>, StoreError> {
-    let places: HashMap<String, String> = on_db!(db, |pool| {
+    let places: HashMap<String, Arc<str>> = on_db!(db, |pool| {
         sqlx::query_as(
         "SELECT code, name FROM units WHERE valid_to IS NULL AND level IN ('province', 'commune')"
     )
@@ -148,7 +148,9 @@ pub async fn load(
     .await
     })?
     .into_iter()
+    .map(|(code, name): (String, String)| (code, Arc::from(name)))
     .collect();
+    let mut shared = Shared::default();
     let select = format!(
         "SELECT p.id, p.code, p.name, p.product_set, p.criteria_version, p.gtin, p.commune_code, \
          p.province_code, e.id AS entity_id, e.registration_code, e.name AS entity_name, e.kind, \
@@ -181,7 +183,7 @@ pub async fn load(
             }
             let mut rows = query.fetch(pool);
             while let Some(row) = rows.try_next().await? {
-                listings.push(listing_from_row(&row, criteria, &places)?);
+                listings.push(listing_from_row(&row, criteria, &places, &mut shared)?);
             }
             Ok(())
         });
@@ -190,10 +192,28 @@ pub async fn load(
     Ok(listings)
 }
 
+/// Codes that thousands of listings repeat (sets, groups, communes, provinces), kept once.
+#[derive(Default)]
+struct Shared(HashMap<String, Arc<str>>);
+
+impl Shared {
+    fn get(&mut self, text: String) -> Arc<str> {
+        match self.0.get(&text) {
+            Some(kept) => kept.clone(),
+            None => {
+                let kept: Arc<str> = Arc::from(text.as_str());
+                self.0.insert(text, kept.clone());
+                kept
+            }
+        }
+    }
+}
+
 fn listing_from_row<R: Row>(
     row: &R,
     criteria: &Catalog,
-    places: &HashMap<String, String>,
+    places: &HashMap<String, Arc<str>>,
+    shared: &mut Shared,
 ) -> Result<Listing, sqlx::Error>
 where
     for<'r> &'r str: sqlx::ColumnIndex<R>,
@@ -219,8 +239,8 @@ where
         product_id: row.try_get("id")?,
         product_code: row.try_get("code")?,
         product_name: row.try_get("name")?,
-        product_set,
-        group,
+        product_set: shared.get(product_set),
+        group: shared.get(group),
         gtin: row.try_get("gtin")?,
         entity_id: row.try_get("entity_id")?,
         entity_code: row.try_get("registration_code")?,
@@ -228,10 +248,16 @@ where
         entity_type: EntityType::parse(&kind).unwrap_or(EntityType::Household),
         women_led: row.try_get("women_led")?,
         ethnic_minority_led: row.try_get("ethnic_minority_led")?,
-        commune_name: places.get(&commune_code).cloned().unwrap_or_default(),
-        province_name: places.get(&province_code).cloned().unwrap_or_default(),
-        commune_code,
-        province_code,
+        commune_name: places
+            .get(&commune_code)
+            .cloned()
+            .unwrap_or_else(|| "".into()),
+        province_name: places
+            .get(&province_code)
+            .cloned()
+            .unwrap_or_else(|| "".into()),
+        commune_code: shared.get(commune_code),
+        province_code: shared.get(province_code),
         certificate_number: row.try_get("number")?,
         stars: u8::try_from(stars).unwrap_or(0),
         timeline: Timeline {

@@ -655,10 +655,13 @@ pub async fn province_page(
         .map(|unit| (unit_href(&unit), unit.name))
         .collect();
     let mut communes: std::collections::BTreeMap<(String, String), i64> = Default::default();
-    for listing in index.listings().filter(|l| l.province_code == code) {
+    for listing in index.listings().filter(|l| *l.province_code == *code) {
         if listing.status(&procedure, today).is_valid() {
             *communes
-                .entry((listing.commune_code.clone(), listing.commune_name.clone()))
+                .entry((
+                    listing.commune_code.to_string(),
+                    listing.commune_name.to_string(),
+                ))
                 .or_default() += 1;
         }
     }

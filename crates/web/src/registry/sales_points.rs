@@ -11,8 +11,8 @@ use ocop_domain::sales_points::{SalesPointForm, check_sales_point};
 use ocop_store::accounts::User;
 use ocop_store::sales_points::{self as store, SalesPoint};
 
-use crate::AppState;
 use super::product_pages::{ProductForms, product_page_with};
+use crate::AppState;
 use crate::shared::auth::{ApiWriter, Viewer, check_csrf};
 use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc, PageError, page_error};
 use crate::shared::i18n::ApiLang;
