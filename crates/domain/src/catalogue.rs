@@ -424,9 +424,9 @@ pub struct CatalogueIndex {
 #[derive(Debug)]
 struct Day {
     statuses: Vec<Status>,
-    newest: Vec<Entry>,
+    /// The default order (stars, then newest) laid out; the rarer orders (newest, name) read
+    /// the facts by position.
     stars: Vec<Entry>,
-    name: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -680,9 +680,7 @@ impl CatalogueIndex {
                 .collect()
         };
         let view = Arc::new(Day {
-            newest: laid_out(&self.newest),
             stars: laid_out(&self.stars),
-            name: laid_out(&self.name),
             statuses,
         });
         *kept = Some((today, procedure.clone(), view.clone()));
@@ -704,9 +702,26 @@ impl CatalogueIndex {
         };
         let day = self.day(procedure, today);
         let hits = (!query.text.is_empty()).then(|| self.text.find_words(&query.text));
-        let entries = match query.sort {
-            Sort::Newest => &day.newest,
-            Sort::Name => &day.name,
+        let by_position = |order: &'_ [u32]| -> Vec<Entry> {
+            order
+                .iter()
+                .map(|&position| Entry {
+                    position,
+                    status: day.statuses[position as usize],
+                    facet: self.facets[position as usize],
+                })
+                .collect()
+        };
+        let rare;
+        let entries: &[Entry] = match query.sort {
+            Sort::Newest => {
+                rare = by_position(&self.newest);
+                &rare
+            }
+            Sort::Name => {
+                rare = by_position(&self.name);
+                &rare
+            }
             Sort::Stars | Sort::Relevance => &day.stars,
         };
         // Relevance with a text: products whose name holds every word first, then those of
@@ -773,11 +788,11 @@ impl CatalogueIndex {
 
     /// The `n` newest recognitions in force.
     pub fn newest(&self, n: usize, procedure: &Procedure, today: NaiveDate) -> Vec<&Listing> {
-        self.day(procedure, today)
-            .newest
+        let day = self.day(procedure, today);
+        self.newest
             .iter()
-            .filter(|e| e.status.is_valid())
-            .map(|e| self.listings[e.position as usize].as_ref())
+            .filter(|&&p| day.statuses[p as usize].is_valid())
+            .map(|&p| self.listings[p as usize].as_ref())
             .take(n)
             .collect()
     }
