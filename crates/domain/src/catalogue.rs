@@ -23,6 +23,8 @@ pub const DEFAULT_PAGE_SIZE: usize = 24;
 pub const MAX_PAGE_SIZE: usize = 100;
 /// Deeper pages are refused: 10,000 pages of 100 is more than the register holds.
 pub const MAX_PAGE: usize = 10_000;
+/// Answers kept per day at most; past it they start again (made-up questions cannot grow it).
+const MAX_ANSWERS: usize = 4_096;
 
 /// One recognised product as the public sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +70,7 @@ impl Listing {
 }
 
 /// Which certificates a visitor wants to see, by their status today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum StatusFilter {
     /// Active or pending re-evaluation: the product may carry the mark today.
     #[default]
@@ -119,7 +121,7 @@ impl StatusFilter {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Sort {
     /// Products whose own name matches first, then by star and newest.
     #[default]
@@ -147,7 +149,7 @@ impl Sort {
 }
 
 /// The filters of a catalogue question, all optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     pub province: Option<String>,
     pub commune: Option<String>,
@@ -210,7 +212,7 @@ pub struct RawQuery {
 }
 
 /// A checked catalogue question.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CatalogueQuery {
     pub text: String,
     pub filters: Filters,
@@ -411,6 +413,8 @@ pub struct CatalogueIndex {
     codes: Codes,
     /// Each province's communes that have listings, (code, name) by name.
     communes: HashMap<String, Vec<(String, String)>>,
+    /// The provinces that have listings, (code, name) by code.
+    provinces: Vec<(String, String)>,
     /// Positions sorted newest first, by star then newest, and by name.
     newest: Vec<u32>,
     stars: Vec<u32>,
@@ -424,6 +428,9 @@ pub struct CatalogueIndex {
 #[derive(Debug)]
 struct Day {
     statuses: Vec<Status>,
+    /// Questions answered this day: (total, the positions of the page). The index never
+    /// changes and questions repeat (first pages, popular searches, a product's way back).
+    answers: Mutex<HashMap<CatalogueQuery, (usize, Vec<u32>)>>,
     /// The default order (stars, then newest) laid out; the rarer orders (newest, name) read
     /// the facts by position.
     stars: Vec<Entry>,
@@ -528,9 +535,15 @@ impl CatalogueIndex {
         let text = WordIndex::new(listings.iter().map(|l| l.search_text()));
         let names = WordIndex::new(listings.iter().map(|l| l.product_name.as_str()));
         let mut places: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        let mut provinces: BTreeMap<&str, &str> = BTreeMap::new();
         for l in &listings {
             places.insert((&l.province_code, &l.commune_code), &l.commune_name);
+            provinces.insert(&l.province_code, &l.province_name);
         }
+        let provinces: Vec<(String, String)> = provinces
+            .into_iter()
+            .map(|(code, name)| (code.to_string(), name.to_string()))
+            .collect();
         let mut communes: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for ((province, commune), name) in places {
             communes
@@ -590,6 +603,7 @@ impl CatalogueIndex {
             facets,
             codes,
             communes,
+            provinces,
             newest,
             stars,
             name,
@@ -646,6 +660,11 @@ impl CatalogueIndex {
             .map(|i| self.listings[self.by_code[i] as usize].as_ref())
     }
 
+    /// The provinces that have products in the catalogue, (code, name) by code.
+    pub fn provinces(&self) -> &[(String, String)] {
+        &self.provinces
+    }
+
     /// A province's communes that have products in the catalogue, (code, name) by name.
     pub fn communes(&self, province: &str) -> &[(String, String)] {
         self.communes.get(province).map_or(&[], Vec::as_slice)
@@ -682,6 +701,7 @@ impl CatalogueIndex {
         let view = Arc::new(Day {
             stars: laid_out(&self.stars),
             statuses,
+            answers: Mutex::default(),
         });
         *kept = Some((today, procedure.clone(), view.clone()));
         view
@@ -701,6 +721,21 @@ impl CatalogueIndex {
             };
         };
         let day = self.day(procedure, today);
+        let page_of = |total: usize, positions: &[u32]| Page {
+            total,
+            items: positions
+                .iter()
+                .map(|&p| (self.listings[p as usize].as_ref(), day.statuses[p as usize]))
+                .collect(),
+        };
+        if let Some((total, positions)) = day
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(query)
+        {
+            return page_of(*total, positions);
+        }
         let hits = (!query.text.is_empty()).then(|| self.text.find_words(&query.text));
         let by_position = |order: &'_ [u32]| -> Vec<Entry> {
             order
@@ -735,7 +770,7 @@ impl CatalogueIndex {
         };
         let skip = (query.page - 1) * query.per_page;
         let mut total = 0;
-        let mut items = Vec::new();
+        let mut positions = Vec::new();
         for pass in passes {
             for entry in entries {
                 if hits.as_ref().is_some_and(|h| !h.contains(entry.position))
@@ -748,16 +783,19 @@ impl CatalogueIndex {
                 {
                     continue;
                 }
-                if total >= skip && items.len() < query.per_page {
-                    items.push((
-                        self.listings[entry.position as usize].as_ref(),
-                        entry.status,
-                    ));
+                if total >= skip && positions.len() < query.per_page {
+                    positions.push(entry.position);
                 }
                 total += 1;
             }
         }
-        Page { total, items }
+        let mut answers = day.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.len() >= MAX_ANSWERS {
+            answers.clear();
+        }
+        answers.insert(query.clone(), (total, positions.clone()));
+        drop(answers);
+        page_of(total, &positions)
     }
 
     /// Products in force on `today` per star and per province, and the entities they belong to.
@@ -870,6 +908,15 @@ mod tests {
                         let page = index.search(&query, &procedure, today);
                         assert_eq!(page.total, expected, "{filters:?}");
                         assert_eq!(page.items.len(), expected.min(MAX_PAGE_SIZE));
+                        // Asked again, the day's kept answer is the same page.
+                        let again = index.search(&query, &procedure, today);
+                        let ids = |p: &Page| -> Vec<(String, Status)> {
+                            p.items
+                                .iter()
+                                .map(|(l, s)| (l.product_id.clone(), *s))
+                                .collect()
+                        };
+                        assert_eq!((again.total, ids(&again)), (page.total, ids(&page)));
                     }
                 }
             }

@@ -271,18 +271,13 @@ pub async fn catalogue_page(
     }
     let page = index.search(&query, &procedure, today());
     let pages = page.pages(query.per_page);
-    let provinces = units::current_provinces(&state.db)
-        .await
-        .map_err(page_error(lang))?;
     let (sets, groups) = sets_and_groups(&state.criteria, lang);
     let filters = &query.filters;
     let view = CataloguePage {
         chrome: Chrome::new(&viewer, "catalogue"),
         q: query.text.clone(),
-        provinces: choices(
-            provinces.into_iter().map(|p| (p.code, p.name)),
-            filters.province.as_deref(),
-        ),
+        // The provinces with products in the catalogue (all 34 nationally), from memory.
+        provinces: choices(index.provinces().to_vec(), filters.province.as_deref()),
         communes: choices(communes, filters.commune.as_deref()),
         stars: choices(
             (3..=5u8).map(|s| {
