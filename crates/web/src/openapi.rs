@@ -309,13 +309,25 @@ impl OperationDoc {
             anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
             method: method.to_uppercase(),
             path: path.to_string(),
-            summary: text(operation, "summary"),
+            summary: without_route(&text(operation, "summary")).to_string(),
             description: text(operation, "description"),
             security,
             parameters,
             body: content(&operation["requestBody"]),
             responses,
         }
+    }
+}
+
+/// A summary without the "`GET /api/v1/…`: " its doc comment starts with: the page shows the
+/// method and path beside it.
+fn without_route(summary: &str) -> &str {
+    match summary
+        .strip_prefix('`')
+        .and_then(|rest| rest.split_once("`: "))
+    {
+        Some((route, rest)) if route.contains(" /") => rest,
+        _ => summary,
     }
 }
 
@@ -410,4 +422,22 @@ fn properties(schema: &Value) -> Vec<FieldDoc> {
         fields.extend(properties(part));
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_route;
+
+    #[test]
+    fn a_summary_drops_the_route_the_page_shows_beside_it() {
+        assert_eq!(
+            without_route("`GET /api/v1/certificates`: certificates in the caller's scope."),
+            "certificates in the caller's scope."
+        );
+        assert_eq!(
+            without_route("Checks a scanned certificate payload."),
+            "Checks a scanned certificate payload."
+        );
+        assert_eq!(without_route("`code`: a code"), "`code`: a code");
+    }
 }
