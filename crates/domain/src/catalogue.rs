@@ -3,10 +3,10 @@
 //!
 //! What a visitor may ask is checked here ([`CatalogueQuery::parse`]): a query of at most
 //! [`MAX_QUERY_CHARS`] characters, known filter values, pages of at most [`MAX_PAGE_SIZE`] up to
-//! page [`MAX_PAGE`]. The [`CatalogueIndex`] answers from memory: one buffer of folded names
-//! searched word by word ([`SubstringIndex::find_words`]), orders sorted once per build. A
-//! certificate's status is never stored in it: it is derived from the timeline at each question,
-//! so a certificate expires in the catalogue on the day it expires.
+//! page [`MAX_PAGE`]. The [`CatalogueIndex`] answers from memory: the listings' names searched
+//! word by word ([`WordIndex`]), orders sorted once per build. A certificate's status is never
+//! stored with a listing: it is derived from the timeline once for each day asked, so a
+//! certificate expires in the catalogue on the day it expires.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,8 @@
 //! without diacritics, bad questions, GS1 Digital Link, open data, sales points, and a revocation
 //! seen at once by a second server on the same database whose catalogue was already in memory.
 
+mod support;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -538,43 +540,30 @@ async fn public_pages_carry_validators_compress_and_forbid_framing() {
     assert!(changed.body.contains(r#"data-status="revoked""#));
 }
 
-/// A bearer token for a new account of `role` (a producer of `entity_id`).
-async fn bearer(db: &Db, email: &str, role: Role, entity_id: Option<String>) -> String {
+/// A producer of `entity_id`, with a token (the rounds' tests' people, `support::signed_in`).
+async fn producer_of(db: &Db, email: &str, entity_id: &str) -> support::Person {
     let user = accounts::create_user(
         db,
         NewUser {
             email: email.into(),
             name: email.into(),
-            role,
+            role: Role::Producer,
             unit_code: None,
-            entity_id,
+            entity_id: Some(entity_id.to_string()),
             password: "mật khẩu thật dài".into(),
         },
         "test",
     )
     .await
     .unwrap();
-    let (_, token) = accounts::create_api_token(db, &user, "test", "test")
-        .await
-        .unwrap();
-    format!("Bearer {token}")
-}
-
-async fn send_json(app: &Router, method: &str, uri: &str, token: &str, body: Value) -> Reply {
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, token)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    call(app, request).await
+    support::signed_in(db, user).await
 }
 
 #[tokio::test]
 async fn a_producer_keeps_where_its_product_is_sold_and_the_public_sees_it() {
     let portal = portal().await;
     let app = &portal.first;
+    let api = support::Api { app: app.clone() };
     let fish = certificates::by_number(&portal.db, &portal.fish_sauce.1)
         .await
         .unwrap()
@@ -583,86 +572,71 @@ async fn a_producer_keeps_where_its_product_is_sold_and_the_public_sees_it() {
         .await
         .unwrap()
         .unwrap();
-    let producer = bearer(
-        &portal.db,
-        "hai@nuocmam.vn",
-        Role::Producer,
-        Some(fish.entity_id.clone()),
-    )
-    .await;
-    let neighbour = bearer(
-        &portal.db,
-        "ba@caphe.vn",
-        Role::Producer,
-        Some(coffee.entity_id.clone()),
-    )
-    .await;
+    let producer = producer_of(&portal.db, "hai@nuocmam.vn", &fish.entity_id)
+        .await
+        .token;
+    let neighbour = producer_of(&portal.db, "ba@caphe.vn", &coffee.entity_id)
+        .await
+        .token;
     let uri = format!("/api/v1/products/{}/sales-points", fish.product_id);
 
     // Every wrong field is named, with a stable code; nothing is kept.
-    let refused = send_json(
-        app,
-        "POST",
+    let refused = api.call("POST",
         &uri,
         &producer,
         serde_json::json!({"kind": "stall", "name": " ", "address": "", "url": "javascript:alert(1)"}),
     )
     .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
-    let fields: Vec<String> = refused.json()["error"]["fields"]
+    assert_eq!(refused.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.1);
+    let fields: Vec<String> = refused.1["error"]["fields"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["field"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(fields, ["kind", "name", "url"]);
-    let listing = send_json(
-        app,
-        "POST",
-        &uri,
-        &producer,
-        serde_json::json!({"kind": "ecommerce", "name": "Gian hàng trực tuyến"}),
-    )
-    .await;
-    assert_eq!(listing.json()["error"]["fields"][0]["field"], "url");
+    let listing = api
+        .call(
+            "POST",
+            &uri,
+            &producer,
+            serde_json::json!({"kind": "ecommerce", "name": "Gian hàng trực tuyến"}),
+        )
+        .await;
+    assert_eq!(listing.1["error"]["fields"][0]["field"], "url");
     // Another producer's product is not there for this one.
-    let elsewhere = send_json(
-        app,
-        "POST",
-        &uri,
-        &neighbour,
-        serde_json::json!({"kind": "supermarket", "name": "Co.opmart"}),
-    )
-    .await;
-    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
-    assert_eq!(elsewhere.json()["error"]["code"], "product_not_found");
+    let elsewhere = api
+        .call(
+            "POST",
+            &uri,
+            &neighbour,
+            serde_json::json!({"kind": "supermarket", "name": "Co.opmart"}),
+        )
+        .await;
+    assert_eq!(elsewhere.0, StatusCode::NOT_FOUND);
+    assert_eq!(elsewhere.1["error"]["code"], "product_not_found");
 
-    let showroom = send_json(
-        app,
-        "POST",
-        &uri,
-        &producer,
-        serde_json::json!({"kind": "showroom", "name": "Trung tâm OCOP <Phan Thiết>",
+    let showroom = api
+        .call(
+            "POST",
+            &uri,
+            &producer,
+            serde_json::json!({"kind": "showroom", "name": "Trung tâm OCOP <Phan Thiết>",
             "address": "12 Trần Hưng Đạo, phường Phan Thiết"}),
-    )
-    .await;
-    assert_eq!(showroom.status, StatusCode::CREATED, "{}", showroom.body);
-    assert_eq!(showroom.json()["kind"], "showroom");
-    let shop = send_json(
-        app,
-        "POST",
-        &uri,
-        &producer,
-        serde_json::json!({"kind": "ecommerce", "name": "Gian hàng Postmart",
+        )
+        .await;
+    assert_eq!(showroom.0, StatusCode::CREATED, "{}", showroom.1);
+    assert_eq!(showroom.1["kind"], "showroom");
+    let shop = api
+        .call(
+            "POST",
+            &uri,
+            &producer,
+            serde_json::json!({"kind": "ecommerce", "name": "Gian hàng Postmart",
             "url": "https://postmart.vn/shop/nuoc-mam-phan-thiet"}),
-    )
-    .await;
-    assert_eq!(shop.status, StatusCode::CREATED, "{}", shop.body);
+        )
+        .await;
+    assert_eq!(shop.0, StatusCode::CREATED, "{}", shop.1);
 
     // The public page, on the other server too, shows both, escaped, the link kept from ranking.
     let page = get(
@@ -684,14 +658,16 @@ async fn a_producer_keeps_where_its_product_is_sold_and_the_public_sees_it() {
     assert!(!page.body.contains("<Phan Thiết>"));
 
     // Removing: once, then it is gone; the neighbour cannot.
-    let shop_id = shop.json()["id"].as_str().unwrap().to_string();
+    let shop_id = shop.1["id"].as_str().unwrap().to_string();
     let point_uri = format!("{uri}/{shop_id}");
-    let by_neighbour = send_json(app, "DELETE", &point_uri, &neighbour, Value::Null).await;
-    assert_eq!(by_neighbour.status, StatusCode::NOT_FOUND);
-    let removed = send_json(app, "DELETE", &point_uri, &producer, Value::Null).await;
-    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
-    let again = send_json(app, "DELETE", &point_uri, &producer, Value::Null).await;
-    assert_eq!(again.json()["error"]["code"], "sales_point_not_found");
+    let by_neighbour = api
+        .call("DELETE", &point_uri, &neighbour, Value::Null)
+        .await;
+    assert_eq!(by_neighbour.0, StatusCode::NOT_FOUND);
+    let removed = api.call("DELETE", &point_uri, &producer, Value::Null).await;
+    assert_eq!(removed.0, StatusCode::NO_CONTENT, "{}", removed.1);
+    let again = api.call("DELETE", &point_uri, &producer, Value::Null).await;
+    assert_eq!(again.1["error"]["code"], "sales_point_not_found");
     let page = get(app, &format!("/catalogue/products/{}", portal.fish_sauce.0)).await;
     assert!(!page.body.contains("postmart.vn") && page.body.contains("12 Trần Hưng Đạo"));
 
