@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
+use crate::monitoring::promotion::Platform;
 use crate::text::normalize;
 
 /// The longest name, address and link kept.
@@ -64,6 +67,12 @@ pub struct SalesPointForm {
     pub address: String,
     #[serde(default)]
     pub url: String,
+    /// When it opened (dd/mm/yyyy or yyyy-mm-dd), if known.
+    #[serde(default)]
+    pub opened_on: String,
+    /// For an e-commerce listing: the platform (`Platform`'s code).
+    #[serde(default)]
+    pub platform: String,
 }
 
 /// A checked sales point.
@@ -73,6 +82,8 @@ pub struct SalesPointDraft {
     pub name: String,
     pub address: Option<String>,
     pub url: Option<String>,
+    pub opened_on: Option<NaiveDate>,
+    pub platform: Option<Platform>,
 }
 
 /// Field → message id.
@@ -121,12 +132,36 @@ pub fn check_sales_point(form: &SalesPointForm) -> Result<SalesPointDraft, Sales
     {
         errors.insert("url", "sales-error-url");
     }
+    let opened_on = match form.opened_on.trim() {
+        "" => None,
+        typed => {
+            let day = NaiveDate::parse_from_str(typed, "%d/%m/%Y")
+                .or_else(|_| NaiveDate::parse_from_str(typed, "%Y-%m-%d"))
+                .ok();
+            if day.is_none() {
+                errors.insert("opened_on", "sales-error-opened-on");
+            }
+            day
+        }
+    };
+    let platform = match form.platform.trim() {
+        "" => None,
+        typed => {
+            let platform = Platform::parse(typed);
+            if platform.is_none() || kind != Some(SalesPointKind::Ecommerce) {
+                errors.insert("platform", "sales-error-platform");
+            }
+            platform
+        }
+    };
     match kind {
         Some(kind) if errors.is_empty() => Ok(SalesPointDraft {
             kind,
             name,
             address: (!address.is_empty()).then_some(address),
             url: (!url.is_empty()).then_some(url),
+            opened_on,
+            platform,
         }),
         _ => Err(errors),
     }
@@ -142,6 +177,7 @@ mod tests {
             name: name.into(),
             address: address.into(),
             url: url.into(),
+            ..SalesPointForm::default()
         }
     }
 
@@ -170,6 +206,27 @@ mod tests {
         .unwrap();
         assert_eq!(listing.address, None);
         assert!(check_sales_point(&form("supermarket", "Co.opmart", "", "")).is_ok());
+        let dated = SalesPointForm {
+            opened_on: "15/03/2024".into(),
+            platform: "shopee".into(),
+            ..form(
+                "ecommerce",
+                "Gian hàng Shopee",
+                "",
+                "https://shopee.vn/shop/1",
+            )
+        };
+        let listing = check_sales_point(&dated).unwrap();
+        assert_eq!(listing.platform, Some(Platform::Shopee));
+        assert_eq!(listing.opened_on, NaiveDate::from_ymd_opt(2024, 3, 15));
+        let wrong = SalesPointForm {
+            opened_on: "31/02/2024".into(),
+            platform: "shopee".into(),
+            ..form("showroom", "Cửa hàng", "Số 1", "")
+        };
+        let errors = check_sales_point(&wrong).unwrap_err();
+        assert_eq!(errors.get("opened_on"), Some(&"sales-error-opened-on"));
+        assert_eq!(errors.get("platform"), Some(&"sales-error-platform"));
     }
 
     #[test]

@@ -194,10 +194,10 @@ pub async fn load(
 
 /// Codes that thousands of listings repeat (sets, groups, communes, provinces), kept once.
 #[derive(Default)]
-struct Shared(HashMap<String, Arc<str>>);
+pub(crate) struct Shared(HashMap<String, Arc<str>>);
 
 impl Shared {
-    fn get(&mut self, text: String) -> Arc<str> {
+    pub(crate) fn get(&mut self, text: String) -> Arc<str> {
         match self.0.get(&text) {
             Some(kept) => kept.clone(),
             None => {

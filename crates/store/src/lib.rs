@@ -17,6 +17,7 @@ pub mod files;
 pub mod jobs;
 pub mod keys;
 pub mod meta;
+pub mod monitoring;
 pub mod notices;
 pub mod registry;
 pub mod revision;

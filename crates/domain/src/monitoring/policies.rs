@@ -441,64 +441,111 @@ pub struct Entitlement {
     pub basis: Basis,
 }
 
-/// Entitlements of `events` (in decision order) under `policies`: one per (policy, event) the
-/// policy covers and is triggered by, 0 ₫ ones included with their reason. Deterministic: the
-/// same records always give the same entitlements.
-pub fn entitlements(policies: &[Policy], events: &[RecognitionEvent]) -> Vec<Entitlement> {
-    // (policy, product) → what the policy has given the product since it last started over.
-    let mut given: HashMap<(&str, &str), i64> = HashMap::new();
-    // (policy, commune) → products paid.
-    let mut paid_in_commune: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut out = Vec::new();
-    for event in events {
-        let mut candidates: Vec<(&Policy, i64, Basis)> = Vec::new();
-        for policy in policies
-            .iter()
-            .filter(|p| p.covers(event) && p.triggers.contains(&event.kind))
-        {
-            let full = policy.amount.for_stars(event.stars);
-            let already = match event.kind {
-                RecognitionKind::ReRecognition => 0,
-                _ => given
-                    .get(&(policy.id.as_str(), event.product_id.as_str()))
-                    .copied()
-                    .unwrap_or(0),
-            };
-            let due = (full - already).max(0);
-            let basis = if already > 0 {
-                Basis::Difference { full, already }
-            } else {
-                Basis::Full
-            };
-            let limited = policy.max_per_commune.filter(|limit| {
-                due > 0
-                    && paid_in_commune
-                        .get(&(policy.id.as_str(), event.commune.as_str()))
-                        .is_some_and(|n| n >= limit)
-            });
-            match limited {
-                Some(limit) => candidates.push((
-                    policy,
-                    0,
-                    Basis::LimitReached {
-                        limit,
-                        would_pay: due,
-                    },
-                )),
-                None => candidates.push((policy, due, basis)),
-            }
+/// What has been given so far, in decision order: the state an entitlement depends on. Built
+/// from the recorded entitlements, so that a new recognition is judged against what was really
+/// granted (a recorded entitlement is never recomputed: money may already be paid on it).
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    /// (policy, product) → what the policy has given the product since it last started over.
+    given: HashMap<(String, String), i64>,
+    /// (policy, commune) → products the policy has paid.
+    paid_in_commune: HashMap<(String, String), u32>,
+    /// certificate → the non-cumulative policy that pays for it.
+    winners: HashMap<String, String>,
+}
+
+impl Ledger {
+    /// Records an entitlement (of a recognition in `commune`), in decision order.
+    pub fn record(&mut self, entitlement: &Entitlement, commune: &str, cumulative: bool) {
+        if entitlement.amount <= 0 {
+            return;
         }
-        // Non-cumulative: the most favourable pays; on a tie the earlier policy.
-        let best = candidates
-            .iter()
-            .filter(|(p, due, _)| !p.cumulative && *due > 0)
-            .max_by(|a, b| {
-                a.1.cmp(&b.1)
-                    .then_with(|| b.0.valid_from.cmp(&a.0.valid_from))
-                    .then_with(|| b.0.id.cmp(&a.0.id))
-            })
-            .map(|(p, _, _)| p.id.clone());
-        for (policy, due, basis) in candidates {
+        let key = (
+            entitlement.policy_id.clone(),
+            entitlement.product_id.clone(),
+        );
+        let so_far = match entitlement.kind {
+            RecognitionKind::ReRecognition => 0,
+            _ => self.given.get(&key).copied().unwrap_or(0),
+        };
+        self.given
+            .insert(key, (so_far + entitlement.amount).min(MAX_DONG));
+        *self
+            .paid_in_commune
+            .entry((entitlement.policy_id.clone(), commune.to_string()))
+            .or_default() += 1;
+        if !cumulative {
+            self.winners.insert(
+                entitlement.certificate_id.clone(),
+                entitlement.policy_id.clone(),
+            );
+        }
+    }
+}
+
+/// What one recognition is owed under `policies` (those that cover it and are triggered by
+/// it; 0 ₫ ones included with their reason), given what the `ledger` says was granted before.
+/// Policies already judged for this recognition should not be passed again.
+pub fn entitle(policies: &[Policy], event: &RecognitionEvent, ledger: &Ledger) -> Vec<Entitlement> {
+    let mut candidates: Vec<(&Policy, i64, Basis)> = Vec::new();
+    for policy in policies
+        .iter()
+        .filter(|p| p.covers(event) && p.triggers.contains(&event.kind))
+    {
+        let full = policy.amount.for_stars(event.stars);
+        let already = match event.kind {
+            RecognitionKind::ReRecognition => 0,
+            _ => ledger
+                .given
+                .get(&(policy.id.clone(), event.product_id.clone()))
+                .copied()
+                .unwrap_or(0),
+        };
+        let due = (full - already).max(0);
+        let basis = if already > 0 {
+            Basis::Difference { full, already }
+        } else {
+            Basis::Full
+        };
+        let limited = policy.max_per_commune.filter(|limit| {
+            due > 0
+                && ledger
+                    .paid_in_commune
+                    .get(&(policy.id.clone(), event.commune.clone()))
+                    .is_some_and(|n| n >= limit)
+        });
+        match limited {
+            Some(limit) => candidates.push((
+                policy,
+                0,
+                Basis::LimitReached {
+                    limit,
+                    would_pay: due,
+                },
+            )),
+            None => candidates.push((policy, due, basis)),
+        }
+    }
+    // Non-cumulative: the most favourable pays; on a tie the earlier policy. A recognition
+    // already paid under a non-cumulative policy keeps that one.
+    let best = ledger
+        .winners
+        .get(&event.certificate_id)
+        .cloned()
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(|(p, due, _)| !p.cumulative && *due > 0)
+                .max_by(|a, b| {
+                    a.1.cmp(&b.1)
+                        .then_with(|| b.0.valid_from.cmp(&a.0.valid_from))
+                        .then_with(|| b.0.id.cmp(&a.0.id))
+                })
+                .map(|(p, _, _)| p.id.clone())
+        });
+    candidates
+        .into_iter()
+        .map(|(policy, due, basis)| {
             let (amount, basis) = match &best {
                 Some(winner) if !policy.cumulative && due > 0 && *winner != policy.id => (
                     0,
@@ -509,18 +556,7 @@ pub fn entitlements(policies: &[Policy], events: &[RecognitionEvent]) -> Vec<Ent
                 ),
                 _ => (due, basis),
             };
-            let key = (policy.id.as_str(), event.product_id.as_str());
-            if amount > 0 {
-                let so_far = match event.kind {
-                    RecognitionKind::ReRecognition => 0,
-                    _ => given.get(&key).copied().unwrap_or(0),
-                };
-                given.insert(key, (so_far + amount).min(MAX_DONG));
-                *paid_in_commune
-                    .entry((policy.id.as_str(), event.commune.as_str()))
-                    .or_default() += 1;
-            }
-            out.push(Entitlement {
+            Entitlement {
                 policy_id: policy.id.clone(),
                 certificate_id: event.certificate_id.clone(),
                 product_id: event.product_id.clone(),
@@ -529,7 +565,24 @@ pub fn entitlements(policies: &[Policy], events: &[RecognitionEvent]) -> Vec<Ent
                 previous_stars: event.previous_stars,
                 amount,
                 basis,
-            });
+            }
+        })
+        .collect()
+}
+
+/// Entitlements of `events` (in decision order) under `policies`, from nothing recorded:
+/// the same records always give the same entitlements.
+pub fn entitlements(policies: &[Policy], events: &[RecognitionEvent]) -> Vec<Entitlement> {
+    let mut ledger = Ledger::default();
+    let mut out = Vec::new();
+    for event in events {
+        for entitlement in entitle(policies, event, &ledger) {
+            let cumulative = policies
+                .iter()
+                .find(|p| p.id == entitlement.policy_id)
+                .is_some_and(|p| p.cumulative);
+            ledger.record(&entitlement, &event.commune, cumulative);
+            out.push(entitlement);
         }
     }
     out

@@ -367,6 +367,34 @@ pub fn check_split(whole: u32, parts: impl IntoIterator<Item = u32>) -> SplitChe
     }
 }
 
+/// Share targets of several plans rolled onto one unit (two former provinces now one): their
+/// mean weighted by each one's base — the whole its records give the share of (its OCOP
+/// entities, its recognitions) — or the plain mean when no base is known yet.
+pub fn combine_shares(parts: &[(u32, u64)]) -> Option<u32> {
+    if parts.is_empty() {
+        return None;
+    }
+    let weight: u128 = parts.iter().map(|(_, base)| u128::from(*base)).sum();
+    let (sum, weight) = if weight == 0 {
+        (
+            parts
+                .iter()
+                .map(|(points, _)| u128::from(*points))
+                .sum::<u128>(),
+            parts.len() as u128,
+        )
+    } else {
+        (
+            parts
+                .iter()
+                .map(|(points, base)| u128::from(*points) * u128::from(*base))
+                .sum(),
+            weight,
+        )
+    };
+    Some(((sum * 2 + weight) / (2 * weight)) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +490,14 @@ mod tests {
             check_unit_period(Period::year(2026), None, former, false),
             Err(UnitPeriodError::NotInForce)
         );
+    }
+
+    #[test]
+    fn share_targets_roll_up_weighted_by_their_bases() {
+        // 40 % over 30 entities and 20 % over 10 → 35 %.
+        assert_eq!(combine_shares(&[(4000, 30), (2000, 10)]), Some(3500));
+        assert_eq!(combine_shares(&[(4000, 0), (2000, 0)]), Some(3000));
+        assert_eq!(combine_shares(&[]), None);
     }
 
     #[test]

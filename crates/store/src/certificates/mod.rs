@@ -320,6 +320,8 @@ pub async fn issue(
         .created("expires_on", expires_on)
         .created("decision_id", recognition.decision_id);
     audit::append(tx, actor, "certificate.issue", "certificate", &id, &changes).await?;
+    // What the recognition is owed under the province's policies, in the same transaction.
+    crate::monitoring::policies::entitle_certificate(tx, &id, actor).await?;
     let params = serde_json::json!({
         "number": number.to_string(),
         "product": recognition.product_code,
