@@ -16,18 +16,60 @@ pub enum Cell {
 
 /// A workbook of one sheet named `name`, with `headers` over `rows`.
 pub fn xlsx(name: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, XlsxError> {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    workbook(&[Sheet {
+        name: name.to_string(),
+        title: None,
+        headers,
+        rows: rows.to_vec(),
+    }])
+}
+
+/// One sheet of a workbook: an optional title line above the header (a report's table name,
+/// as officials' forms have it), the header, the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// At most 31 characters (Excel's limit), without `[]:*?/\`.
+    pub name: String,
+    pub title: Option<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A workbook of several sheets, in order.
+pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
+    for sheet in sheets {
+        write_sheet(workbook.add_worksheet(), sheet)?;
+    }
+    workbook.save_to_buffer()
+}
+
+fn write_sheet(out: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Result<(), XlsxError> {
+    let (name, title, headers, rows) = (&sheet.name, &sheet.title, &sheet.headers, &sheet.rows);
+    let sheet = out;
     sheet.set_name(name)?;
     let bold = Format::new().set_bold();
     let day = Format::new().set_num_format("dd/mm/yyyy");
+    let first = match title {
+        Some(title) => {
+            sheet.write_string_with_format(
+                0,
+                0,
+                title,
+                &Format::new().set_bold().set_font_size(13),
+            )?;
+            2
+        }
+        None => 0,
+    };
     for (column, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, column as u16, *header, &bold)?;
+        sheet.write_string_with_format(first, column as u16, header, &bold)?;
         sheet.set_column_width(column as u16, 18)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_freeze_panes(first + 1, 0)?;
     for (index, row) in rows.iter().enumerate() {
-        let line = index as u32 + 1;
+        let line = first + index as u32 + 1;
         for (column, cell) in row.iter().enumerate() {
             let column = column as u16;
             match cell {
@@ -49,7 +91,7 @@ pub fn xlsx(name: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>,
             }
         }
     }
-    workbook.save_to_buffer()
+    Ok(())
 }
 
 #[cfg(test)]

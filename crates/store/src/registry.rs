@@ -260,6 +260,24 @@ pub async fn list(
     )?)
 }
 
+/// One entity by its registration code, if within `scope`.
+pub async fn entity_by_code(
+    db: &Db,
+    scope: &Scope,
+    registration_code: &str,
+) -> Result<Option<Entity>, StoreError> {
+    Ok(scoped!(
+        one,
+        db,
+        scope,
+        format!("SELECT {ENTITY_COLUMNS} FROM entities"),
+        crate::registry::Scoped::Entities,
+        "registration_code = $3",
+        registration_code,
+        entity_from_row
+    )?)
+}
+
 /// One entity, if it exists within `scope` (out of scope reads as absent).
 pub async fn find(db: &Db, scope: &Scope, id: &str) -> Result<Option<Entity>, StoreError> {
     Ok(scoped!(

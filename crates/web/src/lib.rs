@@ -11,6 +11,7 @@ pub mod account;
 pub mod certificates;
 pub mod criteria;
 pub mod dossiers;
+pub mod monitoring;
 pub mod notices;
 pub mod openapi;
 pub mod portal;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub published: Arc<ocop_store::certificates::published::Published>,
     /// The open data files, built once per revision of the records.
     pub open_data: Arc<portal::opendata::OpenDataCache>,
+    /// The facts the programme's monitoring is computed from, kept per revision.
+    pub monitoring: Arc<ocop_store::monitoring::facts::MonitoringFacts>,
     /// The validated criteria versions.
     pub criteria: Arc<Catalog>,
     /// The issuer's keys: signs certificates' QR payloads, verifies scanned ones.
@@ -92,6 +95,7 @@ impl AppState {
             catalogue: Arc::default(),
             published: Arc::default(),
             open_data: Arc::default(),
+            monitoring: Arc::default(),
             criteria: Arc::new(criteria),
             signing: Arc::new(certificates::signing::Signing::new(
                 None,
@@ -431,6 +435,84 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/api/v1/rounds/{id}/products/{product}/fallback",
             rounds::api::fallback,
         )
+        // Programme monitoring.
+        .get("/monitoring", monitoring::dashboard::page)
+        .get("/monitoring/tables/{file}", monitoring::dashboard::download)
+        .get("/monitoring/plans", monitoring::plans::page)
+        .post("/monitoring/plans", monitoring::plans::submit_page)
+        .get("/monitoring/policies", monitoring::policies::page)
+        .post("/monitoring/policies", monitoring::policies::create_page)
+        .get(
+            "/monitoring/policies/{id}",
+            monitoring::policies::policy_page,
+        )
+        .get(
+            "/monitoring/entitlements/{id}",
+            monitoring::policies::entitlement_page,
+        )
+        .post(
+            "/monitoring/entitlements/{id}/disbursements",
+            monitoring::policies::plan_page,
+        )
+        .post(
+            "/monitoring/disbursements/{id}/advance",
+            monitoring::policies::advance_page,
+        )
+        .get("/monitoring/budgets", monitoring::policies::budgets)
+        .post("/monitoring/budgets", monitoring::policies::budget_page)
+        .get("/monitoring/promotion", monitoring::promotion::page)
+        .post("/monitoring/fairs", monitoring::promotion::fair_page)
+        .post(
+            "/monitoring/fairs/{id}/products",
+            monitoring::promotion::fair_product_page,
+        )
+        .post("/monitoring/courses", monitoring::promotion::course_page)
+        .post(
+            "/monitoring/courses/{id}/attendees",
+            monitoring::promotion::attendee_page,
+        )
+        .post(
+            "/monitoring/craft-villages",
+            monitoring::promotion::village_page,
+        )
+        .post(
+            "/monitoring/craft-villages/{id}/products",
+            monitoring::promotion::village_product_page,
+        )
+        .get("/monitoring/report", monitoring::report::page)
+        .get("/monitoring/report.xlsx", monitoring::report::xlsx)
+        .get("/api/v1/monitoring/dashboard", monitoring::dashboard::api)
+        .get("/api/v1/monitoring/plans", monitoring::plans::list_api)
+        .post("/api/v1/monitoring/plans", monitoring::plans::create_api)
+        .get(
+            "/api/v1/monitoring/policies",
+            monitoring::policies::list_api,
+        )
+        .post(
+            "/api/v1/monitoring/policies",
+            monitoring::policies::create_api,
+        )
+        .get(
+            "/api/v1/monitoring/entitlements",
+            monitoring::policies::entitlements_api,
+        )
+        .post(
+            "/api/v1/monitoring/entitlements/{id}/disbursements",
+            monitoring::policies::plan_api,
+        )
+        .post(
+            "/api/v1/monitoring/disbursements/{id}/advance",
+            monitoring::policies::advance_api,
+        )
+        .get(
+            "/api/v1/monitoring/budgets",
+            monitoring::policies::budgets_api,
+        )
+        .put(
+            "/api/v1/monitoring/budgets",
+            monitoring::policies::budget_api,
+        )
+        .get("/api/v1/monitoring/promotion", monitoring::promotion::api)
         .get(
             "/api/v1/rounds/{id}/analytics",
             rounds::api::round_analytics,

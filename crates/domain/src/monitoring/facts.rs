@@ -114,6 +114,30 @@ pub struct CraftVillageFact {
     pub product_ids: Vec<Arc<str>>,
 }
 
+/// A dossier's way through the states: where it is now, since when, and how long it stayed in
+/// each state it left.
+#[derive(Debug, Clone)]
+pub struct DossierFact {
+    pub place: Place,
+    pub state: Arc<str>,
+    pub since: NaiveDate,
+    /// (state left, days spent in it)
+    pub stays: Vec<(Arc<str>, u32)>,
+}
+
+/// One state of the pipeline: how many dossiers are in it now and for how long on average,
+/// and how long the dossiers that left it stayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineRow {
+    pub state: Arc<str>,
+    pub now: u64,
+    /// Mean days the dossiers in it now have waited, rounded.
+    pub waiting_days: Option<u64>,
+    pub left: u64,
+    /// Mean days the dossiers that left it stayed, rounded.
+    pub stayed_days: Option<u64>,
+}
+
 /// Everything an indicator or a dashboard is computed from.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -123,6 +147,9 @@ pub struct Facts {
     pub sales_points: Vec<SalesPointFact>,
     pub training: Vec<TrainingFact>,
     pub craft_villages: Vec<CraftVillageFact>,
+    pub dossiers: Vec<DossierFact>,
+    /// Whether each recognition is its product's first (set by [`Facts::sort`]).
+    first: Vec<bool>,
 }
 
 /// Optional narrowing of a dashboard: a product group, a star.
@@ -140,24 +167,62 @@ impl Filters {
 }
 
 impl Facts {
+    /// Puts recognitions in decision order and marks each product's first; call after loading.
     pub fn sort(&mut self) {
         self.recognitions
             .sort_by(|a, b| (a.decided_on, &a.product_id).cmp(&(b.decided_on, &b.product_id)));
+        let mut seen: HashSet<&str> = HashSet::with_capacity(self.recognitions.len());
+        self.first = self
+            .recognitions
+            .iter()
+            .map(|r| seen.insert(&r.product_id))
+            .collect();
+    }
+
+    /// Recognitions of an area with whether each is its product's first.
+    fn with_first<'a>(
+        &'a self,
+        area: &'a Area,
+    ) -> impl Iterator<Item = (&'a Recognition, bool)> + 'a {
+        self.recognitions
+            .iter()
+            .zip(self.first.iter().copied().chain(std::iter::repeat(false)))
+            .filter(move |(r, _)| area.holds(&r.place))
+    }
+
+    /// Per unit of an area (`key` of each place: its province, its commune), products holding a
+    /// certificate on `day` and products recognised for the first time in `period`, in one pass.
+    pub fn per_unit(
+        &self,
+        area: &Area,
+        period: Period,
+        day: NaiveDate,
+        filters: &Filters,
+        key: impl Fn(&Place) -> Arc<str>,
+    ) -> HashMap<Arc<str>, (u64, u64)> {
+        let mut latest: HashMap<&str, &Recognition> = HashMap::new();
+        let mut out: HashMap<Arc<str>, (u64, u64)> = HashMap::new();
+        for (r, first) in self.with_first(area) {
+            if first && period.contains(r.decided_on) && filters.keeps(r) {
+                out.entry(key(&r.place)).or_default().1 += 1;
+            }
+            if r.decided_on <= day {
+                latest.insert(&r.product_id, r);
+            }
+        }
+        for r in latest
+            .values()
+            .filter(|r| r.in_force_on(day) && filters.keeps(r))
+        {
+            out.entry(key(&r.place)).or_default().0 += 1;
+        }
+        out
     }
 
     fn in_area<'a>(&'a self, area: &'a Area) -> impl Iterator<Item = &'a Recognition> + 'a {
         self.recognitions
             .iter()
             .filter(move |r| area.holds(&r.place))
-    }
-
-    /// Each product's first recognition ever (anywhere), by product.
-    fn first_recognitions(&self) -> HashMap<&str, &Recognition> {
-        let mut first: HashMap<&str, &Recognition> = HashMap::new();
-        for r in &self.recognitions {
-            first.entry(&r.product_id).or_insert(r);
-        }
-        first
     }
 
     /// The OCOP entities of a period in an area: an entity with a recognition in force on some
@@ -180,7 +245,6 @@ impl Facts {
             self.in_area(area)
                 .filter(move |r| period.contains(r.decided_on))
         };
-        let first = || self.first_recognitions();
         match indicator {
             Indicator::NewProducts
             | Indicator::NewProducts3
@@ -192,14 +256,11 @@ impl Facts {
                     Indicator::NewProducts5 => Some(5),
                     _ => None,
                 };
-                let first = first();
-                let count = in_period()
-                    .filter(|r| {
-                        first
-                            .get(&*r.product_id)
-                            .is_some_and(|f| std::ptr::eq(*f, *r))
+                let count = self
+                    .with_first(area)
+                    .filter(|(r, first)| {
+                        *first && period.contains(r.decided_on) && star.is_none_or(|s| r.stars == s)
                     })
-                    .filter(|r| star.is_none_or(|s| r.stars == s))
                     .count();
                 Actual::count(count as u64)
             }
@@ -353,6 +414,36 @@ impl Facts {
         let mut rows: Vec<(K, [u64; 3])> = groups.into_iter().collect();
         rows.sort_by_key(|row| std::cmp::Reverse(row.1.iter().sum::<u64>()));
         rows
+    }
+
+    /// The dossier pipeline of an area on `today`, in the order of `states`.
+    pub fn pipeline(&self, area: &Area, today: NaiveDate, states: &[&str]) -> Vec<PipelineRow> {
+        let mut rows: Vec<(u64, u64, u64, u64)> = vec![(0, 0, 0, 0); states.len()];
+        let index = |state: &str| states.iter().position(|s| *s == state);
+        for d in self.dossiers.iter().filter(|d| area.holds(&d.place)) {
+            if let Some(i) = index(&d.state) {
+                rows[i].0 += 1;
+                rows[i].1 += u64::try_from((today - d.since).num_days().max(0)).unwrap_or(0);
+            }
+            for (state, days) in &d.stays {
+                if let Some(i) = index(state) {
+                    rows[i].2 += 1;
+                    rows[i].3 += u64::from(*days);
+                }
+            }
+        }
+        let mean = |sum: u64, n: u64| (n > 0).then(|| (sum * 2 + n) / (2 * n));
+        states
+            .iter()
+            .zip(rows)
+            .map(|(state, (now, waited, left, stayed))| PipelineRow {
+                state: Arc::from(*state),
+                now,
+                waiting_days: mean(waited, now),
+                left,
+                stayed_days: mean(stayed, left),
+            })
+            .collect()
     }
 
     /// Certificates in force on `from` that expire in each of the next `months` months.
@@ -563,6 +654,30 @@ pub(crate) mod tests {
         assert_eq!(expiring[2], ((2027, 3), 1));
         assert_eq!(expiring[5], ((2027, 6), 1));
         assert_eq!(expiring.iter().map(|e| e.1).sum::<u64>(), 2);
+        let here = place("75", "26000", Some("75"));
+        let facts = Facts {
+            dossiers: vec![
+                DossierFact {
+                    place: here.clone(),
+                    state: "submitted".into(),
+                    since: day(2026, 11, 21),
+                    stays: vec![("draft".into(), 4)],
+                },
+                DossierFact {
+                    place: here,
+                    state: "accepted".into(),
+                    since: day(2026, 11, 1),
+                    stays: vec![("draft".into(), 9), ("submitted".into(), 6)],
+                },
+            ],
+            ..facts
+        };
+        let pipeline = facts.pipeline(&area, day(2026, 12, 1), &["draft", "submitted", "accepted"]);
+        assert_eq!(pipeline[0].now, 0);
+        assert_eq!((pipeline[0].left, pipeline[0].stayed_days), (2, Some(7)));
+        assert_eq!((pipeline[1].now, pipeline[1].waiting_days), (1, Some(10)));
+        assert_eq!((pipeline[1].left, pipeline[1].stayed_days), (1, Some(6)));
+        assert_eq!((pipeline[2].now, pipeline[2].waiting_days), (1, Some(30)));
         let four = Filters {
             stars: Some(4),
             ..Filters::default()

@@ -11,7 +11,8 @@ use sqlx::Row;
 
 use ocop_domain::criteria::{Catalog, EntityType};
 use ocop_domain::monitoring::facts::{
-    CraftVillageFact, EntityFacts, Facts, Place, Recognition, SalesPointFact, TrainingFact,
+    CraftVillageFact, DossierFact, EntityFacts, Facts, Place, Recognition, SalesPointFact,
+    TrainingFact,
 };
 use ocop_domain::text::fold;
 
@@ -215,6 +216,70 @@ pub async fn load(db: &Db, criteria: &Catalog) -> Result<Facts, StoreError> {
         if let (Some(product), Some(village)) = (product, facts.craft_villages.last_mut()) {
             village.product_ids.push(Arc::from(product.as_str()));
         }
+    }
+    facts.dossiers = dossiers(db, &mut placer).await?;
+    Ok(facts)
+}
+
+/// Each dossier's current state and stays, from the audit records of its state changes (a
+/// dossier loaded in bulk, with none, has been in its state since it was last written).
+async fn dossiers(db: &Db, placer: &mut Placer) -> Result<Vec<DossierFact>, StoreError> {
+    let mut changes: HashMap<String, Vec<(i64, String, String)>> = HashMap::new();
+    let records: Vec<(String, i64, String)> = on_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT object_id, at_ms, changes FROM audit_log WHERE object_type = 'dossier'          AND changes LIKE '%\"state\"%' ORDER BY seq"
+    )
+    .fetch_all(pool)
+    .await
+    })?;
+    for (dossier, at_ms, json) in records {
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let state = &value["state"];
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        if let Some(after) = text(&state["after"]) {
+            let before = text(&state["before"]).unwrap_or_default();
+            changes
+                .entry(dossier)
+                .or_default()
+                .push((at_ms, before, after));
+        }
+    }
+    let rows: Vec<(String, String, String, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT id, province_code, commune_code, state, created_at, updated_at FROM dossiers"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.date_naive())
+            .unwrap_or_default()
+    };
+    let mut facts = Vec::with_capacity(rows.len());
+    for (id, province, commune, state, created_at, updated_at) in rows {
+        let mut stays = Vec::new();
+        let since = match changes.get(&id) {
+            Some(history) => {
+                let mut entered = created_at;
+                for (at_ms, before, _) in history {
+                    if !before.is_empty() {
+                        let days = day(*at_ms) - day(entered);
+                        stays.push((
+                            placer.shared.get(before.clone()),
+                            u32::try_from(days.num_days().max(0)).unwrap_or(0),
+                        ));
+                    }
+                    entered = *at_ms;
+                }
+                day(entered)
+            }
+            None => day(updated_at.max(created_at)),
+        };
+        facts.push(DossierFact {
+            place: placer.place(province, commune),
+            state: placer.shared.get(state),
+            since,
+            stays,
+        });
     }
     Ok(facts)
 }

@@ -45,6 +45,8 @@ pub struct Chrome {
     /// The signed-in person's name and the CSRF token for the sign-out form.
     pub signed_in: Option<(String, String)>,
     pub is_admin: bool,
+    /// Officers of a commune, a province or the central office: the monitoring link.
+    pub monitors: bool,
     /// Notices the signed-in person has not read (the header's badge).
     pub unread: i64,
     /// The current path and query, for the language switch to come back to.
@@ -61,6 +63,7 @@ impl Chrome {
         if let Some(session) = &viewer.session {
             chrome.signed_in = Some((session.user.name.clone(), session.csrf.clone()));
             chrome.is_admin = session.user.role == ocop_domain::access::Role::Administrator;
+            chrome.monitors = crate::monitoring::may_read(&session.user).is_ok();
             chrome.unread = session.unread;
         }
         chrome
@@ -71,6 +74,7 @@ impl Chrome {
             lang,
             signed_in: None,
             is_admin: false,
+            monitors: false,
             unread: 0,
             path: uri
                 .path_and_query()
