@@ -218,6 +218,19 @@ fn inspects(role: Role) -> bool {
     matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
 }
 
+/// Commune, provincial and central officers read the programme's monitoring.
+fn monitors(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CommuneOfficer | Role::ProvincialOfficer | Role::CentralOfficer
+    )
+}
+
+/// Plans, fairs and courses: the provinces' offices and the central office.
+fn plans(role: Role) -> bool {
+    matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
+}
+
 /// The offices that open rounds: the province's and the ministry's.
 fn opens_rounds(role: Role) -> bool {
     matches!(role, Role::ProvincialOfficer | Role::CentralOfficer)
@@ -388,6 +401,13 @@ struct Side {
     entity_code: String,
     gtin: String,
     lot: String,
+    /// Monitoring: the side's province's policy and the certificate's entitlement under it, a
+    /// fair, a course for entities and a craft village of the province.
+    policy_id: String,
+    entitlement_id: String,
+    fair_id: String,
+    course_id: String,
+    village_id: String,
 }
 
 struct Account {
@@ -510,6 +530,11 @@ impl World {
                 round_product_id: String::new(),
                 certificate_id: String::new(),
                 certificate_payload: String::new(),
+                policy_id: String::new(),
+                entitlement_id: String::new(),
+                fair_id: String::new(),
+                course_id: String::new(),
+                village_id: String::new(),
             });
         }
         let away = sides.pop().unwrap();
@@ -618,7 +643,125 @@ impl World {
             side.certificate_id = certificate;
             side.certificate_payload = payload;
         }
+        // Each side's province has a policy (the certificate is entitled under it), a fair, a
+        // course for entities and a craft village.
+        for object in [Object::Home, Object::Away] {
+            let fixtures = world.monitoring_fixtures(object).await;
+            let side = match object {
+                Object::Home => &mut world.home,
+                Object::Away => &mut world.away,
+            };
+            (
+                side.policy_id,
+                side.entitlement_id,
+                side.fair_id,
+                side.course_id,
+                side.village_id,
+            ) = fixtures;
+        }
         world
+    }
+
+    /// The side's province's policy, the side's entitlement under it, a fair, a course and a
+    /// craft village, made by the province's officer through the store.
+    async fn monitoring_fixtures(
+        &self,
+        object: Object,
+    ) -> (String, String, String, String, String) {
+        use ocop_domain::monitoring::policies::{
+            Amount, BudgetSource, Policy, PolicyKind, RecognitionKind,
+        };
+        use ocop_store::monitoring::{policies, promotion};
+        let db = &self.test.db;
+        let province = if object == Object::Home { "79" } else { "75" };
+        let scope = Scope::Province(province.into());
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let policy = policies::create_policy(
+            db,
+            &scope,
+            &Policy {
+                id: String::new(),
+                name: format!("Thưởng OCOP {province}"),
+                reference: format!("Nghị quyết 1/2020/NQ-HĐND {province}"),
+                unit_code: province.into(),
+                unit_is_commune: false,
+                valid_from: day(2020, 1, 1),
+                valid_to: None,
+                source: BudgetSource::Provincial,
+                kind: PolicyKind::Reward,
+                triggers: vec![RecognitionKind::First],
+                amount: Amount::PerStar([10_000_000, 20_000_000, 30_000_000]),
+                cumulative: true,
+                max_per_commune: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let entitlement = policies::entitlements(db, &scope, Some(&policy.id), None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.amount > 0)
+            .expect("the side's certificate is entitled")
+            .id;
+        let fair = promotion::create_fair(
+            db,
+            &scope,
+            &ocop_domain::monitoring::promotion::FairDraft {
+                name: format!("Hội chợ OCOP {province}"),
+                starts_on: day(2026, 10, 1),
+                ends_on: day(2026, 10, 5),
+                place: "Trung tâm hội chợ".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let course = promotion::create_course(
+            db,
+            &scope,
+            &ocop_domain::monitoring::promotion::CourseDraft {
+                topic: "Xây dựng thương hiệu".into(),
+                starts_on: day(2026, 9, 1),
+                ends_on: day(2026, 9, 2),
+                organiser: "Sở Nông nghiệp".into(),
+                audience: ocop_domain::monitoring::promotion::Audience::Entities,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let village = promotion::create_craft_village(
+            db,
+            &scope,
+            &format!("Làng nghề {province}"),
+            &self.side(object).commune,
+            "test",
+        )
+        .await
+        .unwrap();
+        (policy.id, entitlement, fair, course, village)
+    }
+
+    /// A planned disbursement of the side's entitlement, for a row that moves one on.
+    async fn fresh_disbursement(&self, object: Object) -> String {
+        let province = if object == Object::Home { "79" } else { "75" };
+        ocop_store::monitoring::policies::plan_disbursement(
+            &self.test.db,
+            &Scope::Province(province.into()),
+            &self.side(object).entitlement_id,
+            &ocop_store::monitoring::policies::DisbursementPlan {
+                amount: 1_000,
+                cost: None,
+                planned_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+                document: format!("Tờ trình {}", self.next()),
+            },
+            "test",
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// A fresh 4★ certificate of the side's product: a closed round, its decision.
@@ -1560,6 +1703,370 @@ impl World {
                     Value::Null,
                 );
                 write(request, maintains, Api, StatusCode::NO_CONTENT)
+            }
+            // Programme monitoring: reads in the reader's scope, writes by the offices.
+            ("GET", "/monitoring") => read(
+                self.get(actor, &format!("/monitoring?unit={}", side.commune)),
+                RoleThenScope(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/monitoring/tables/{file}") => read(
+                self.get(
+                    actor,
+                    &format!("/monitoring/tables/by_year.csv?unit={}", side.commune),
+                ),
+                RoleThenScope(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/monitoring/report") => read(
+                self.get(actor, &format!("/monitoring/report?unit={}", side.commune)),
+                RoleThenScope(monitors),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("GET", "/monitoring/report.xlsx") => read(
+                self.get(
+                    actor,
+                    &format!("/monitoring/report.xlsx?unit={}", side.commune),
+                ),
+                RoleThenScope(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/dashboard") => read(
+                self.get(
+                    actor,
+                    &format!("/api/v1/monitoring/dashboard?unit={}", side.commune),
+                ),
+                RoleThenScope(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/monitoring/plans") => read(
+                self.get(actor, "/monitoring/plans"),
+                RoleOnly(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/monitoring/policies") => read(
+                self.get(actor, "/monitoring/policies"),
+                RoleOnly(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/monitoring/budgets") => read(
+                self.get(actor, "/monitoring/budgets"),
+                RoleOnly(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/monitoring/promotion") => read(
+                self.get(actor, "/monitoring/promotion"),
+                RoleOnly(monitors),
+                Page,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/plans") => read(
+                self.get(actor, "/api/v1/monitoring/plans"),
+                RoleOnly(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/policies") => read(
+                self.get(actor, "/api/v1/monitoring/policies"),
+                RoleOnly(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/budgets") => read(
+                self.get(actor, "/api/v1/monitoring/budgets"),
+                RoleOnly(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/promotion") => read(
+                self.get(actor, "/api/v1/monitoring/promotion"),
+                RoleOnly(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/monitoring/entitlements") => read(
+                self.get(actor, "/api/v1/monitoring/entitlements"),
+                RoleOnly(monitors),
+                Api,
+                None,
+            ),
+            ("GET", "/monitoring/policies/{id}") => read(
+                self.get(actor, &format!("/monitoring/policies/{}", side.policy_id)),
+                RoleThenScope(monitors),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("GET", "/monitoring/entitlements/{id}") => read(
+                self.get(
+                    actor,
+                    &format!("/monitoring/entitlements/{}", side.entitlement_id),
+                ),
+                RoleThenScope(monitors),
+                Page,
+                Some(&side.product_name),
+            ),
+            ("POST", "/monitoring/plans") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let target = (n + 1).to_string();
+                let request = self.form(
+                    actor,
+                    "/monitoring/plans",
+                    csrf,
+                    &[
+                        ("unit", province),
+                        ("period", "2030"),
+                        ("reference", "Kế hoạch 2030"),
+                        ("t_new_products", target.as_str()),
+                    ],
+                );
+                write(request, RoleThenScope(plans), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/api/v1/monitoring/plans") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    "/api/v1/monitoring/plans",
+                    csrf,
+                    json!({"unit": province, "period": "2031", "reference": "Kế hoạch 2031", "targets": {"women_led_share": format!("{}", n % 100)}}),
+                );
+                write(request, RoleThenScope(plans), Api, StatusCode::CREATED)
+            }
+            ("POST", "/monitoring/policies") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let name = format!("Hỗ trợ {n}");
+                let request = self.form(
+                    actor,
+                    "/monitoring/policies",
+                    csrf,
+                    &[
+                        ("name", name.as_str()),
+                        ("reference", "Nghị quyết 2/2026/NQ-HĐND"),
+                        ("unit", province),
+                        ("valid_from", "01/01/2026"),
+                        ("source", "provincial"),
+                        ("kind", "support"),
+                        ("trigger_upgrade", "on"),
+                        ("amount_kind", "one_time"),
+                        ("amount", "5.000.000"),
+                    ],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/api/v1/monitoring/policies") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    "/api/v1/monitoring/policies",
+                    csrf,
+                    json!({"name": format!("Hỗ trợ API {n}"), "reference": "Nghị quyết 3/2026/NQ-HĐND", "unit": province,
+                           "valid_from": "2026-01-01", "source": "provincial", "kind": "support", "trigger_upgrade": "on",
+                           "amount_kind": "cost_share", "share": "50", "cap": "50.000.000"}),
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Api,
+                    StatusCode::CREATED,
+                )
+            }
+            ("POST", "/monitoring/entitlements/{id}/disbursements") => {
+                let request = self.form(
+                    actor,
+                    &format!(
+                        "/monitoring/entitlements/{}/disbursements",
+                        side.entitlement_id
+                    ),
+                    csrf,
+                    &[
+                        ("amount", "1.000"),
+                        ("on", "02/01/2026"),
+                        ("document", "Tờ trình 5/TTr-SNN"),
+                    ],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/api/v1/monitoring/entitlements/{id}/disbursements") => {
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!(
+                        "/api/v1/monitoring/entitlements/{}/disbursements",
+                        side.entitlement_id
+                    ),
+                    csrf,
+                    json!({"amount": "1000", "on": "2026-01-02", "document": "Tờ trình 6/TTr-SNN"}),
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Api,
+                    StatusCode::CREATED,
+                )
+            }
+            ("POST", "/monitoring/disbursements/{id}/advance") => {
+                let disbursement = self.fresh_disbursement(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/monitoring/disbursements/{disbursement}/advance"),
+                    csrf,
+                    &[("on", "03/01/2026"), ("document", "Quyết định 7/QĐ-UBND")],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/api/v1/monitoring/disbursements/{id}/advance") => {
+                let disbursement = self.fresh_disbursement(object).await;
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/monitoring/disbursements/{disbursement}/advance"),
+                    csrf,
+                    json!({"on": "2026-01-03", "document": "Quyết định 8/QĐ-UBND"}),
+                );
+                write(request, RoleThenScope(provincial_officer), Api, ok)
+            }
+            ("POST", "/monitoring/budgets") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let amount = format!("{}000000", n + 1);
+                let request = self.form(
+                    actor,
+                    "/monitoring/budgets",
+                    csrf,
+                    &[
+                        ("year", "2026"),
+                        ("unit", province),
+                        ("source", "provincial"),
+                        ("amount", amount.as_str()),
+                        ("reference", "Quyết định 9/QĐ-UBND"),
+                    ],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("PUT", "/api/v1/monitoring/budgets") => {
+                let province = if object == Object::Home { "79" } else { "75" };
+                let request = self.json(
+                    actor,
+                    Method::PUT,
+                    "/api/v1/monitoring/budgets",
+                    csrf,
+                    json!({"year": "2027", "unit": province, "source": "other", "amount": format!("{}", (n + 1) * 1000), "reference": "Quyết định 10/QĐ-UBND"}),
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Api,
+                    StatusCode::NO_CONTENT,
+                )
+            }
+            ("POST", "/monitoring/fairs") => {
+                let name = format!("Hội chợ {n}");
+                let request = self.form(
+                    actor,
+                    "/monitoring/fairs",
+                    csrf,
+                    &[
+                        ("name", name.as_str()),
+                        ("starts_on", "01/11/2026"),
+                        ("ends_on", "03/11/2026"),
+                        ("place", "Nhà văn hóa"),
+                    ],
+                );
+                write(request, RoleOnly(plans), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/monitoring/fairs/{id}/products") => {
+                let sales = format!("{}000", n + 1);
+                let request = self.form(
+                    actor,
+                    &format!("/monitoring/fairs/{}/products", side.fair_id),
+                    csrf,
+                    &[
+                        ("product", side.product_code.as_str()),
+                        ("sales", sales.as_str()),
+                    ],
+                );
+                write(request, RoleThenScope(plans), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/monitoring/courses") => {
+                let topic = format!("Tập huấn {n}");
+                let request = self.form(
+                    actor,
+                    "/monitoring/courses",
+                    csrf,
+                    &[
+                        ("topic", topic.as_str()),
+                        ("starts_on", "01/11/2026"),
+                        ("organiser", "Sở Nông nghiệp"),
+                        ("audience", "officials"),
+                    ],
+                );
+                write(request, RoleOnly(plans), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/monitoring/courses/{id}/attendees") => {
+                let request = self.form(
+                    actor,
+                    &format!("/monitoring/courses/{}/attendees", side.course_id),
+                    csrf,
+                    &[("entity", side.entity_code.as_str()), ("people", "3")],
+                );
+                write(request, RoleThenScope(plans), Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/monitoring/craft-villages") => {
+                let name = format!("Làng nghề {n}");
+                let request = self.form(
+                    actor,
+                    "/monitoring/craft-villages",
+                    csrf,
+                    &[("name", name.as_str()), ("commune", side.commune.as_str())],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/monitoring/craft-villages/{id}/products") => {
+                let request = self.form(
+                    actor,
+                    &format!("/monitoring/craft-villages/{}/products", side.village_id),
+                    csrf,
+                    &[("product", side.product_code.as_str())],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
             }
             ("GET", "/units") => read(self.get(actor, "/units?q=dong+nai"), Public, Page, None),
             ("GET", "/units/{code}") => read(self.get(actor, "/units/79"), Public, Page, None),

@@ -99,8 +99,8 @@ async fn linked_in_force(db: &Db, unit: &Unit, period: Period) -> Result<bool, M
 }
 
 /// Records a plan, or replaces the targets of the plan of the same unit and period. The
-/// writer's scope must hold the plan's place on today's map; the nation's plan is the central
-/// office's. A unit not in force during the period, and not linked to one that was, is refused.
+/// writer's scope must hold the plan's place on today's map (the central office's holds every
+/// province's); the nation's plan is the central office's. A unit not in force during the period, and not linked to one that was, is refused.
 pub async fn save(
     db: &Db,
     scope: &Scope,
@@ -133,7 +133,7 @@ pub async fn save(
     };
     let allowed = match (&unit, scope) {
         (None, Scope::National) => true,
-        (None, _) | (Some(_), Scope::National) => false,
+        (None, _) => false,
         (Some(_), scope) => covers(scope, province.as_deref(), commune.as_deref()),
     };
     if !allowed {

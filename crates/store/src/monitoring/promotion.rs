@@ -493,7 +493,7 @@ pub async fn create_craft_village(
         .await?
         .ok_or(MonitoringError::Invalid("commune", "village-error-commune"))?;
     if !matches!(scope, Scope::Province(_)) || !covers(scope, Some(&province), Some(commune_code)) {
-        return Err(MonitoringError::Invalid("commune", "village-error-commune"));
+        return Err(MonitoringError::NotFound);
     }
     let id = new_id();
     let mut tx = db.begin().await?;

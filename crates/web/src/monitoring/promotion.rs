@@ -114,7 +114,16 @@ pub async fn page(
     promotion_page(&state, &viewer, None).await
 }
 
-/// What one of the page's forms asks for, checked and written.
+fn missing(what: &'static str, id: &str) -> AppError {
+    AppError::NotFound {
+        code: "not_found",
+        what,
+        key: id.to_string(),
+    }
+}
+
+/// What one of the page's forms asks for, checked and written (the object asked about is
+/// looked up in scope first, so that another province's reads as absent).
 async fn act(
     state: &AppState,
     user: &User,
@@ -144,6 +153,7 @@ async fn act(
         }
         ("fair", Some(id)) => {
             may_write(user, true)?;
+            store::fair(&state.db, &scope, id).await?.ok_or_else(|| missing("fair", id))?;
             let product = registry::product_by_code(&state.db, &scope, value("product").trim())
                 .await?
                 .ok_or_else(|| {
@@ -176,6 +186,7 @@ async fn act(
         }
         ("course", Some(id)) => {
             may_write(user, true)?;
+            store::course(&state.db, &scope, id).await?.ok_or_else(|| missing("course", id))?;
             let people = check_attendees(&value("people"))
                 .map_err(|m| AppError::invalid_fields(lang, [("people", m)]))?;
             let entity = match value("entity").trim() {
@@ -215,6 +226,9 @@ async fn act(
         }
         ("village", Some(id)) => {
             may_write(user, false)?;
+            if !store::craft_villages(&state.db, &scope).await?.iter().any(|v| v.id == id) {
+                return Err(missing("craft village", id));
+            }
             let product = registry::product_by_code(&state.db, &scope, value("product").trim())
                 .await?
                 .ok_or_else(|| {

@@ -222,7 +222,7 @@ impl Report {
 
 fn title_of(asked: &Asked, lang: Lang) -> String {
     lang.t_with(
-        "report-title",
+        "results-report-title",
         &[
             ("unit", asked.area_name.clone().into()),
             ("period", asked.period.to_string().into()),
