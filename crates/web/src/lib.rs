@@ -376,6 +376,23 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/api/v1/products/{id}/batches",
             portal::batches::add_batch_api,
         )
+        .post("/products/{id}/export-markets", registry::markets::add_page)
+        .post(
+            "/products/{id}/export-markets/{country}/remove",
+            registry::markets::remove_page,
+        )
+        .post(
+            "/api/v1/products/{id}/export-markets",
+            registry::markets::add_api,
+        )
+        .delete(
+            "/api/v1/products/{id}/export-markets/{country}",
+            registry::markets::remove_api,
+        )
+        .post(
+            "/entities/{id}/value-chain",
+            registry::markets::value_chain_page,
+        )
         .post(
             "/api/v1/products/{id}/sales-points",
             registry::sales_points::add_api,

@@ -77,6 +77,8 @@ use crate::shared::page::{Chrome, render};
         crate::portal::batches::add_batch_api,
         crate::registry::sales_points::add_api,
         crate::registry::sales_points::remove_api,
+        crate::registry::markets::add_api,
+        crate::registry::markets::remove_api,
         crate::notices::api::list,
         crate::monitoring::dashboard::api,
         crate::monitoring::plans::list_api,

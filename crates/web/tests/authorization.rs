@@ -744,6 +744,29 @@ impl World {
         (policy.id, entitlement, fair, course, village)
     }
 
+    /// An export market of the side's product (a fresh two-letter code), for a row that removes one.
+    async fn fresh_export_market(&self, object: Object) -> String {
+        let n = self.next();
+        let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let code: String = [letters[(n / 26) % 26], letters[n % 26]]
+            .iter()
+            .map(|b| *b as char)
+            .collect();
+        ocop_store::monitoring::promotion::set_export_market(
+            &self.test.db,
+            &Scope::National,
+            &self.side(object).product_id,
+            &ocop_store::monitoring::promotion::ExportMarket {
+                country: code.clone(),
+                since_year: 2020,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        code
+    }
+
     /// A planned disbursement of the side's entitlement, for a row that moves one on.
     async fn fresh_disbursement(&self, object: Object) -> String {
         let province = if object == Object::Home { "79" } else { "75" };
@@ -2067,6 +2090,59 @@ impl World {
                     Page,
                     StatusCode::SEE_OTHER,
                 )
+            }
+            ("POST", "/products/{id}/export-markets") => {
+                let request = self.form(
+                    actor,
+                    &format!("/products/{product}/export-markets"),
+                    csrf,
+                    &[("country", "JP"), ("since_year", "2024")],
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/products/{id}/export-markets/{country}/remove") => {
+                let country = self.fresh_export_market(object).await;
+                let request = self.form(
+                    actor,
+                    &format!("/products/{product}/export-markets/{country}/remove"),
+                    csrf,
+                    &[],
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
+            }
+            ("POST", "/api/v1/products/{id}/export-markets") => {
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/products/{product}/export-markets"),
+                    csrf,
+                    json!({"country": "KR", "since_year": "2023"}),
+                );
+                write(request, maintains, Api, StatusCode::CREATED)
+            }
+            ("DELETE", "/api/v1/products/{id}/export-markets/{country}") => {
+                let country = self.fresh_export_market(object).await;
+                let request = self.json(
+                    actor,
+                    Method::DELETE,
+                    &format!("/api/v1/products/{product}/export-markets/{country}"),
+                    csrf,
+                    Value::Null,
+                );
+                write(request, maintains, Api, StatusCode::NO_CONTENT)
+            }
+            ("POST", "/entities/{id}/value-chain") => {
+                let now = ocop_store::monitoring::promotion::value_chain(&self.test.db, entity)
+                    .await
+                    .unwrap();
+                let fields: &[(&str, &str)] = if now { &[] } else { &[("value_chain", "on")] };
+                let request = self.form(
+                    actor,
+                    &format!("/entities/{entity}/value-chain"),
+                    csrf,
+                    fields,
+                );
+                write(request, maintains, Page, StatusCode::SEE_OTHER)
             }
             ("GET", "/units") => read(self.get(actor, "/units?q=dong+nai"), Public, Page, None),
             ("GET", "/units/{code}") => read(self.get(actor, "/units/79"), Public, Page, None),

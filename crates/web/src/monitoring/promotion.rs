@@ -153,7 +153,9 @@ async fn act(
         }
         ("fair", Some(id)) => {
             may_write(user, true)?;
-            store::fair(&state.db, &scope, id).await?.ok_or_else(|| missing("fair", id))?;
+            store::fair(&state.db, &scope, id)
+                .await?
+                .ok_or_else(|| missing("fair", id))?;
             let product = registry::product_by_code(&state.db, &scope, value("product").trim())
                 .await?
                 .ok_or_else(|| {
@@ -186,7 +188,9 @@ async fn act(
         }
         ("course", Some(id)) => {
             may_write(user, true)?;
-            store::course(&state.db, &scope, id).await?.ok_or_else(|| missing("course", id))?;
+            store::course(&state.db, &scope, id)
+                .await?
+                .ok_or_else(|| missing("course", id))?;
             let people = check_attendees(&value("people"))
                 .map_err(|m| AppError::invalid_fields(lang, [("people", m)]))?;
             let entity = match value("entity").trim() {
@@ -226,7 +230,11 @@ async fn act(
         }
         ("village", Some(id)) => {
             may_write(user, false)?;
-            if !store::craft_villages(&state.db, &scope).await?.iter().any(|v| v.id == id) {
+            if !store::craft_villages(&state.db, &scope)
+                .await?
+                .iter()
+                .any(|v| v.id == id)
+            {
                 return Err(missing("craft village", id));
             }
             let product = registry::product_by_code(&state.db, &scope, value("product").trim())

@@ -255,6 +255,9 @@ struct EntityPage {
     products: Vec<ProductRow>,
     product_form: Option<ProductFormView>,
     may_edit: bool,
+    /// The value-chain form (whoever keeps the registry), and the current flag.
+    value_chain_csrf: Option<String>,
+    value_chain: bool,
     history: Vec<HistoryRow>,
 }
 
@@ -339,6 +342,11 @@ async fn entity_page_full(
             entity.founded_on.map_or("—".into(), format::date),
         ),
     ];
+    let value_chain = ocop_store::monitoring::promotion::value_chain(&state.db, &entity.id)
+        .await
+        .map_err(page_error(lang))?;
+    let mut facts = facts;
+    facts.push((lang.t("entity-value-chain"), yes_no(value_chain)));
     let history = history_rows(state, "entity", &entity.id, lang).await?;
     let confirm_csrf = (entity.status == EntityStatus::Pending
         && session.user.role.confirms_entities())
@@ -373,6 +381,12 @@ async fn entity_page_full(
             products,
             product_form,
             may_edit: session.user.role.maintains_registry(),
+            value_chain_csrf: session
+                .user
+                .role
+                .maintains_registry()
+                .then(|| session.csrf.clone()),
+            value_chain,
             history,
         },
         lang,

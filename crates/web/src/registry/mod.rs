@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod entity_pages;
+pub mod markets;
 pub mod product_pages;
 pub mod sales_points;
 

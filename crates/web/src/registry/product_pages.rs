@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 
 use ocop_domain::access::Role;
+use ocop_domain::monitoring::promotion::ExportMarketForm;
 use ocop_domain::registry::{
     CERTIFICATION_KINDS, CertificationForm, ProductForm, check_certification,
 };
@@ -24,7 +25,10 @@ use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::format;
 use crate::shared::history::{HistoryRow, history_rows};
 use crate::shared::i18n::Lang;
-use crate::shared::labels::{evaluation_choices, sales_point_choices, sales_point_label};
+use crate::shared::labels::{
+    country_choices, country_label, evaluation_choices, platform_choices, platform_label,
+    sales_point_choices, sales_point_label,
+};
 use crate::shared::page::{Chrome, WithCsrf, render};
 
 #[derive(Template)]
@@ -51,6 +55,12 @@ struct ProductPage {
     sales_point_kinds: Vec<(&'static str, String)>,
     sales_point_form: SalesPointForm,
     sales_point_errors: HashMap<&'static str, String>,
+    platforms: Vec<(&'static str, String)>,
+    /// Export markets: (country code, country's name, since year).
+    export_markets: Vec<(String, String, i32)>,
+    export_market_form: ExportMarketForm,
+    export_market_errors: HashMap<&'static str, String>,
+    countries: Vec<(&'static str, String)>,
     create_csrf: Option<String>,
     evaluation_types: Vec<(&'static str, String)>,
     name: String,
@@ -80,6 +90,9 @@ pub(crate) struct ProductForms {
     /// A new sales point, and its problems.
     pub sales_point: SalesPointForm,
     pub sales_point_errors: HashMap<&'static str, String>,
+    /// A new export market, and its problems.
+    pub export_market: ExportMarketForm,
+    pub export_market_errors: HashMap<&'static str, String>,
 }
 
 pub(crate) async fn product_page_with(
@@ -218,9 +231,16 @@ pub(crate) async fn product_page_with(
                 .map_err(page_error(lang))?
                 .into_iter()
                 .map(|p| {
+                    let mut kind = sales_point_label(p.kind, lang);
+                    if let Some(platform) = p.platform {
+                        kind = format!("{kind} · {}", platform_label(platform, lang));
+                    }
+                    if let Some(day) = p.opened_on {
+                        kind = format!("{kind} · {}", format::date(day));
+                    }
                     (
                         p.id,
-                        sales_point_label(p.kind, lang),
+                        kind,
                         p.name,
                         p.address.unwrap_or_default(),
                         p.url.unwrap_or_default(),
@@ -230,6 +250,25 @@ pub(crate) async fn product_page_with(
             sales_point_kinds: sales_point_choices(lang),
             sales_point_form: forms.sales_point,
             sales_point_errors: forms.sales_point_errors,
+            platforms: platform_choices(lang),
+            export_markets: ocop_store::monitoring::promotion::export_markets(
+                &state.db,
+                &product.id,
+            )
+            .await
+            .map_err(page_error(lang))?
+            .into_iter()
+            .map(|m| {
+                (
+                    m.country.clone(),
+                    country_label(&m.country, lang),
+                    m.since_year,
+                )
+            })
+            .collect(),
+            export_market_form: forms.export_market,
+            export_market_errors: forms.export_market_errors,
+            countries: country_choices(lang),
             create_csrf: (session.user.role == Role::Producer).then(|| session.csrf.clone()),
             evaluation_types: evaluation_choices(lang),
             name: product.name.clone(),

@@ -3,6 +3,7 @@
 
 use ocop_domain::certificates::Status;
 use ocop_domain::dossier::EvaluationType;
+use ocop_domain::monitoring::promotion::{COUNTRIES, Platform};
 use ocop_domain::sales_points::SalesPointKind;
 
 use super::i18n::Lang;
@@ -44,5 +45,38 @@ pub fn sales_point_choices(lang: Lang) -> Vec<(&'static str, String)> {
     SalesPointKind::ALL
         .into_iter()
         .map(|kind| (kind.as_str(), sales_point_label(kind, lang)))
+        .collect()
+}
+
+/// An e-commerce platform's name (a brand as it is, the two described ones in words).
+pub fn platform_label(platform: Platform, lang: Lang) -> String {
+    match platform.brand() {
+        Some(brand) => brand.to_string(),
+        None => lang.t(&format!("platform-{}", platform.as_str().replace('_', "-"))),
+    }
+}
+
+/// The platforms, for the sales point form.
+pub fn platform_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    Platform::ALL
+        .into_iter()
+        .map(|p| (p.as_str(), platform_label(p, lang)))
+        .collect()
+}
+
+/// A country's name by its code (the code itself for one not in the list).
+pub fn country_label(code: &str, lang: Lang) -> String {
+    COUNTRIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, vi, en)| lang.pick(vi, en).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The countries OCOP products go to most, for the export market form.
+pub fn country_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    COUNTRIES
+        .iter()
+        .map(|(code, vi, en)| (*code, lang.pick(vi, en).to_string()))
         .collect()
 }
