@@ -4,7 +4,8 @@
 //! entities in its first two communes (half confirmed, half awaiting confirmation), the first of
 //! them run by the demo producer. Each later capability adds its records here, generated from the
 //! seed so that the same seed always gives the same dataset. The evaluation rounds are in
-//! `demo_rounds.rs`.
+//! `demo_rounds.rs`, the certificates' lifecycle in `demo_certificates.rs`, the programme's
+//! monitoring (plans, policies, promotion) in `demo_monitoring.rs`.
 
 use ocop_domain::access::{Role, Scope};
 use std::collections::BTreeMap;
@@ -391,7 +392,11 @@ pub async fn load(db: &Db, seed: u64, files: &FileStore) -> Result<String, Store
     let (rounds, council_accounts) = super::demo_rounds::load(db, &communes, DEMO_PASSWORD).await?;
     created += council_accounts;
     let certificate_count = if rounds > 0 {
-        super::demo_certificates::load(db, &communes).await?
+        let count = super::demo_certificates::load(db, &communes).await?;
+        let catalog = Catalog::load(&bundled_sources())
+            .map_err(|e| StoreError::Data(format!("bundled criteria: {e:?}")))?;
+        super::demo_monitoring::load(db, &catalog, &communes).await?;
+        count
     } else {
         ocop_store::certificates::list(db, &Scope::National, "")
             .await?

@@ -8,6 +8,7 @@ mod certificates_cmd;
 mod criteria_cmd;
 mod demo;
 mod demo_certificates;
+mod demo_monitoring;
 mod demo_national;
 mod demo_rounds;
 mod keys_cmd;

@@ -62,26 +62,52 @@ impl MonitoringFacts {
     }
 }
 
+/// (id, code, level, parent, valid to)
+type UnitRow = (i64, String, String, Option<i64>, Option<NaiveDate>);
+
 /// Today's communes → the province each lay in before the reform (the lowest code when a new
-/// commune was made of communes of several former provinces: docs/monitoring.md).
+/// commune was made of communes of several former provinces: docs/monitoring.md). Worked out
+/// in memory from the units and their successions: a five-way join is slow on SQLite.
 async fn former_provinces(
     db: &Db,
     shared: &mut Shared,
 ) -> Result<HashMap<String, Arc<str>>, StoreError> {
-    let rows: Vec<(String, String)> = on_db!(db, |pool| sqlx::query_as(
-        "SELECT nc.code, MIN(op.code) FROM units nc \
-         JOIN unit_successions s ON s.successor_id = nc.id \
-         JOIN units oc ON oc.id = s.predecessor_id \
-         JOIN units od ON od.id = oc.parent_id \
-         JOIN units op ON op.id = od.parent_id \
-         WHERE nc.valid_to IS NULL AND nc.level = 'commune' AND oc.level = 'commune' \
-         AND op.level = 'province' GROUP BY nc.code"
+    let units: Vec<UnitRow> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT id, code, level, parent_id, valid_to FROM units"
     )
     .fetch_all(pool)
     .await)?;
-    Ok(rows
+    let links: Vec<(i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT predecessor_id, successor_id FROM unit_successions"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let by_id: HashMap<i64, &UnitRow> = units.iter().map(|u| (u.0, u)).collect();
+    // A former commune's province: its district's parent.
+    let province_of = |id: i64| -> Option<&str> {
+        let commune = by_id.get(&id)?;
+        let district = by_id.get(&commune.3?)?;
+        let province = by_id.get(&district.3?)?;
+        (commune.2 == "commune" && province.2 == "province").then_some(province.1.as_str())
+    };
+    let mut former: HashMap<String, &str> = HashMap::new();
+    for (old, new) in links {
+        let Some(successor) = by_id.get(&new) else {
+            continue;
+        };
+        if successor.2 != "commune" || successor.4.is_some() {
+            continue;
+        }
+        if let Some(province) = province_of(old) {
+            let kept = former.entry(successor.1.clone()).or_insert(province);
+            if province < *kept {
+                *kept = province;
+            }
+        }
+    }
+    Ok(former
         .into_iter()
-        .map(|(commune, province)| (commune, shared.get(province)))
+        .map(|(commune, province)| (commune, shared.get(province.to_string())))
         .collect())
 }
 

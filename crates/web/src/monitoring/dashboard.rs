@@ -191,6 +191,7 @@ pub async fn build(
         .collect();
     let title = lang.t("monitoring-by-year");
     tables.push(Table {
+        note: None,
         key: "by_year",
         chart: stacked_columns(
             "by-year",
@@ -223,6 +224,7 @@ pub async fn build(
         .collect();
     let title = lang.t_with("monitoring-by-group", &[("day", format::date(day).into())]);
     tables.push(Table {
+        note: None,
         key: "by_group",
         chart: horizontal_bars(&title, &bars_of(&rows, 0, 4), format::number),
         title,
@@ -239,6 +241,7 @@ pub async fn build(
         &[("day", format::date(day).into())],
     );
     tables.push(Table {
+        note: None,
         key: "by_entity_type",
         chart: horizontal_bars(&title, &bars_of(&rows, 0, 4), format::number),
         title,
@@ -253,10 +256,9 @@ pub async fn build(
     let targets = target_rows(&facts, &plans, asked, lang);
     let rows: Vec<Vec<Value>> = targets
         .iter()
-        .map(|(indicator, references, target, actual, progress)| {
+        .map(|(indicator, _, target, actual, progress)| {
             vec![
                 Value::text(lang.t(&indicator.message_id())),
-                Value::text(references.join("; ")),
                 Value::text(target.text()),
                 Value::text(actual.text()),
                 Value::text(progress.text()),
@@ -269,6 +271,16 @@ pub async fn build(
         &[("period", asked.period.to_string().into())],
     );
     tables.push(Table {
+        note: {
+            let mut references: Vec<String> = targets
+                .iter()
+                .flat_map(|(_, references, _, _, _)| references.iter().cloned())
+                .collect();
+            references.sort();
+            references.dedup();
+            (!references.is_empty())
+                .then(|| format!("{}: {}", lang.t("monitoring-plan"), references.join("; ")))
+        },
         key: "targets",
         chart: progress_bars(
             "targets",
@@ -283,7 +295,6 @@ pub async fn build(
         title,
         headers: vec![
             lang.t("monitoring-indicator"),
-            lang.t("monitoring-plan"),
             lang.t("monitoring-target"),
             lang.t("monitoring-actual"),
             lang.t("monitoring-progress"),
@@ -373,6 +384,7 @@ pub async fn build(
             "monitoring-communes-ranked"
         });
         tables.push(Table {
+            note: None,
             key: "units",
             chart: horizontal_bars(
                 &title,
@@ -416,6 +428,7 @@ pub async fn build(
         .collect();
     let title = lang.t("monitoring-pipeline");
     tables.push(Table {
+        note: None,
         key: "pipeline",
         chart: horizontal_bars(&title, &bars_of(&rows, 0, 1), format::number),
         title,
@@ -437,6 +450,7 @@ pub async fn build(
         .collect();
     let title = lang.t("monitoring-expiring");
     tables.push(Table {
+        note: None,
         key: "expiring",
         chart: stacked_columns(
             "expiring",
@@ -493,7 +507,7 @@ pub async fn build(
                 ((l.paid as i128 * 10_000 + l.amount as i128 / 2) / l.amount as i128) as u32
             });
             vec![
-                Value::count(l.year),
+                Value::text(l.year.to_string()),
                 Value::text(names.get(&l.unit_code).cloned().unwrap_or_default()),
                 Value::text(source_label(l.source, lang)),
                 Value::money(l.amount),
@@ -515,6 +529,7 @@ pub async fn build(
     let support_paid: i64 = lines.iter().map(|l| l.paid).sum();
     let title = lang.t("monitoring-support");
     tables.push(Table {
+        note: None,
         key: "support",
         chart: stacked_columns(
             "support",

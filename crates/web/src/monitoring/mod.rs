@@ -363,6 +363,8 @@ pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Value>>,
+    /// What the figures rest on (the plans a target comes from), shown under the title.
+    pub note: Option<String>,
     /// The chart (SVG) of the same figures.
     #[serde(skip)]
     pub chart: String,

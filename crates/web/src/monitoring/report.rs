@@ -94,6 +94,7 @@ pub async fn build(
             lang.t("indicator-ethnic-minority-led-share"),
         ],
         rows,
+        note: None,
         chart: String::new(),
     });
     tables.extend(["targets", "support"].iter().filter_map(|k| pick(k)));
