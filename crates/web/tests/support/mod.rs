@@ -332,3 +332,129 @@ pub async fn to_province(api: &Api, dossier: &str, commune: &Person, province: &
         assert!(status.is_success(), "{action}: {body}");
     }
 }
+
+/// A recognition as a decision of a closed round would make it: the rows of a dossier, a round,
+/// its product and a decision, then the certificate issued in its transaction (with the
+/// entitlements of the province's policies). The certificate's id.
+pub async fn certify(
+    db: &Db,
+    catalog: &Catalog,
+    ids: (&str, &str, &str),
+    commune: &str,
+    province: &str,
+    stars: u8,
+    on: chrono::NaiveDate,
+) -> String {
+    let (entity, product, code) = ids;
+    let n = ocop_store::clock::new_id();
+    let (round, rp, dossier, decision) = (
+        format!("round-{n}"),
+        format!("rp-{n}"),
+        format!("dossier-{n}"),
+        format!("decision-{n}"),
+    );
+    ocop_store::on_db!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO dossiers (id, product_id, entity_id, commune_code, province_code, evaluation_type, state, \
+             criteria_version, product_set, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'first_time', 'recognised', '26-2026', 'P01', 0, 0)",
+        )
+        .bind(&dossier).bind(product).bind(entity).bind(commune).bind(province)
+        .execute(pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO rounds (id, name, level, kind, province_code, meeting_on, place, state, created_by, created_at, updated_at) \
+             VALUES ($1, 'Đợt', 'province', 'online', $2, $3, 'Tỉnh', 'closed', 't', 0, 0)",
+        )
+        .bind(&round).bind(province).bind(on)
+        .execute(pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO round_products (id, round_id, dossier_id, product_id, entity_id, commune_code, province_code, \
+             criteria_version, product_set, entity_type, pass, disqualifications, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '26-2026', 'P01', 'cooperative', 1, '[]', 0)",
+        )
+        .bind(&rp).bind(&round).bind(&dossier).bind(product).bind(entity).bind(commune).bind(province)
+        .execute(pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO decisions (id, round_id, number, signed_on, signer, recorded_by, recorded_at) \
+             VALUES ($1, $2, $1, $3, 'Chủ tịch', 't', 0)",
+        )
+        .bind(&decision).bind(&round).bind(on)
+        .execute(pool).await.unwrap();
+    });
+    let mut tx = db.begin().await.unwrap();
+    let id = ocop_store::certificates::issue(
+        &mut tx,
+        catalog,
+        &ocop_store::certificates::Recognition {
+            decision_id: &decision,
+            decided_on: on,
+            round_product_id: &rp,
+            product_id: product,
+            product_code: code,
+            entity_id: entity,
+            commune_code: commune,
+            province_code: province,
+            criteria_version: "26-2026",
+            evaluation_type: EvaluationType::FirstTime,
+            stars,
+            score: Some(7550),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// A confirmed cooperative in `commune` with one product: (entity id, product id, product code).
+pub async fn producer_with_product(
+    db: &Db,
+    commune: &str,
+    n: usize,
+    women_led: bool,
+) -> (String, String, String) {
+    let entity = registry::create(
+        db,
+        &check_entity(
+            &EntityForm {
+                kind: "cooperative".into(),
+                registration_code: format!("HTX-{commune}-{n}"),
+                name: format!("Hợp tác xã {commune} số {n}"),
+                representative: "Trần Thị Lan".into(),
+                address: "Ấp 1".into(),
+                commune_code: commune.into(),
+                women_led: women_led.then(|| "on".to_string()),
+                workers: "10".into(),
+                ..EntityForm::default()
+            },
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        )
+        .unwrap(),
+        EntityStatus::Confirmed,
+        "test",
+    )
+    .await
+    .unwrap();
+    let product = registry::add_product(
+        db,
+        &Scope::National,
+        &entity.id,
+        &check_product(
+            &ProductForm {
+                name: format!("Hạt điều {commune} số {n}"),
+                product_set: "P01".into(),
+                description: "Hạt điều rang muối".into(),
+                ..ProductForm::default()
+            },
+            "26-2026",
+            &["P01"],
+        )
+        .unwrap(),
+        "test",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    (entity.id, product.id, product.code)
+}
