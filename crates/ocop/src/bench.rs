@@ -57,6 +57,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// On the national dataset (made with N products when absent), time the national and a
+    /// province's monitoring dashboards and the national report workbook.
+    Monitoring {
+        #[command(flatten)]
+        db: super::DbArgs,
+        /// Products of the national dataset made when the database has none.
+        #[arg(long, default_value_t = 100_000)]
+        products: usize,
+        /// Requests timed for each figure.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
     UnitsLookup {
         #[command(flatten)]
@@ -80,6 +92,11 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Certificates { db, count, samples } => {
             super::bench_certificates::run(&db.url, count, samples).await
         }
+        BenchCommand::Monitoring {
+            db,
+            products,
+            samples,
+        } => super::bench_monitoring::run(&db.url, products, samples).await,
     }
 }
 
