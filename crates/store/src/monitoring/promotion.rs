@@ -292,6 +292,22 @@ pub async fn fair(db: &Db, scope: &Scope, id: &str) -> Result<Option<Fair>, Stor
     Ok(fairs_where(db, scope, Some(id)).await?.into_iter().next())
 }
 
+/// The fairs a product was shown at, newest first: (name, first day, place) — public.
+pub async fn fairs_of_product(
+    db: &Db,
+    product_id: &str,
+) -> Result<Vec<(String, NaiveDate, String)>, StoreError> {
+    Ok(on_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT f.name, f.starts_on, f.place FROM fair_products fp JOIN fairs f ON f.id = fp.fair_id \
+         WHERE fp.product_id = $1 ORDER BY f.starts_on DESC, f.name"
+    )
+    .bind(product_id)
+    .fetch_all(pool)
+    .await
+    })?)
+}
+
 /// A course and who attended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Course {

@@ -370,6 +370,8 @@ struct ProductPage {
     sales_points: Vec<SalesPointRow>,
     channels: Vec<String>,
     markets: Vec<String>,
+    /// Fairs it was shown at: "name — dd/mm/yyyy, place".
+    fairs: Vec<String>,
     batches: Vec<BatchRow>,
     json_ld: String,
     verify_href: String,
@@ -452,7 +454,14 @@ pub async fn product_page(
         .map_err(page_error(lang))?
         .into_iter()
         .map(|p| SalesPointRow {
-            kind: sales_point_label(p.kind, lang),
+            kind: match p.platform {
+                Some(platform) => format!(
+                    "{} · {}",
+                    sales_point_label(p.kind, lang),
+                    crate::shared::labels::platform_label(platform, lang)
+                ),
+                None => sales_point_label(p.kind, lang),
+            },
             name: p.name,
             address: p.address,
             url: p.url,
@@ -507,7 +516,31 @@ pub async fn product_page(
             description: product.description,
             sales_points,
             channels: product.sales_channels,
-            markets: product.export_markets,
+            markets: {
+                // The recorded markets with their year, then what the producer wrote besides.
+                let recorded = ocop_store::monitoring::promotion::export_markets(&state.db, &id)
+                    .await
+                    .map_err(page_error(lang))?;
+                let mut markets: Vec<String> = recorded
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ({} {})",
+                            crate::shared::labels::country_label(&m.country, lang),
+                            lang.t("market-since"),
+                            m.since_year
+                        )
+                    })
+                    .collect();
+                markets.extend(product.export_markets);
+                markets
+            },
+            fairs: ocop_store::monitoring::promotion::fairs_of_product(&state.db, &id)
+                .await
+                .map_err(page_error(lang))?
+                .into_iter()
+                .map(|(name, day, place)| format!("{name} — {}, {place}", format::date(day)))
+                .collect(),
             batches: batches
                 .iter()
                 .map(|b| BatchRow {
