@@ -150,6 +150,11 @@ pub struct Facts {
     pub dossiers: Vec<DossierFact>,
     /// Whether each recognition is its product's first (set by [`Facts::sort`]).
     first: Vec<bool>,
+    /// Each recognition's product's next recognition (its index), if any (set by `sort`): the
+    /// latest recognition on a day is found in one pass, without a map of products.
+    next: Vec<Option<u32>>,
+    /// The product groups with recognitions, sorted (set by `sort`).
+    groups: Vec<Arc<str>>,
 }
 
 /// Optional narrowing of a dashboard: a product group, a star.
@@ -177,6 +182,50 @@ impl Facts {
             .iter()
             .map(|r| seen.insert(&r.product_id))
             .collect();
+        let mut next = vec![None; self.recognitions.len()];
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(self.recognitions.len());
+        for (i, r) in self.recognitions.iter().enumerate() {
+            if let Some(before) = last.insert(&r.product_id, i) {
+                next[before] = u32::try_from(i).ok();
+            }
+        }
+        self.next = next;
+        let groups: HashSet<&Arc<str>> = self
+            .recognitions
+            .iter()
+            .map(|r| &r.group)
+            .filter(|g| !g.is_empty())
+            .collect();
+        let mut groups: Vec<Arc<str>> = groups.into_iter().cloned().collect();
+        groups.sort();
+        self.groups = groups;
+    }
+
+    /// The product groups with recognitions, sorted.
+    pub fn groups(&self) -> &[Arc<str>] {
+        &self.groups
+    }
+
+    /// Each product's latest recognition decided on or before `day`, in an area (in force or
+    /// not: the caller asks), in decision order.
+    pub fn latest_on<'a>(
+        &'a self,
+        area: &'a Area,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &'a Recognition> + 'a {
+        self.recognitions
+            .iter()
+            .enumerate()
+            .take_while(move |(_, r)| r.decided_on <= day)
+            .filter(move |(i, _)| {
+                self.next
+                    .get(*i)
+                    .copied()
+                    .flatten()
+                    .is_none_or(|n| self.recognitions[n as usize].decided_on > day)
+            })
+            .map(|(_, r)| r)
+            .filter(move |r| area.holds(&r.place))
     }
 
     /// Recognitions of an area with whether each is its product's first.
@@ -200,18 +249,14 @@ impl Facts {
         filters: &Filters,
         key: impl Fn(&Place) -> Arc<str>,
     ) -> HashMap<Arc<str>, (u64, u64)> {
-        let mut latest: HashMap<&str, &Recognition> = HashMap::new();
         let mut out: HashMap<Arc<str>, (u64, u64)> = HashMap::new();
         for (r, first) in self.with_first(area) {
             if first && period.contains(r.decided_on) && filters.keeps(r) {
                 out.entry(key(&r.place)).or_default().1 += 1;
             }
-            if r.decided_on <= day {
-                latest.insert(&r.product_id, r);
-            }
         }
-        for r in latest
-            .values()
+        for r in self
+            .latest_on(area, day)
             .filter(|r| r.in_force_on(day) && filters.keeps(r))
         {
             out.entry(key(&r.place)).or_default().0 += 1;
@@ -233,10 +278,7 @@ impl Facts {
             .filter(|r| r.in_force_during(period))
             .map(|r| &*r.entity_id)
             .collect();
-        let mut entities: Vec<&EntityFacts> =
-            ids.iter().filter_map(|id| self.entities.get(*id)).collect();
-        entities.sort_by(|a, b| a.id.cmp(&b.id));
-        entities
+        ids.iter().filter_map(|id| self.entities.get(*id)).collect()
     }
 
     /// What the records give for an indicator in an area and a period.
@@ -283,14 +325,12 @@ impl Facts {
             Indicator::UpgradedShare => {
                 // Stars held when the period began: the latest recognition then in force.
                 let start = period.first_day();
-                let mut held: HashMap<&str, u8> = HashMap::new();
-                for r in self.in_area(area).filter(|r| r.decided_on < start) {
-                    if r.in_force_on(start) {
-                        held.insert(&r.product_id, r.stars);
-                    } else {
-                        held.remove(&*r.product_id);
-                    }
-                }
+                let eve = start.pred_opt().unwrap_or(start);
+                let held: HashMap<&str, u8> = self
+                    .latest_on(area, eve)
+                    .filter(|r| r.in_force_on(start))
+                    .map(|r| (&*r.product_id, r.stars))
+                    .collect();
                 let upgraded: HashSet<&str> = in_period()
                     .filter(|r| held.get(&*r.product_id).is_some_and(|s| r.stars > *s))
                     .map(|r| &*r.product_id)
@@ -398,13 +438,9 @@ impl Facts {
         filters: &Filters,
         key: impl Fn(&Recognition) -> K,
     ) -> Vec<(K, [u64; 3])> {
-        let mut latest: HashMap<&str, &Recognition> = HashMap::new();
-        for r in self.in_area(area).filter(|r| r.decided_on <= day) {
-            latest.insert(&r.product_id, r);
-        }
         let mut groups: BTreeMap<K, [u64; 3]> = BTreeMap::new();
-        for r in latest
-            .values()
+        for r in self
+            .latest_on(area, day)
             .filter(|r| r.in_force_on(day) && filters.keeps(r))
         {
             if (3..=5).contains(&r.stars) {
@@ -456,12 +492,8 @@ impl Facts {
     ) -> Vec<((i32, u32), u64)> {
         let start = from.year() * 12 + from.month0() as i32;
         let mut counts = vec![0u64; months as usize];
-        let mut latest: HashMap<&str, &Recognition> = HashMap::new();
-        for r in self.in_area(area).filter(|r| r.decided_on <= from) {
-            latest.insert(&r.product_id, r);
-        }
-        for r in latest
-            .values()
+        for r in self
+            .latest_on(area, from)
             .filter(|r| r.in_force_on(from) && filters.keeps(r))
         {
             let month = r.expires_on.year() * 12 + r.expires_on.month0() as i32 - start;
@@ -628,6 +660,36 @@ pub(crate) mod tests {
             ),
             Actual::count(2)
         );
+    }
+
+    #[test]
+    fn the_latest_recognition_of_each_product_on_a_day() {
+        let facts = merged();
+        for day in [
+            day(2022, 4, 30),
+            day(2022, 5, 1),
+            day(2024, 2, 29),
+            day(2024, 3, 1),
+            day(2030, 1, 1),
+        ] {
+            let mut expected: HashMap<&str, &Recognition> = HashMap::new();
+            for r in facts.recognitions.iter().filter(|r| r.decided_on <= day) {
+                expected.insert(&r.product_id, r);
+            }
+            let got: Vec<(&str, u8)> = facts
+                .latest_on(&Area::Nation, day)
+                .map(|r| (&*r.product_id, r.stars))
+                .collect();
+            let mut want: Vec<(&str, u8)> = expected
+                .values()
+                .map(|r| (&*r.product_id, r.stars))
+                .collect();
+            want.sort();
+            let mut sorted = got.clone();
+            sorted.sort();
+            assert_eq!(sorted, want, "{day}");
+        }
+        assert_eq!(facts.groups().len(), 1);
     }
 
     #[test]

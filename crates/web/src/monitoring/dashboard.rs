@@ -560,15 +560,7 @@ pub async fn build(
     let new_products = facts
         .actual(Indicator::NewProducts, area, asked.period)
         .count;
-    let mut group_names: Vec<String> = facts
-        .recognitions
-        .iter()
-        .map(|r| r.group.to_string())
-        .filter(|g| !g.is_empty())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    group_names.sort();
+    let group_names: Vec<String> = facts.groups().iter().map(|g| g.to_string()).collect();
     let (level, unit) = match area {
         Area::Nation => ("nation", None),
         Area::Province(code) => ("province", Some(code.clone())),

@@ -3,7 +3,7 @@
 //! and the list of recognised products — as an XLSX workbook, and the same tables on a
 //! printable page. Its tables are the dashboard's, so their totals are the dashboard's.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
@@ -100,16 +100,8 @@ pub async fn build(
     tables.extend(["targets", "support"].iter().filter_map(|k| pick(k)));
 
     // The products counted in "by group": each product's latest recognition on `day`, in force.
-    let mut latest: HashMap<&str, &Recognition> = HashMap::new();
-    for r in facts
-        .recognitions
-        .iter()
-        .filter(|r| asked.area.holds(&r.place) && r.decided_on <= day)
-    {
-        latest.insert(&r.product_id, r);
-    }
-    let mut kept: Vec<&Recognition> = latest
-        .into_values()
+    let mut kept: Vec<&Recognition> = facts
+        .latest_on(&asked.area, day)
         .filter(|r| r.in_force_on(day))
         .filter(|r| {
             asked
