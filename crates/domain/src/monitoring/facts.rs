@@ -283,6 +283,26 @@ impl Facts {
 
     /// What the records give for an indicator in an area and a period.
     pub fn actual(&self, indicator: Indicator, area: &Area, period: Period) -> Actual {
+        self.actual_with(indicator, area, period, &mut None)
+    }
+
+    /// What the records give for several indicators of one area and period (the OCOP entities,
+    /// which several count among, are found once).
+    pub fn actuals(&self, indicators: &[Indicator], area: &Area, period: Period) -> Vec<Actual> {
+        let mut entities = None;
+        indicators
+            .iter()
+            .map(|i| self.actual_with(*i, area, period, &mut entities))
+            .collect()
+    }
+
+    fn actual_with<'a>(
+        &'a self,
+        indicator: Indicator,
+        area: &Area,
+        period: Period,
+        entities: &mut Option<Vec<&'a EntityFacts>>,
+    ) -> Actual {
         let in_period = || {
             self.in_area(area)
                 .filter(move |r| period.contains(r.decided_on))
@@ -341,7 +361,7 @@ impl Facts {
             | Indicator::EthnicMinorityLedShare
             | Indicator::ValueChainShare
             | Indicator::ModernChannelShare => {
-                let entities = self.ocop_entities(area, period);
+                let entities = entities.get_or_insert_with(|| self.ocop_entities(area, period));
                 let last = period.last_day();
                 let yes = entities
                     .iter()
@@ -367,7 +387,7 @@ impl Facts {
                 Actual::count(points.len() as u64)
             }
             Indicator::TrainedWorkerShare => {
-                let entities = self.ocop_entities(area, period);
+                let entities = entities.get_or_insert_with(|| self.ocop_entities(area, period));
                 let mut trained: HashMap<&str, u64> = HashMap::new();
                 for t in self.training.iter().filter(|t| period.contains(t.held_on)) {
                     *trained.entry(&t.entity_id).or_default() += u64::from(t.trained);

@@ -120,9 +120,22 @@ pub fn target_rows(
         }
     }
     let _ = lang;
+    let keys: Vec<Indicator> = indicators.keys().copied().collect();
+    let actuals = facts.actuals(&keys, &asked.area, asked.period);
+    // Each rolled plan's own figures, for weighting share targets by their bases.
+    let own: Vec<(&Plan, Vec<Actual>)> = if rolled.len() > 1 {
+        rolled
+            .iter()
+            .map(|p| (*p, facts.actuals(&keys, &p.area(), asked.period)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     indicators
         .into_iter()
-        .filter_map(|(indicator, plans)| {
+        .zip(actuals)
+        .enumerate()
+        .filter_map(|(position, ((indicator, plans), actual))| {
             let target = match indicator.kind() {
                 IndicatorKind::Count => TargetValue::Count(
                     plans
@@ -137,20 +150,20 @@ pub fn target_rows(
                     let parts: Vec<(u32, u64)> = plans
                         .iter()
                         .filter_map(|p| match p.targets.get(&indicator) {
-                            Some(TargetValue::Share(points)) => Some((
-                                *points,
-                                facts
-                                    .actual(indicator, &p.area(), asked.period)
-                                    .of
-                                    .unwrap_or(0),
-                            )),
+                            Some(TargetValue::Share(points)) => {
+                                let base = own
+                                    .iter()
+                                    .find(|(plan, _)| plan.id == p.id)
+                                    .and_then(|(_, figures)| figures[position].of)
+                                    .unwrap_or(0);
+                                Some((*points, base))
+                            }
                             _ => None,
                         })
                         .collect();
                     TargetValue::Share(combine_shares(&parts)?)
                 }
             };
-            let actual = facts.actual(indicator, &asked.area, asked.period);
             let references = plans.iter().map(|p| p.reference.clone()).collect();
             Some((
                 indicator,
