@@ -603,6 +603,14 @@ pub fn source_label(source: BudgetSource, lang: Lang) -> String {
     lang.t(&format!("budget-source-{}", source.as_str()))
 }
 
+/// The budget sources, for the forms that choose one.
+pub fn source_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    BudgetSource::ALL
+        .iter()
+        .map(|s| (s.as_str(), source_label(*s, lang)))
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "monitoring/dashboard.html")]
 struct DashboardPage {
@@ -697,19 +705,7 @@ pub async fn download(
     } else {
         let bytes = ocop_render::sheet::workbook(&[table.sheet(table.key)])
             .map_err(|_| PageError::new(AppError::Internal, lang))?;
-        Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    ),
-                ),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(super::xlsx_response(&name, bytes))
     }
 }
 

@@ -19,7 +19,7 @@ use ocop_store::monitoring::policies::{
     self as store, BudgetDraft, BudgetLine, Disbursement, DisbursementPlan, EntitlementRow,
 };
 
-use super::dashboard::source_label;
+use super::dashboard::{source_choices, source_label};
 use super::{may_read, may_write, store_error};
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, ApiWriter, Viewer, check_csrf};
@@ -237,10 +237,7 @@ async fn policies_page(
             writes: may_write(&session.user, false).is_ok(),
             form,
             errors,
-            sources: BudgetSource::ALL
-                .iter()
-                .map(|s| (s.as_str(), source_label(*s, lang)))
-                .collect(),
+            sources: source_choices(lang),
         },
         lang,
     )
@@ -694,10 +691,7 @@ async fn budgets_page(
             writes: may_write(&session.user, false).is_ok(),
             form,
             errors,
-            sources: BudgetSource::ALL
-                .iter()
-                .map(|s| (s.as_str(), source_label(*s, lang)))
-                .collect(),
+            sources: source_choices(lang),
         },
         lang,
     )

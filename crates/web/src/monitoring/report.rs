@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
 use ocop_domain::criteria::EntityType;
 use ocop_domain::monitoring::facts::{Area, Recognition};
@@ -291,23 +290,7 @@ pub async fn xlsx(
         "bao-cao-ocop-{unit}-{}.xlsx",
         asked.period.to_string().replace('–', "-")
     );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_response(&name, bytes))
 }
 
 impl ReportPage {
