@@ -27,6 +27,8 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 struct World {
     api: Api,
+    /// Product a's (id, code): in former Bình Phước, upgraded to 4★.
+    a: (String, String),
     province: Person,
     central: Person,
     _test: TestDb,
@@ -61,6 +63,7 @@ async fn world() -> World {
     let central = person(db, "tw@test.vn", "Cán bộ TW", Role::CentralOfficer, None).await;
     let state = AppState::new(db.clone(), catalog);
     World {
+        a: (a.1.clone(), a.2.clone()),
         api: Api { app: router(state) },
         province,
         central,
