@@ -297,17 +297,26 @@ async fn a_former_province_plan_is_measured_on_its_territory_and_rolls_onto_toda
         Some(&TargetValue::Count(2))
     );
 
-    // A district is not a planning level; a new unit with no predecessor cannot plan for the
-    // years before it existed.
-    let district = units::find_by_code(db, "70:huyen-bu-dang", Some(in_2024))
+    // A former district plans for its own territory: measured on it, placed in today's
+    // province, and a part of the province's figures, not added to them.
+    let district = units::find_by_code(db, "70:thi-xa-binh-long", Some(in_2024))
         .await
         .unwrap()
         .unwrap();
-    let refused = plans::save(db, &province, &draft(district.id, 1), "tinh").await;
-    assert!(matches!(
-        refused,
-        Err(MonitoringError::Invalid("unit", "plan-error-level"))
-    ));
+    let district_plan = plans::save(db, &province, &draft(district.id, 1), "tinh")
+        .await
+        .unwrap();
+    assert_eq!(
+        district_plan.area(),
+        Area::FormerDistrict(district.code.clone())
+    );
+    assert_eq!(district_plan.province_code.as_deref(), Some("75"));
+    let all = plans::plans(db, &province).await.unwrap();
+    assert_eq!(plans::rolling_onto(&all, &today, plan_period).len(), 2);
+    let own = facts.actual(Indicator::NewProducts, &district_plan.area(), plan_period);
+    // Phường An Lộc (25333) came from communes of Thị xã Bình Long.
+    assert_eq!(own.count, 2, "{district:?}");
+    // A new commune with no predecessor cannot plan for the years before it existed.
     units::load(
         db,
         "# ocop-units 1\nunit\tcommune\t99001\tXã Ví Dụ\txa\t75\t2026-01-01\t\tNQ 1/NQ-UBTVQH15\n",

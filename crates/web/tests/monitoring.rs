@@ -451,4 +451,39 @@ async fn policies_pay_the_difference_and_bad_input_changes_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An export market recorded by the province's officer shows on the public product page.
+    let (id, code) = &w.a;
+    let market = json!({"country": "jp", "since_year": "2024"});
+    let created = w
+        .api
+        .ok(
+            "POST",
+            &format!("/api/v1/products/{id}/export-markets"),
+            token,
+            market,
+        )
+        .await;
+    assert_eq!(created["country"], "JP");
+    let wrong = json!({"country": "Japan", "since_year": "2099"});
+    let (status, answer) = w
+        .api
+        .call(
+            "POST",
+            &format!("/api/v1/products/{id}/export-markets"),
+            token,
+            wrong,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&answer).len(), 2, "{answer}");
+    let page = w
+        .api
+        .fetch(&format!("/catalogue/products/{code}"), None)
+        .await;
+    let page = String::from_utf8(page.body).unwrap();
+    assert!(
+        page.contains("Nhật Bản (từ năm 2024)"),
+        "the public product page names the market"
+    );
 }

@@ -13,12 +13,14 @@ use chrono::{Datelike, NaiveDate};
 use super::targets::{Actual, Indicator, Period};
 use crate::criteria::EntityType;
 
-/// Where a fact lies: today's province and commune, and the province before the reform.
+/// Where a fact lies: today's province and commune, and the province and district before the
+/// reform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     pub province: Arc<str>,
     pub commune: Arc<str>,
     pub former_province: Option<Arc<str>>,
+    pub former_district: Option<Arc<str>>,
 }
 
 /// An area a question is asked about.
@@ -31,6 +33,8 @@ pub enum Area {
     Commune(String),
     /// A province on the map before 2025-07-01.
     FormerProvince(String),
+    /// A district on the map before 2025-07-01 (districts were abolished then).
+    FormerDistrict(String),
 }
 
 impl Area {
@@ -40,6 +44,7 @@ impl Area {
             Area::Province(code) => *place.province == **code,
             Area::Commune(code) => *place.commune == **code,
             Area::FormerProvince(code) => place.former_province.as_deref() == Some(code.as_str()),
+            Area::FormerDistrict(code) => place.former_district.as_deref() == Some(code.as_str()),
         }
     }
 }
@@ -545,6 +550,7 @@ pub(crate) mod tests {
             province: province.into(),
             commune: commune.into(),
             former_province: former.map(Into::into),
+            former_district: former.map(|p| format!("{p}:huyen-{commune}").into()),
         }
     }
 

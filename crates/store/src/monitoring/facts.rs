@@ -65,13 +65,13 @@ impl MonitoringFacts {
 /// (id, code, level, parent, valid to)
 type UnitRow = (i64, String, String, Option<i64>, Option<NaiveDate>);
 
-/// Today's communes → the province each lay in before the reform (the lowest code when a new
-/// commune was made of communes of several former provinces: docs/monitoring.md). Worked out
-/// in memory from the units and their successions: a five-way join is slow on SQLite.
-async fn former_provinces(
+/// Today's communes → the province and district each lay in before the reform (the lowest code
+/// when a new commune was made of communes of several: docs/monitoring.md). Worked out in memory
+/// from the units and their successions: a five-way join is slow on SQLite.
+async fn former_places(
     db: &Db,
     shared: &mut Shared,
-) -> Result<HashMap<String, Arc<str>>, StoreError> {
+) -> Result<HashMap<String, (Arc<str>, Arc<str>)>, StoreError> {
     let units: Vec<UnitRow> = on_db!(db, |pool| sqlx::query_as(
         "SELECT id, code, level, parent_id, valid_to FROM units"
     )
@@ -83,14 +83,15 @@ async fn former_provinces(
     .fetch_all(pool)
     .await)?;
     let by_id: HashMap<i64, &UnitRow> = units.iter().map(|u| (u.0, u)).collect();
-    // A former commune's province: its district's parent.
-    let province_of = |id: i64| -> Option<&str> {
+    // A former commune's province and district: its parent's parent, and its parent.
+    let places_of = |id: i64| -> Option<(&str, &str)> {
         let commune = by_id.get(&id)?;
         let district = by_id.get(&commune.3?)?;
         let province = by_id.get(&district.3?)?;
-        (commune.2 == "commune" && province.2 == "province").then_some(province.1.as_str())
+        (commune.2 == "commune" && district.2 == "district" && province.2 == "province")
+            .then_some((province.1.as_str(), district.1.as_str()))
     };
-    let mut former: HashMap<String, &str> = HashMap::new();
+    let mut former: HashMap<String, (&str, &str)> = HashMap::new();
     for (old, new) in links {
         let Some(successor) = by_id.get(&new) else {
             continue;
@@ -98,28 +99,34 @@ async fn former_provinces(
         if successor.2 != "commune" || successor.4.is_some() {
             continue;
         }
-        if let Some(province) = province_of(old) {
-            let kept = former.entry(successor.1.clone()).or_insert(province);
-            if province < *kept {
-                *kept = province;
+        if let Some(places) = places_of(old) {
+            let kept = former.entry(successor.1.clone()).or_insert(places);
+            if places < *kept {
+                *kept = places;
             }
         }
     }
     Ok(former
         .into_iter()
-        .map(|(commune, province)| (commune, shared.get(province.to_string())))
+        .map(|(commune, (province, district))| {
+            let province = shared.get(province.to_string());
+            let district = shared.get(district.to_string());
+            (commune, (province, district))
+        })
         .collect())
 }
 
 struct Placer {
-    former: HashMap<String, Arc<str>>,
+    former: HashMap<String, (Arc<str>, Arc<str>)>,
     shared: Shared,
 }
 
 impl Placer {
     fn place(&mut self, province: String, commune: String) -> Place {
+        let former = self.former.get(&commune);
         Place {
-            former_province: self.former.get(&commune).cloned(),
+            former_province: former.map(|f| f.0.clone()),
+            former_district: former.map(|f| f.1.clone()),
             province: self.shared.get(province),
             commune: self.shared.get(commune),
         }
@@ -132,7 +139,7 @@ type PointRow = (String, String, String, Option<String>, Option<NaiveDate>);
 /// Reads every fact of the nation.
 pub async fn load(db: &Db, criteria: &Catalog) -> Result<Facts, StoreError> {
     let mut shared = Shared::default();
-    let former = former_provinces(db, &mut shared).await?;
+    let former = former_places(db, &mut shared).await?;
     let mut placer = Placer { former, shared };
     let mut facts = Facts::default();
     let sql = format!(

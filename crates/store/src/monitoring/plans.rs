@@ -50,6 +50,9 @@ impl Plan {
     pub fn area(&self) -> Area {
         match (&self.unit, &self.commune_code, &self.province_code) {
             (None, _, _) => Area::Nation,
+            (Some(unit), _, _) if unit.level() == UnitLevel::District => {
+                Area::FormerDistrict(unit.code.clone())
+            }
             (Some(_), Some(commune), _) => Area::Commune(commune.clone()),
             (Some(unit), None, _) if !unit.is_current() => Area::FormerProvince(unit.code.clone()),
             (Some(_), None, Some(province)) => Area::Province(province.clone()),
@@ -61,6 +64,17 @@ impl Plan {
 /// Where a unit lies on today's map: (province, commune). A former unit goes to its successor;
 /// a former commune split among several goes to the first by code (docs/monitoring.md).
 async fn placement(db: &Db, unit: &Unit) -> Result<(String, Option<String>), MonitoringError> {
+    // A former district lies where its province went.
+    let unit = &if unit.level() == UnitLevel::District {
+        match unit.parent_id {
+            Some(parent) => units::find_by_id(db, parent)
+                .await?
+                .ok_or(MonitoringError::Invalid("unit", "plan-error-unit"))?,
+            None => return Err(MonitoringError::Invalid("unit", "plan-error-unit")),
+        }
+    } else {
+        unit.clone()
+    };
     let current = if unit.is_current() {
         unit.clone()
     } else {
@@ -117,10 +131,16 @@ pub async fn save(
     };
     let (province, commune) = match &unit {
         Some(unit) => {
-            if unit.level() == UnitLevel::District {
-                return Err(MonitoringError::Invalid("unit", "plan-error-level"));
-            }
-            let linked = linked_in_force(db, unit, draft.period).await?;
+            // A former district plans for the years it existed (its communes' successions
+            // carry its results onto today's map); a district in force would be a mistake.
+            let linked = if unit.level() == UnitLevel::District {
+                if unit.is_current() {
+                    return Err(MonitoringError::Invalid("unit", "plan-error-level"));
+                }
+                false
+            } else {
+                linked_in_force(db, unit, draft.period).await?
+            };
             check_unit_period(draft.period, unit.valid_from, unit.valid_to, linked).map_err(
                 |UnitPeriodError::NotInForce| {
                     MonitoringError::Invalid("unit", "plan-error-unit-period")
@@ -159,6 +179,7 @@ pub async fn save(
     let now = now_ms();
     let level = match (&unit, &commune) {
         (None, _) => "nation",
+        (Some(unit), _) if unit.level() == UnitLevel::District => "district",
         (Some(_), Some(_)) => "commune",
         (Some(_), None) => "province",
     };
@@ -379,17 +400,23 @@ pub fn rolling_onto<'a>(plans: &'a [Plan], area: &Area, period: Period) -> Vec<&
         .filter(|p| p.period == period)
         .filter(|p| match area {
             Area::Nation => p.unit.is_none(),
+            // A former district's plan is a part of its province's, not added to it.
             Area::Province(code) => {
                 p.commune_code.is_none()
-                    && p.unit.is_some()
+                    && p.unit
+                        .as_ref()
+                        .is_some_and(|u| u.level() != UnitLevel::District)
                     && p.province_code.as_deref() == Some(code)
             }
             Area::Commune(code) => p.commune_code.as_deref() == Some(code),
             Area::FormerProvince(code) => {
                 p.is_former()
                     && p.commune_code.is_none()
-                    && p.unit.as_ref().is_some_and(|u| u.code == *code)
+                    && p.unit
+                        .as_ref()
+                        .is_some_and(|u| u.code == *code && u.level() == UnitLevel::Province)
             }
+            Area::FormerDistrict(code) => p.unit.as_ref().is_some_and(|u| u.code == *code),
         })
         .collect()
 }

@@ -48,7 +48,7 @@ pub struct Headline {
 /// A dashboard: what was asked, the headline, the tables (each with its chart).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
-    /// `nation`, `province`, `commune` or `former_province`.
+    /// `nation`, `province`, `commune`, `former_province` or `former_district`.
     pub level: &'static str,
     pub unit: Option<String>,
     pub unit_name: String,
@@ -497,6 +497,8 @@ pub async fn build(
         .filter(|l| match area {
             Area::Nation => true,
             Area::Province(code) | Area::FormerProvince(code) => l.province_code == *code,
+            // Budgets are the province's or a commune's today; a former district has none.
+            Area::FormerDistrict(_) => false,
             Area::Commune(code) => l.unit_code == *code,
         })
         .collect();
@@ -579,6 +581,7 @@ pub async fn build(
         Area::Province(code) => ("province", Some(code.clone())),
         Area::Commune(code) => ("commune", Some(code.clone())),
         Area::FormerProvince(code) => ("former_province", Some(code.clone())),
+        Area::FormerDistrict(code) => ("former_district", Some(code.clone())),
     };
     Ok(Dashboard {
         level,

@@ -78,7 +78,7 @@ pub struct Question {
     pub period: Option<String>,
     #[serde(default)]
     pub unit: Option<String>,
-    /// `today` (default) or `period`: a former province on the map of its own time.
+    /// `today` (default) or `period`: a former province or district on the map of its own time.
     #[serde(default)]
     pub map: Option<String>,
     #[serde(default)]
@@ -195,16 +195,25 @@ pub async fn ask(
                 key: code.to_string(),
             };
             if on_period_map {
-                // A former province, read by its successor's officers or the central office.
+                // A former province or district, read by its successor's officers or the
+                // central office (a district's successor is its province's).
                 let former = units::find_by_code(
                     &state.db,
                     code,
                     Some(period.first_day().min(reform_eve())),
                 )
                 .await?
-                .filter(|u| !u.is_current() && u.level() == ocop_domain::units::UnitLevel::Province)
+                .filter(|u| !u.is_current() && u.level() != ocop_domain::units::UnitLevel::Commune)
                 .ok_or_else(out_of_scope)?;
-                let successors = units::successors(&state.db, former.id).await?;
+                let province = match former.level() {
+                    ocop_domain::units::UnitLevel::District => match former.parent_id {
+                        Some(parent) => units::find_by_id(&state.db, parent).await?,
+                        None => None,
+                    }
+                    .ok_or_else(out_of_scope)?,
+                    _ => former.clone(),
+                };
+                let successors = units::successors(&state.db, province.id).await?;
                 let allowed = match &scope {
                     Scope::National => true,
                     Scope::Province(own) => successors.iter().any(|s| s.code == *own),
@@ -213,7 +222,10 @@ pub async fn ask(
                 if !allowed {
                     return Err(out_of_scope());
                 }
-                Area::FormerProvince(former.code)
+                match former.level() {
+                    ocop_domain::units::UnitLevel::District => Area::FormerDistrict(former.code),
+                    _ => Area::FormerProvince(former.code),
+                }
             } else {
                 let unit = units::find_by_code(&state.db, code, None)
                     .await?
@@ -268,7 +280,7 @@ pub async fn area_name(state: &AppState, area: &Area, lang: Lang) -> Result<Stri
             .await?
             .map(|u| u.name)
             .unwrap_or_else(|| code.clone()),
-        Area::FormerProvince(code) => {
+        Area::FormerProvince(code) | Area::FormerDistrict(code) => {
             let name = units::find_by_code(&state.db, code, Some(reform_eve()))
                 .await?
                 .map(|u| u.name)

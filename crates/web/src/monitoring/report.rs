@@ -285,6 +285,7 @@ pub async fn xlsx(
     let unit = match &asked.area {
         Area::Nation => "vn".to_string(),
         Area::Province(c) | Area::Commune(c) | Area::FormerProvince(c) => c.clone(),
+        Area::FormerDistrict(c) => c.replace(':', "-"),
     };
     let name = format!(
         "bao-cao-ocop-{unit}-{}.xlsx",
