@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod criteria;
 pub mod dossier;
 pub mod files;
+pub mod import;
 pub mod monitoring;
 pub mod registry;
 pub mod rounds;
