@@ -73,6 +73,15 @@ impl Role {
         )
     }
 
+    /// Officers of a commune, a province and the central office follow the programme's plans,
+    /// results and support in their scope; producers, council members and administrators do not.
+    pub fn reads_monitoring(self) -> bool {
+        matches!(
+            self,
+            Role::CommuneOfficer | Role::ProvincialOfficer | Role::CentralOfficer
+        )
+    }
+
     /// What kind of unit the account must be bound to.
     pub fn unit_level(self) -> UnitBinding {
         match self {

@@ -31,12 +31,13 @@ use crate::shared::i18n::Lang;
 /// Officers of a commune, a province and the central office read the monitoring of their
 /// scope; producers, council members and administrators do not.
 pub fn may_read(user: &User) -> Result<(), AppError> {
-    match user.role {
-        Role::CommuneOfficer | Role::ProvincialOfficer | Role::CentralOfficer => Ok(()),
-        _ => Err(AppError::Forbidden {
+    if user.role.reads_monitoring() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
             code: "role_forbidden",
             message: "this role does not read the programme's monitoring".into(),
-        }),
+        })
     }
 }
 

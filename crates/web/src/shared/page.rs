@@ -63,7 +63,7 @@ impl Chrome {
         if let Some(session) = &viewer.session {
             chrome.signed_in = Some((session.user.name.clone(), session.csrf.clone()));
             chrome.is_admin = session.user.role == ocop_domain::access::Role::Administrator;
-            chrome.monitors = crate::monitoring::may_read(&session.user).is_ok();
+            chrome.monitors = session.user.role.reads_monitoring();
             chrome.unread = session.unread;
         }
         chrome
