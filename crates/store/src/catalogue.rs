@@ -226,11 +226,7 @@ where
 {
     let version: String = row.try_get("criteria_version")?;
     let product_set: String = row.try_get("product_set")?;
-    let group = criteria
-        .version(&version)
-        .and_then(|v| v.set(&product_set))
-        .map(|set| set.group.clone())
-        .unwrap_or_default();
+    let group = criteria.group_of(&version, &product_set);
     let commune_code: String = row.try_get("commune_code")?;
     let province_code: String = row.try_get("province_code")?;
     let kind: String = row.try_get("kind")?;

@@ -97,6 +97,14 @@ impl Catalog {
         self.versions.iter().find(|v| v.id == id)
     }
 
+    /// The product group of a set in a version (empty when either is unknown).
+    pub fn group_of(&self, version: &str, set: &str) -> String {
+        self.version(version)
+            .and_then(|v| v.set(set))
+            .map(|set| set.group.clone())
+            .unwrap_or_default()
+    }
+
     /// The version in force on `date`: the latest that took effect on or before it.
     pub fn in_force_on(&self, date: NaiveDate) -> Option<&Version> {
         self.versions.iter().rev().find(|v| v.in_force(date))

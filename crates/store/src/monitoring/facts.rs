@@ -332,11 +332,7 @@ where
 {
     let version: String = row.try_get("criteria_version")?;
     let product_set: String = row.try_get("product_set")?;
-    let group = criteria
-        .version(&version)
-        .and_then(|v| v.set(&product_set))
-        .map(|set| set.group.clone())
-        .unwrap_or_default();
+    let group = criteria.group_of(&version, &product_set);
     let kind: String = row.try_get("kind")?;
     let stars: i64 = row.try_get("stars")?;
     let product: String = row.try_get("product_id")?;

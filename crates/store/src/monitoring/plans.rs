@@ -310,18 +310,10 @@ type PlanRow = (
 );
 
 /// The scope filter of plans: the nation's and every plan for the central office; a province's
-/// own and its communes'; a commune's own. ($1 kind, $2 key)
+/// own and its communes'; a commune's own; nothing for other scopes. ($1 kind, $2 key, as
+/// the registry binds them)
 const PLAN_SCOPE: &str = "($1 = 'national' OR ($1 = 'province' AND province_code = $2) \
      OR ($1 = 'commune' AND commune_code = $2))";
-
-fn scope_binds(scope: &Scope) -> (&'static str, String) {
-    match scope {
-        Scope::National => ("national", String::new()),
-        Scope::Province(code) => ("province", code.clone()),
-        Scope::Commune(code) => ("commune", code.clone()),
-        Scope::Entity(_) | Scope::Seats(_) => ("none", String::new()),
-    }
-}
 
 async fn hydrate(db: &Db, rows: Vec<PlanRow>) -> Result<Vec<Plan>, MonitoringError> {
     let mut plans = Vec::with_capacity(rows.len());
@@ -361,7 +353,7 @@ async fn hydrate(db: &Db, rows: Vec<PlanRow>) -> Result<Vec<Plan>, MonitoringErr
 
 /// The plans a scope reads, newest period first, the nation's first, then by place.
 pub async fn plans(db: &Db, scope: &Scope) -> Result<Vec<Plan>, MonitoringError> {
-    let (kind, key) = scope_binds(scope);
+    let (kind, key) = crate::registry::scope_binds(scope);
     let sql = format!(
         "SELECT id, unit_id, province_code, commune_code, from_year, to_year, reference FROM plans \
          WHERE {PLAN_SCOPE} ORDER BY to_year DESC, from_year DESC, \
@@ -377,7 +369,7 @@ pub async fn plans(db: &Db, scope: &Scope) -> Result<Vec<Plan>, MonitoringError>
 
 /// One plan in a scope.
 pub async fn plan(db: &Db, scope: &Scope, id: &str) -> Result<Option<Plan>, MonitoringError> {
-    let (kind, key) = scope_binds(scope);
+    let (kind, key) = crate::registry::scope_binds(scope);
     let sql = format!(
         "SELECT id, unit_id, province_code, commune_code, from_year, to_year, reference FROM plans \
          WHERE {PLAN_SCOPE} AND id = $3"

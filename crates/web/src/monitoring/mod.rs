@@ -70,6 +70,19 @@ pub fn store_error(lang: Lang, error: MonitoringError, what: &'static str, key: 
     }
 }
 
+/// A form's refusal as the messages to show beside each field (field → message); any other
+/// error is passed on.
+pub fn field_errors(
+    error: AppError,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    match error {
+        AppError::InvalidFields { fields } => {
+            Ok(fields.into_iter().map(|f| (f.field, f.message)).collect())
+        }
+        other => Err(other),
+    }
+}
+
 /// What a dashboard, a report or a table is asked for: `period=2024` or `2021-2025`,
 /// `unit=<code>` (a province or commune of today's map, or a former province with
 /// `map=period`), `group=<product group>`, `stars=3|4|5`.

@@ -16,7 +16,7 @@ use ocop_store::accounts::User;
 use ocop_store::monitoring::plans::{self as store, Plan, PlanDraft};
 use ocop_store::units;
 
-use super::{may_read, may_write, store_error};
+use super::{field_errors, may_read, may_write, store_error};
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, ApiWriter, Viewer, check_csrf};
 use crate::shared::error::{ApiJson, AppError, ErrorDoc, PageError, page_error};
@@ -293,12 +293,11 @@ pub async fn submit_page(
     };
     match save(&state, &session.user, &input, lang).await {
         Ok(_) => Ok(Redirect::to("/monitoring/plans#plans").into_response()),
-        Err(AppError::InvalidFields { fields }) => {
-            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+        Err(error) => {
+            let errors = field_errors(error).map_err(page_error(lang))?;
             let page = plans_page(&state, &viewer, input, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(error) => Err(PageError::new(error, lang)),
     }
 }
 

@@ -20,7 +20,7 @@ use ocop_store::monitoring::policies::{
 };
 
 use super::dashboard::{source_choices, source_label};
-use super::{may_read, may_write, store_error};
+use super::{field_errors, may_read, may_write, store_error};
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, ApiWriter, Viewer, check_csrf};
 use crate::shared::error::{ApiJson, ApiPath, ApiQuery, AppError, ErrorDoc, PageError, page_error};
@@ -249,15 +249,6 @@ pub async fn page(
     viewer: Viewer,
 ) -> Result<Html<String>, PageError> {
     policies_page(&state, &viewer, PolicyForm::default(), HashMap::new()).await
-}
-
-fn field_errors(error: AppError) -> Result<HashMap<String, String>, AppError> {
-    match error {
-        AppError::InvalidFields { fields } => {
-            Ok(fields.into_iter().map(|f| (f.field, f.message)).collect())
-        }
-        other => Err(other),
-    }
 }
 
 /// `POST /monitoring/policies`

@@ -19,7 +19,7 @@ use ocop_store::accounts::User;
 use ocop_store::monitoring::promotion::{self as store, Course, CraftVillage, Fair};
 use ocop_store::registry;
 
-use super::{may_read, may_write, store_error};
+use super::{field_errors, may_read, may_write, store_error};
 use crate::AppState;
 use crate::shared::auth::{ApiCaller, Viewer, check_csrf};
 use crate::shared::error::{ApiPath, AppError, ErrorDoc, PageError, page_error};
@@ -268,13 +268,12 @@ async fn answer(
     let lang = viewer.lang;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/monitoring/promotion#{anchor}")).into_response()),
-        Err(AppError::InvalidFields { fields: errors }) => {
-            let errors = errors.into_iter().map(|f| (f.field, f.message)).collect();
+        Err(error) => {
+            let errors = field_errors(error).map_err(page_error(lang))?;
             let typed = fields.into_iter().filter(|(k, _)| k != "csrf").collect();
             let page = promotion_page(state, viewer, Some((form, errors, typed))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(error) => Err(PageError::new(error, lang)),
     }
 }
 

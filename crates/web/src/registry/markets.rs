@@ -10,27 +10,16 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use ocop_domain::monitoring::promotion::{ExportMarketForm, check_export_market};
-use ocop_store::accounts::User;
 use ocop_store::monitoring::MonitoringError;
 use ocop_store::monitoring::promotion::{self as store, ExportMarket};
 
 use super::product_pages::{ProductForms, product_page_with};
+use super::sales_points::may_keep;
 use crate::AppState;
 use crate::shared::auth::{ApiWriter, Viewer, check_csrf};
 use crate::shared::error::{ApiJson, ApiPath, AppError, ErrorDoc, PageError, page_error};
 use crate::shared::i18n::ApiLang;
 use crate::shared::page::{CsrfForm, WithCsrf};
-
-fn may_keep(user: &User) -> Result<(), AppError> {
-    if user.role.maintains_registry() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            code: "role_forbidden",
-            message: "this role does not keep the registry".into(),
-        })
-    }
-}
 
 fn not_found(error: MonitoringError, what: &'static str, key: &str) -> AppError {
     match error {

@@ -26,14 +26,15 @@ fn product_not_found(id: &str) -> AppError {
     }
 }
 
-fn may_keep(user: &User) -> Result<(), AppError> {
-    // Sales points are registry records: whoever keeps the product's records keeps them.
+/// Where a product is sold and where it is exported are registry records: whoever keeps the
+/// product's records keeps them.
+pub(super) fn may_keep(user: &User) -> Result<(), AppError> {
     if user.role.maintains_registry() {
         Ok(())
     } else {
         Err(AppError::Forbidden {
             code: "role_forbidden",
-            message: "this role does not keep sales points".into(),
+            message: "this role does not keep the registry".into(),
         })
     }
 }
