@@ -414,6 +414,17 @@ pub fn check_product(
     criteria_version: &str,
     sets: &[&str],
 ) -> Result<ProductDraft, FieldErrors> {
+    check_product_record(form, criteria_version, sets, true)
+}
+
+/// The rules of a product, with or without a description: a producer registering one describes
+/// it; a province's old workbooks often have no description to bring in.
+pub fn check_product_record(
+    form: &ProductForm,
+    criteria_version: &str,
+    sets: &[&str],
+    description_required: bool,
+) -> Result<ProductDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = normalize(&form.name);
     if name.is_empty() || name.chars().count() > 300 {
@@ -424,7 +435,7 @@ pub fn check_product(
         errors.insert("product_set", "registry-error-product-set");
     }
     let description = normalize(&form.description);
-    if description.is_empty() {
+    if description.is_empty() && description_required {
         errors.insert("description", "registry-error-required");
     }
     let optional = |text: &str| {
