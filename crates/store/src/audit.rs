@@ -72,7 +72,8 @@ pub struct AuditRecord {
     pub changes: String,
 }
 
-/// An object's history, oldest first.
+/// An object's history, oldest first: its own records, and the records of events that touched
+/// it among many (an import), each with what it changed of this object.
 pub async fn history(
     db: &Db,
     object_type: &str,
@@ -80,7 +81,10 @@ pub async fn history(
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let rows: Vec<(i64, i64, String, String, String)> = on_db!(db, |pool| sqlx::query_as(
         "SELECT seq, at_ms, actor, action, changes FROM audit_log \
-         WHERE object_type = $1 AND object_id = $2 ORDER BY seq"
+         WHERE object_type = $1 AND object_id = $2 \
+         UNION ALL SELECT a.seq, a.at_ms, a.actor, a.action, o.changes FROM audit_objects o \
+         JOIN audit_log a ON a.seq = o.audit_seq WHERE o.object_type = $1 AND o.object_id = $2 \
+         ORDER BY 1"
     )
     .bind(object_type)
     .bind(object_id)

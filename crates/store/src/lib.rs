@@ -14,6 +14,7 @@ pub mod clock;
 mod db;
 pub mod dossiers;
 pub mod files;
+pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod meta;

@@ -53,12 +53,12 @@ impl From<sqlx::Error> for RegistryError {
     }
 }
 
-const ENTITY_COLUMNS: &str = "id, kind, legal_form, registration_code, name, representative, address, \
+pub(crate) const ENTITY_COLUMNS: &str = "id, kind, legal_form, registration_code, name, representative, address, \
     commune_code, province_code, phone, email, women_led, ethnic_minority_led, members, workers, \
     founded_on, status";
 
 /// What the audit trail records of an entity, field by field.
-const ENTITY_FIELDS: &AuditedFields<Entity> = &[
+pub(crate) const ENTITY_FIELDS: &AuditedFields<Entity> = &[
     ("kind", |e| json!(e.kind.as_str())),
     ("legal_form", |e| json!(e.legal_form)),
     ("registration_code", |e| json!(e.registration_code)),
@@ -91,7 +91,7 @@ fn code_taken(error: sqlx::Error) -> RegistryError {
     }
 }
 
-fn entity_from_row<R: Row>(row: &R) -> Result<Entity, sqlx::Error>
+pub(crate) fn entity_from_row<R: Row>(row: &R) -> Result<Entity, sqlx::Error>
 where
     for<'r> &'r str: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -536,11 +536,11 @@ pub struct Product {
     pub province_code: String,
 }
 
-const PRODUCT_COLUMNS: &str = "id, entity_id, code, name, criteria_version, product_set, description, \
+pub(crate) const PRODUCT_COLUMNS: &str = "id, entity_id, code, name, criteria_version, product_set, description, \
     raw_material_area, trademark, gtin, sales_channels, export_markets, commune_code, province_code";
 
 /// What the audit trail records of a product, field by field.
-const PRODUCT_FIELDS: &AuditedFields<Product> = &[
+pub(crate) const PRODUCT_FIELDS: &AuditedFields<Product> = &[
     ("entity_id", |p| json!(p.entity_id)),
     ("code", |p| json!(p.code)),
     ("name", |p| json!(p.name)),
@@ -555,11 +555,11 @@ const PRODUCT_FIELDS: &AuditedFields<Product> = &[
 ];
 
 /// A list column's stored form (JSON text).
-fn list_json(items: &[String]) -> String {
+pub(crate) fn list_json(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
-fn product_from_row<R: Row>(row: &R) -> Result<Product, sqlx::Error>
+pub(crate) fn product_from_row<R: Row>(row: &R) -> Result<Product, sqlx::Error>
 where
     for<'r> &'r str: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,

@@ -133,7 +133,7 @@ async fn recognised(
         &LegacyResult {
             product_id: product.id.clone(),
             criteria_version: "26-2026".into(),
-            score: 7_500,
+            score: Some(7_500),
             stars: 4,
             outcome: ProductOutcome::Recognised { stars: 4 },
             decision: Some(LegacyDecision {

@@ -240,6 +240,30 @@ pub async fn issue(
     recognition: &Recognition<'_>,
     actor: &str,
 ) -> Result<String, IssueError> {
+    issue_with(tx, catalog, recognition, &IssueTerms::default(), actor).await
+}
+
+/// How a certificate is issued beyond its recognition: a decision taken today follows the
+/// version's validity and tells the producer; a recognition of the past brought in from a
+/// province's records keeps the validity and the paper number it had, and tells nobody.
+#[derive(Debug, Clone, Default)]
+pub struct IssueTerms<'a> {
+    /// The expiry the paper certificate states (else the version's validity).
+    pub expires_on: Option<NaiveDate>,
+    /// The number printed on the paper certificate, kept beside ours.
+    pub legacy_number: Option<&'a str>,
+    /// Not telling the producer (a recognition of years ago).
+    pub quiet: bool,
+}
+
+/// [`issue`] with its terms.
+pub async fn issue_with(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    recognition: &Recognition<'_>,
+    terms: &IssueTerms<'_>,
+    actor: &str,
+) -> Result<String, IssueError> {
     let version = catalog
         .version(recognition.criteria_version)
         .ok_or_else(|| IssueError::UnknownVersion(recognition.criteria_version.to_string()))?;
@@ -262,7 +286,9 @@ pub async fn issue(
         }
     }
     let issued_on = recognition.decided_on;
-    let expires_on = expiry_of(issued_on, version.certificate_validity_months);
+    let expires_on = terms
+        .expires_on
+        .unwrap_or_else(|| expiry_of(issued_on, version.certificate_validity_months));
     let year = i64::from(chrono::Datelike::year(&issued_on));
     let serial: i64 = on_tx!(&mut *tx, |conn| {
         sqlx::query_scalar(
@@ -288,8 +314,8 @@ pub async fn issue(
         sqlx::query(
             "INSERT INTO certificates (id, number, province_code, year, serial, product_id, entity_id, \
              commune_code, stars, score, criteria_version, decision_id, round_product_id, authority, \
-             issued_on, expires_on, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             issued_on, expires_on, created_at, legacy_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(&id)
         .bind(number.to_string())
@@ -308,6 +334,7 @@ pub async fn issue(
         .bind(issued_on)
         .bind(expires_on)
         .bind(created_at)
+        .bind(terms.legacy_number)
         .execute(&mut *conn)
         .await
         .map(|done| done.rows_affected())
@@ -322,6 +349,9 @@ pub async fn issue(
     audit::append(tx, actor, "certificate.issue", "certificate", &id, &changes).await?;
     // What the recognition is owed under the province's policies, in the same transaction.
     crate::monitoring::policies::entitle_certificate(tx, &id, actor).await?;
+    if terms.quiet {
+        return Ok(id);
+    }
     let params = serde_json::json!({
         "number": number.to_string(),
         "product": recognition.product_code,

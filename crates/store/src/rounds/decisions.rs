@@ -83,7 +83,16 @@ pub async fn record_decision(
         }
         insert_item(&mut tx, &decision.id, &product.id, outcome.as_str(), stars).await?;
         if let Some(stars) = stars {
-            issue_certificate(&mut tx, catalog, &decision, product, stars, actor).await?;
+            issue_certificate(
+                &mut tx,
+                catalog,
+                &decision,
+                product,
+                stars,
+                &certificates::IssueTerms::default(),
+                actor,
+            )
+            .await?;
         }
         move_dossier(
             &mut tx,
@@ -127,8 +136,9 @@ async fn issue_certificate(
     decision: &Decision,
     product: &RoundProduct,
     stars: u8,
+    terms: &certificates::IssueTerms<'_>,
     actor: &str,
-) -> Result<(), RoundStoreError> {
+) -> Result<String, RoundStoreError> {
     let recognition = Recognition {
         decision_id: &decision.id,
         decided_on: decision.signed_on,
@@ -143,8 +153,8 @@ async fn issue_certificate(
         stars,
         score: product.final_score,
     };
-    match certificates::issue(tx, catalog, &recognition, actor).await {
-        Ok(_) => Ok(()),
+    match certificates::issue_with(tx, catalog, &recognition, terms, actor).await {
+        Ok(id) => Ok(id),
         Err(IssueError::SupersedesRevoked(_)) => {
             Err(RoundStoreError::Invalid("products", "supersedes_revoked"))
         }
@@ -255,7 +265,16 @@ pub async fn fallback(
                 Some(*stars),
             )
             .await?;
-            issue_certificate(&mut tx, catalog, &decision, product, *stars, actor).await?;
+            issue_certificate(
+                &mut tx,
+                catalog,
+                &decision,
+                product,
+                *stars,
+                &certificates::IssueTerms::default(),
+                actor,
+            )
+            .await?;
             move_dossier(
                 &mut tx,
                 &product.dossier_id,
@@ -312,8 +331,8 @@ pub async fn fallback(
 pub struct LegacyResult {
     pub product_id: String,
     pub criteria_version: String,
-    /// Hundredths of a point.
-    pub score: i64,
+    /// Hundredths of a point (unknown for some recognitions brought in from old records).
+    pub score: Option<i64>,
     pub stars: u8,
     pub outcome: ProductOutcome,
     /// The recognition decision, when it is known: a recognised product then gets its
@@ -338,9 +357,6 @@ pub async fn record_legacy_result(
     result: &LegacyResult,
     actor: &str,
 ) -> Result<RoundProduct, RoundStoreError> {
-    if round.kind != RoundKind::Legacy {
-        return Err(RoundStoreError::Invalid("round", "not_legacy"));
-    }
     let product = crate::registry::product(
         db,
         &ocop_domain::access::Scope::National,
@@ -354,14 +370,56 @@ pub async fn record_legacy_result(
             .fetch_one(pool)
             .await
     })?;
+    let mut tx = db.begin().await?;
+    let recorded = legacy_result_in(
+        &mut tx,
+        catalog,
+        round,
+        &product,
+        &entity_type,
+        result,
+        &certificates::IssueTerms::default(),
+        actor,
+    )
+    .await?;
+    tx.commit().await?;
+    self::product(db, &round.id, &recorded.round_product_id)
+        .await?
+        .ok_or(RoundStoreError::NotFound)
+}
+
+/// What recording a legacy result wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyRecorded {
+    pub round_product_id: String,
+    pub dossier_id: String,
+    /// The certificate its decision issued, if it recognised the product.
+    pub certificate_id: Option<String>,
+}
+
+/// [`record_legacy_result`] in the caller's transaction (an import records many), with the
+/// terms of the certificate a recognition issues.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn legacy_result_in(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    round: &Round,
+    product: &crate::registry::Product,
+    entity_type: &str,
+    result: &LegacyResult,
+    terms: &certificates::IssueTerms<'_>,
+    actor: &str,
+) -> Result<LegacyRecorded, RoundStoreError> {
+    if round.kind != RoundKind::Legacy {
+        return Err(RoundStoreError::Invalid("round", "not_legacy"));
+    }
     let filed_at = round
         .meeting_on
         .and_hms_opt(9, 0, 0)
         .map_or(0, |at| at.and_utc().timestamp_millis());
     let state = ocop_domain::dossier::after_round(result.outcome);
     let (dossier_id, id) = (new_id(), new_id());
-    let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |conn| {
+    on_tx!(&mut *tx, |conn| {
         sqlx::query(
             "INSERT INTO dossiers (id, product_id, entity_id, commune_code, province_code, evaluation_type, state, \
              criteria_version, product_set, created_at, updated_at) \
@@ -380,7 +438,7 @@ pub async fn record_legacy_result(
         .await
         .map(|done| done.rows_affected())
     })?;
-    on_tx!(&mut tx, |conn| {
+    on_tx!(&mut *tx, |conn| {
         sqlx::query(
             "INSERT INTO round_products (id, round_id, dossier_id, product_id, entity_id, commune_code, \
              province_code, criteria_version, product_set, entity_type, pass, disqualifications, \
@@ -396,7 +454,7 @@ pub async fn record_legacy_result(
         .bind(&product.province_code)
         .bind(&result.criteria_version)
         .bind(&product.product_set)
-        .bind(&entity_type)
+        .bind(entity_type)
         .bind(result.score)
         .bind(i64::from(result.stars))
         .bind(serde_json::to_string(&result.outcome).unwrap_or_default())
@@ -412,7 +470,7 @@ pub async fn record_legacy_result(
         .created("stars", result.stars)
         .created("outcome", result.outcome.as_str());
     audit::append(
-        &mut tx,
+        tx,
         actor,
         "round.legacy_result",
         "round",
@@ -424,7 +482,7 @@ pub async fn record_legacy_result(
         .created("state", state.as_str())
         .created("criteria_version", &result.criteria_version);
     audit::append(
-        &mut tx,
+        tx,
         actor,
         "dossier.legacy_result",
         "dossier",
@@ -432,12 +490,13 @@ pub async fn record_legacy_result(
         &changes,
     )
     .await?;
+    let mut certificate_id = None;
     if let Some(signed) = &result.decision {
-        let decision = legacy_decision(&mut tx, round, signed, actor).await?;
+        let decision = legacy_decision(tx, round, signed, actor).await?;
         let stars = result.outcome.recognised_stars();
-        insert_item(&mut tx, &decision.id, &id, result.outcome.as_str(), stars).await?;
+        insert_item(tx, &decision.id, &id, result.outcome.as_str(), stars).await?;
         if let Some(stars) = stars {
-            let product = RoundProduct {
+            let recognised = RoundProduct {
                 id: id.clone(),
                 round_id: round.id.clone(),
                 dossier_id: dossier_id.clone(),
@@ -446,7 +505,7 @@ pub async fn record_legacy_result(
                 product_name: product.name.clone(),
                 entity_id: product.entity_id.clone(),
                 entity_name: String::new(),
-                entity_type: ocop_domain::criteria::EntityType::parse(&entity_type)
+                entity_type: ocop_domain::criteria::EntityType::parse(entity_type)
                     .unwrap_or(ocop_domain::criteria::EntityType::Cooperative),
                 commune_code: product.commune_code.clone(),
                 province_code: product.province_code.clone(),
@@ -454,20 +513,23 @@ pub async fn record_legacy_result(
                 product_set: product.product_set.clone(),
                 pass: 1,
                 disqualifications: Vec::new(),
-                final_score: Some(result.score),
+                final_score: result.score,
                 final_stars: Some(result.stars),
                 outcome: None,
                 source_id: None,
                 evaluation_type: ocop_domain::dossier::EvaluationType::FirstTime,
                 taken_in_at: None,
             };
-            issue_certificate(&mut tx, catalog, &decision, &product, stars, actor).await?;
+            certificate_id = Some(
+                issue_certificate(tx, catalog, &decision, &recognised, stars, terms, actor).await?,
+            );
         }
     }
-    tx.commit().await?;
-    self::product(db, &round.id, &id)
-        .await?
-        .ok_or(RoundStoreError::NotFound)
+    Ok(LegacyRecorded {
+        round_product_id: id,
+        dossier_id,
+        certificate_id,
+    })
 }
 
 /// The legacy round's decision with this number and date, recorded on first use (several

@@ -326,9 +326,17 @@ pub async fn create(db: &Db, new: NewRound, actor: &str) -> Result<Round, StoreE
         state,
         settings: Settings::default(),
     };
-    let now = now_ms();
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |conn| {
+    insert(&mut tx, &round, actor).await?;
+    tx.commit().await?;
+    Ok(round)
+}
+
+/// Writes a new round and its audit record in the caller's transaction.
+pub(crate) async fn insert(tx: &mut Tx, round: &Round, actor: &str) -> Result<(), StoreError> {
+    let state = round.state;
+    let now = now_ms();
+    on_tx!(&mut *tx, |conn| {
         sqlx::query(
             "INSERT INTO rounds (id, name, level, kind, province_code, meeting_on, place, state, \
              created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
@@ -355,9 +363,8 @@ pub async fn create(db: &Db, new: NewRound, actor: &str) -> Result<Round, StoreE
         .created("meeting_on", round.meeting_on)
         .created("place", &round.place)
         .created("state", state.as_str());
-    audit::append(&mut tx, actor, "round.create", "round", &round.id, &changes).await?;
-    tx.commit().await?;
-    Ok(round)
+    audit::append(tx, actor, "round.create", "round", &round.id, &changes).await?;
+    Ok(())
 }
 
 /// Changes the council's own rules (quorum, spread limit, averaging); not once closed.

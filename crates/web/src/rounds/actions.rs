@@ -667,7 +667,7 @@ pub async fn record_legacy(
     let result = store::LegacyResult {
         product_id: product.id,
         criteria_version: version.id.clone(),
-        score: score.centi(),
+        score: Some(score.centi()),
         stars,
         outcome,
         decision,
