@@ -82,6 +82,12 @@ impl Role {
         )
     }
 
+    /// The provincial office brings its province's existing records in (and takes them out);
+    /// nobody else writes the registry in bulk.
+    pub fn imports_records(self) -> bool {
+        matches!(self, Role::ProvincialOfficer)
+    }
+
     /// What kind of unit the account must be bound to.
     pub fn unit_level(self) -> UnitBinding {
         match self {

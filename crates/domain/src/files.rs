@@ -11,6 +11,9 @@ pub enum FileKind {
     Png,
     Docx,
     Xlsx,
+    /// Text of comma-separated values: never told by content (any text could be one), only
+    /// accepted where a CSV is asked for (an import).
+    Csv,
 }
 
 impl FileKind {
@@ -23,6 +26,7 @@ impl FileKind {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
             FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Csv => "text/csv",
         }
     }
 
@@ -33,6 +37,7 @@ impl FileKind {
             FileKind::Png => "png",
             FileKind::Docx => "docx",
             FileKind::Xlsx => "xlsx",
+            FileKind::Csv => "csv",
         }
     }
 
@@ -43,6 +48,7 @@ impl FileKind {
             FileKind::Png,
             FileKind::Docx,
             FileKind::Xlsx,
+            FileKind::Csv,
         ]
         .into_iter()
         .find(|kind| kind.content_type() == text)

@@ -12,6 +12,7 @@ mod demo_certificates;
 mod demo_monitoring;
 mod demo_national;
 mod demo_rounds;
+mod import_cmd;
 mod keys_cmd;
 mod measure;
 mod worker;
@@ -163,6 +164,23 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Bring a province's existing records in from a workbook (.xlsx) or CSV: entities, products
+    /// or recognitions (certificates). Reports every row (created, updated, unchanged, or its
+    /// problem with the row, column, value and fix); writes all or nothing; re-importing the same
+    /// file changes nothing. Exit code 2 when the file has problems.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        args: import_cmd::ImportArgs,
+    },
+    /// Write a province's records (or every province's) in the import's own layout.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        args: import_cmd::ExportArgs,
     },
     /// Administrative units.
     Units {
@@ -547,6 +565,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Units {
             command: UnitsCommand::Import { db, file },
         } => import_units(&db.url, &file).await,
+        Command::Import { db, args } => {
+            let db = open_migrated(&db.url).await?;
+            let done = import_cmd::import(&db, &args).await;
+            db.close().await;
+            done
+        }
+        Command::Export { db, args } => {
+            let db = open_migrated(&db.url).await?;
+            let done = import_cmd::export(&db, &args).await;
+            db.close().await;
+            done
+        }
         Command::Bench { command } => bench::run(command).await,
         Command::User {
             command:
@@ -726,7 +756,8 @@ async fn serve(
         state.criteria.clone(),
         mailer,
         options.worker_every,
-    );
+    )
+    .with_files(state.files.clone());
     let worker = tokio::spawn(worker.run(worker_stop));
     let served = ocop_web::serve(listener, state, shutdown_signal()).await;
     let _ = stop_worker.send(true);

@@ -1,6 +1,7 @@
 //! The background worker every `ocop serve` runs: it queues the day's certificate sweep once
 //! (a job with the day as its key), then takes due jobs from the one queue in the database
-//! (`ocop_store::jobs`): sweeps, and e-mails when an SMTP server is configured. Several servers
+//! (`ocop_store::jobs`): sweeps, imports uploaded by provincial offices, and e-mails when an
+//! SMTP server is configured. Several servers
 //! on one PostgreSQL each run it; the claim makes sure each job runs on one of them.
 
 use std::sync::Arc;
@@ -76,6 +77,8 @@ pub struct Worker {
     pub every: Duration,
     /// Who holds a claimed job (for the lease).
     pub id: String,
+    /// Where uploaded files are (an import's workbook).
+    pub files: Option<ocop_store::files::FileStore>,
 }
 
 impl Worker {
@@ -86,7 +89,42 @@ impl Worker {
             mailer,
             every,
             id: format!("{}:{}", std::process::id(), &new_id()[..8]),
+            files: None,
         }
+    }
+
+    /// Runs imports too, reading their files from `files`.
+    pub fn with_files(mut self, files: ocop_store::files::FileStore) -> Worker {
+        self.files = Some(files);
+        self
+    }
+
+    /// Runs one import job: its file read back, the run executed (all of it in one
+    /// transaction at its end, so a worker that dies leaves nothing and the next one starts it
+    /// again).
+    async fn import(&self, job: &jobs::Job) -> anyhow::Result<()> {
+        let id = job.payload["import_id"].as_str().unwrap_or_default();
+        let sha256 = job.payload["sha256"].as_str().unwrap_or_default();
+        let files = self
+            .files
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("this server has no file store"))?;
+        let (_, bytes) = files
+            .get(&self.db, sha256)
+            .await
+            .map_err(|error| anyhow::anyhow!("import {id}: its file: {error:?}"))?
+            .ok_or_else(|| anyhow::anyhow!("import {id}: its file {sha256} is not stored here"))?;
+        let report =
+            ocop_store::import::run_job(&self.db, &self.catalog, id, &bytes, today()).await?;
+        tracing::info!(
+            import = id,
+            created = report.counts.created,
+            updated = report.counts.updated,
+            unchanged = report.counts.unchanged,
+            errors = report.counts.errors,
+            "import run"
+        );
+        Ok(())
     }
 
     /// Runs until `stop` turns true; a job under way is finished, none is started after.
@@ -131,6 +169,28 @@ impl Worker {
                     jobs::complete(&self.db, &job, &self.id).await?;
                 }
                 Err(error) => jobs::fail(&self.db, &job, &self.id, &error.to_string()).await?,
+            }
+        }
+        while !stopping()
+            && self.files.is_some()
+            && let Some(job) = jobs::claim(
+                &self.db,
+                &self.id,
+                ocop_store::import::IMPORT_JOB,
+                30 * 60_000,
+            )
+            .await?
+        {
+            match self.import(&job).await {
+                Ok(()) => jobs::complete(&self.db, &job, &self.id).await?,
+                Err(error) => {
+                    let text = format!("{error:#}");
+                    tracing::warn!(attempt = job.attempts, error = %text, "import failed; will retry");
+                    if let Some(id) = job.payload["import_id"].as_str() {
+                        ocop_store::import::fail(&self.db, id, &text).await?;
+                    }
+                    jobs::fail(&self.db, &job, &self.id, &text).await?;
+                }
             }
         }
         if let Some(mailer) = &self.mailer {

@@ -65,13 +65,27 @@ impl FileStore {
         if bytes.is_empty() {
             return Err(FileError::Empty);
         }
+        let kind = sniff(bytes).ok_or(FileError::UnsupportedType)?;
+        self.put_as(db, bytes, kind).await
+    }
+
+    /// Stores bytes whose kind the caller has decided (an import's CSV, which no content
+    /// tells); the size limit still holds.
+    pub async fn put_as(
+        &self,
+        db: &Db,
+        bytes: &[u8],
+        kind: FileKind,
+    ) -> Result<StoredFile, FileError> {
+        if bytes.is_empty() {
+            return Err(FileError::Empty);
+        }
         if bytes.len() > self.max_bytes {
             return Err(FileError::TooLarge {
                 size: bytes.len(),
                 max: self.max_bytes,
             });
         }
-        let kind = sniff(bytes).ok_or(FileError::UnsupportedType)?;
         let sha256: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))

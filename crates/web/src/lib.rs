@@ -11,6 +11,7 @@ pub mod account;
 pub mod certificates;
 pub mod criteria;
 pub mod dossiers;
+pub mod import;
 pub mod monitoring;
 pub mod notices;
 pub mod openapi;
@@ -452,6 +453,18 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/api/v1/rounds/{id}/products/{product}/fallback",
             rounds::api::fallback,
         )
+        // Imports and exports of a province's records.
+        .get("/imports", import::pages::imports_page)
+        .upload("/imports", import::pages::upload, max_upload_bytes)
+        .get("/imports/templates/{file}", import::pages::template)
+        .get("/imports/export/{file}", import::pages::export)
+        .get("/imports/{id}", import::pages::run_page)
+        .post("/imports/{id}/apply", import::pages::apply)
+        .get("/imports/{id}/report.csv", import::pages::report_csv)
+        .upload("/api/v1/imports", import::api::upload, max_upload_bytes)
+        .get("/api/v1/imports", import::api::list)
+        .get("/api/v1/imports/{id}", import::api::get)
+        .post("/api/v1/imports/{id}/apply", import::api::apply)
         // Programme monitoring.
         .get("/monitoring", monitoring::dashboard::page)
         .get("/monitoring/tables/{file}", monitoring::dashboard::download)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::cells::header_key;
 use super::read::{Cell, Table};
+use crate::criteria::{EntityType, Level};
 
 /// A kind of record a province brings in.
 #[derive(
@@ -61,6 +62,110 @@ pub enum Codes {
     ProductSets,
     Stars,
     Levels,
+}
+
+impl Codes {
+    /// The drop-down's values, as the importer reads them back (`sets`: the product sets in
+    /// force, code and name).
+    pub fn choices(self, sets: &[(&str, &str)]) -> Vec<String> {
+        let words = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+        match self {
+            Codes::EntityTypes => words(&[
+                entity_type_label(EntityType::Cooperative),
+                entity_type_label(EntityType::Company),
+                entity_type_label(EntityType::Household),
+                entity_type_label(EntityType::CooperativeGroup),
+            ]),
+            Codes::LegalForms => crate::registry::LEGAL_FORMS
+                .iter()
+                .map(|form| legal_form_label(form).to_string())
+                .collect(),
+            Codes::YesNo => words(&["Có", "Không"]),
+            Codes::ProductSets => sets
+                .iter()
+                .map(|(code, name)| format!("{code} – {name}"))
+                .collect(),
+            Codes::Stars => words(&["3 sao", "4 sao", "5 sao"]),
+            Codes::Levels => words(&[
+                level_label(Level::Province),
+                level_label(Level::Ministry),
+                level_label(Level::District),
+            ]),
+        }
+    }
+}
+
+/// An entity type as the template writes it.
+pub fn entity_type_label(kind: EntityType) -> &'static str {
+    match kind {
+        EntityType::Cooperative => "Hợp tác xã",
+        EntityType::Company => "Doanh nghiệp",
+        EntityType::Household => "Hộ kinh doanh",
+        EntityType::CooperativeGroup => "Tổ hợp tác",
+    }
+}
+
+/// A legal form as the template writes it.
+pub fn legal_form_label(form: &str) -> &str {
+    match form {
+        "private" => "Doanh nghiệp tư nhân",
+        "llc_one_member" => "Công ty TNHH một thành viên",
+        "llc_multi_member" => "Công ty TNHH hai thành viên trở lên",
+        "joint_stock" => "Công ty cổ phần",
+        other => other,
+    }
+}
+
+/// A recognising level as the template writes it.
+pub fn level_label(level: Level) -> &'static str {
+    match level {
+        Level::Province => "Tỉnh",
+        Level::Ministry => "Trung ương",
+        Level::District => "Huyện",
+        Level::Commune => "Xã",
+    }
+}
+
+/// What a column takes, for the template's instructions.
+pub fn note(key: &str) -> &'static str {
+    match key {
+        "registration_code" => {
+            "mã số doanh nghiệp, hợp tác xã hoặc hộ kinh doanh (mã số thuế); là khóa để nhập lại không tạo bản trùng"
+        }
+        "name" => "tên đầy đủ",
+        "kind" => "chọn trong danh sách",
+        "legal_form" => {
+            "với doanh nghiệp; để trống thì đọc từ tên (Công ty TNHH…, Công ty cổ phần…)"
+        }
+        "representative" => "họ tên người đại diện hoặc chủ hộ",
+        "address" => "địa chỉ; có thể ghi theo địa giới trước 01/07/2025 (xã…, huyện…, tỉnh…)",
+        "commune" => "xã/phường hiện nay, hoặc trước 01/07/2025 kèm cột huyện",
+        "district" => "huyện của địa chỉ trước 01/07/2025 (để trống nếu ghi xã hiện nay)",
+        "province" => "tỉnh (cũ hoặc hiện nay); để trống là tỉnh đang nhập",
+        "commune_code" => "mã xã hiện nay hoặc trước 01/07/2025, dùng khi tên xã không đủ rõ",
+        "phone" => "ít nhất 9 chữ số",
+        "women_led" | "ethnic_minority_led" => "Có hoặc Không",
+        "members" | "workers" => "số nguyên",
+        "founded_on" => "ngày/tháng/năm hoặc chỉ năm",
+        "code" | "product_code" => {
+            "mã sản phẩm hiện nay (tỉnh-xã-số-năm) hoặc mã cũ (tỉnh-huyện-xã-số-năm), giữ nguyên; để trống với sản phẩm mới"
+        }
+        "entity_name" => "dùng khi không có mã số đăng ký",
+        "product_set" => "chọn trong danh sách (mã P01–P26)",
+        "description" => "mô tả ngắn",
+        "raw_material_area" | "trademark" => "nếu có",
+        "gtin" => "mã vạch GTIN 8, 12, 13 hoặc 14 số",
+        "sales_channels" | "export_markets" => "cách nhau bởi dấu chấm phẩy",
+        "product_name" => "dùng khi không có mã sản phẩm, kèm mã số đăng ký",
+        "stars" => "3, 4 hoặc 5 (có thể ghi “4 sao”, “★★★★”)",
+        "score" => "điểm hội đồng, 0–100",
+        "decision_number" => "ví dụ 1234/QĐ-UBND",
+        "decision_date" => "ngày/tháng/năm, không ở tương lai",
+        "level" => "Tỉnh, Trung ương hoặc Huyện (để trống: Tỉnh; 5 sao: Trung ương)",
+        "valid_until" => "để trống: 36 tháng từ ngày quyết định",
+        "certificate_number" => "số in trên giấy chứng nhận, giữ nguyên",
+        _ => "",
+    }
 }
 
 /// One column of a kind.

@@ -11,6 +11,7 @@
 
 mod certificates;
 mod entities;
+pub mod export;
 mod products;
 
 use chrono::NaiveDate;

@@ -708,7 +708,7 @@ pub async fn download(
     } else {
         let bytes = ocop_render::sheet::workbook(&[table.sheet(table.key)])
             .map_err(|_| PageError::new(AppError::Internal, lang))?;
-        Ok(super::xlsx_response(&name, bytes))
+        Ok(crate::shared::download::xlsx(&name, bytes))
     }
 }
 

@@ -398,17 +398,10 @@ pub struct Table {
 
 impl Table {
     pub fn csv(&self) -> String {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        let _ = writer.write_record(&self.headers);
-        for row in &self.rows {
-            let _ = writer.write_record(row.iter().map(Value::csv));
-        }
-        // UTF-8 with a BOM: Excel opens Vietnamese text correctly.
-        let mut bytes = "\u{feff}".as_bytes().to_vec();
-        bytes.extend(writer.into_inner().unwrap_or_default());
-        String::from_utf8(bytes).unwrap_or_default()
+        crate::shared::download::csv_text(
+            &self.headers,
+            self.rows.iter().map(|row| row.iter().map(Value::csv)),
+        )
     }
 
     pub fn sheet(&self, name: &str) -> ocop_render::sheet::Sheet {
@@ -423,27 +416,6 @@ impl Table {
                 .collect(),
         }
     }
-}
-
-/// A workbook to download under `name`.
-pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 // What templates call to show figures (askama passes arguments by reference).

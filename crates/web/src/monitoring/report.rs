@@ -291,7 +291,7 @@ pub async fn xlsx(
         "bao-cao-ocop-{unit}-{}.xlsx",
         asked.period.to_string().replace('–', "-")
     );
-    Ok(super::xlsx_response(&name, bytes))
+    Ok(crate::shared::download::xlsx(&name, bytes))
 }
 
 impl ReportPage {

@@ -26,6 +26,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/rounds.js"),
     },
     Asset {
+        name: "import.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/import.js"),
+    },
+    Asset {
         name: "verify.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/verify.js"),

@@ -16,6 +16,7 @@
 //! - [`history`]: an object's audit trail for people (entities, products, dossiers);
 //! - [`labels`]: names of domain codes shown by more than one capability;
 //! - [`sheet`]: a scoring sheet as a form (the producer's self-assessment, a member's card);
+//! - [`download`]: workbooks and CSV to download (UTF-8 with BOM, as Excel opens it);
 //! - [`caching`]: `ETag`, `304` and `Cache-Control: no-cache` on every successful `GET`.
 //!
 //! Inside `shared` the arrows point one way too: `i18n` and `format` use nothing; `error` uses
@@ -25,6 +26,7 @@ pub mod assets;
 pub mod auth;
 pub mod caching;
 pub mod documents;
+pub mod download;
 pub mod error;
 pub mod format;
 pub mod history;

@@ -47,6 +47,8 @@ pub struct Chrome {
     pub is_admin: bool,
     /// Officers of a commune, a province or the central office: the monitoring link.
     pub monitors: bool,
+    /// The provincial office: the import link.
+    pub imports: bool,
     /// Notices the signed-in person has not read (the header's badge).
     pub unread: i64,
     /// The current path and query, for the language switch to come back to.
@@ -64,6 +66,7 @@ impl Chrome {
             chrome.signed_in = Some((session.user.name.clone(), session.csrf.clone()));
             chrome.is_admin = session.user.role == ocop_domain::access::Role::Administrator;
             chrome.monitors = session.user.role.reads_monitoring();
+            chrome.imports = session.user.role.imports_records();
             chrome.unread = session.unread;
         }
         chrome
@@ -75,6 +78,7 @@ impl Chrome {
             signed_in: None,
             is_admin: false,
             monitors: false,
+            imports: false,
             unread: 0,
             path: uri
                 .path_and_query()
