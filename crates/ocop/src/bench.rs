@@ -69,6 +69,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// Import N product rows from CSV and from XLSX and dry-run them, each with `ocop import` on
+    /// a fresh SQLite copy, beside `sqlite3 .import` of the same CSV into a plain table.
+    Import {
+        /// Product rows.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Runs of each, the median reported.
+        #[arg(long, default_value_t = 3)]
+        samples: usize,
+        /// Where to write the files and databases (a temporary directory by default).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Time folded-name unit lookups (the query behind /api/v1/units?q=).
     UnitsLookup {
         #[command(flatten)]
@@ -97,6 +110,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             products,
             samples,
         } => super::bench_monitoring::run(&db.url, products, samples).await,
+        BenchCommand::Import { rows, samples, dir } => {
+            super::bench_import::run(rows, samples.max(1), dir).await
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_certificates;
+mod bench_import;
 mod bench_monitoring;
 mod bench_rounds;
 mod certificates_cmd;

@@ -15,6 +15,9 @@ use ocop_domain::criteria::Catalog;
 use ocop_store::clock::{new_id, now_ms, today};
 use ocop_store::{Db, accounts, certificates, jobs, notices};
 
+/// How long an import's claim holds without being renewed (renewed every third of it).
+const IMPORT_LEASE_MS: i64 = 30_000;
+
 /// The kind of job that sweeps certificates for a day.
 pub const SWEEP_JOB: &str = "sweep";
 
@@ -114,8 +117,26 @@ impl Worker {
             .await
             .map_err(|error| anyhow::anyhow!("import {id}: its file: {error:?}"))?
             .ok_or_else(|| anyhow::anyhow!("import {id}: its file {sha256} is not stored here"))?;
+        // The lease is short and renewed while the import runs: a server killed in the middle
+        // leaves the run to another (or to itself, restarted) within one lease.
+        let heartbeat = {
+            let (db, job, worker) = (self.db.clone(), job.clone(), self.id.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(IMPORT_LEASE_MS as u64 / 3)).await;
+                    if !matches!(
+                        jobs::extend(&db, &job, &worker, IMPORT_LEASE_MS).await,
+                        Ok(true)
+                    ) {
+                        tracing::debug!("import lease not extended");
+                    }
+                }
+            })
+        };
         let report =
-            ocop_store::import::run_job(&self.db, &self.catalog, id, &bytes, today()).await?;
+            ocop_store::import::run_job(&self.db, &self.catalog, id, &bytes, today()).await;
+        heartbeat.abort();
+        let report = report?;
         tracing::info!(
             import = id,
             created = report.counts.created,
@@ -177,7 +198,7 @@ impl Worker {
                 &self.db,
                 &self.id,
                 ocop_store::import::IMPORT_JOB,
-                30 * 60_000,
+                IMPORT_LEASE_MS,
             )
             .await?
         {

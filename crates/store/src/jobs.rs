@@ -140,6 +140,22 @@ pub async fn complete(db: &Db, job: &Job, worker: &str) -> Result<(), StoreError
     Ok(())
 }
 
+/// Extends a claimed job's lease while it runs (a long import), so that a worker that dies is
+/// replaced within one lease, not after the longest a job could take. `false`: the job is no
+/// longer this worker's.
+pub async fn extend(db: &Db, job: &Job, worker: &str, lease_ms: i64) -> Result<bool, StoreError> {
+    let extended = on_db!(db, |pool| sqlx::query(
+        "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND done_at IS NULL"
+    )
+    .bind(now_ms() + lease_ms)
+    .bind(&job.id)
+    .bind(worker)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(extended > 0)
+}
+
 /// The wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
     let exponent = u32::try_from(attempts.clamp(1, 7) - 1).unwrap_or(0);

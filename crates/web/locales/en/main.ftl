@@ -1322,3 +1322,4 @@ import-file-format = Not an .xlsx or .csv file (an old .xls: open it in Excel an
 import-file-header = No header row with the required columns: { $detail }. Use the template or name the columns as it does.
 import-error-upload = Choose an .xlsx or .csv file.
 import-error-upload-large = The file is too large (at most { $detail } MB).
+audit-import-applied = Imported from an Excel/CSV file

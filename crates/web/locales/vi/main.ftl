@@ -1322,3 +1322,4 @@ import-file-format = Không phải tệp .xlsx hay .csv (tệp .xls cũ: mở b�
 import-file-header = Không tìm thấy dòng tiêu đề có các cột bắt buộc: { $detail }. Dùng tệp mẫu hoặc đặt tên cột như mẫu.
 import-error-upload = Chọn một tệp .xlsx hoặc .csv.
 import-error-upload-large = Tệp quá lớn (tối đa { $detail } MB).
+audit-import-applied = Nhập từ tệp Excel/CSV
