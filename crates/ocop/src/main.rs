@@ -758,7 +758,8 @@ async fn serve(
         mailer,
         options.worker_every,
     )
-    .with_files(state.files.clone());
+    .with_files(state.files.clone())
+    .woken_by(state.wake_worker.clone());
     let worker = tokio::spawn(worker.run(worker_stop));
     let served = ocop_web::serve(listener, state, shutdown_signal()).await;
     let _ = stop_worker.send(true);

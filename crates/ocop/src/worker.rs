@@ -82,6 +82,8 @@ pub struct Worker {
     pub id: String,
     /// Where uploaded files are (an import's workbook).
     pub files: Option<ocop_store::files::FileStore>,
+    /// Rings when this server just queued work (an upload).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl Worker {
@@ -93,7 +95,14 @@ impl Worker {
             every,
             id: format!("{}:{}", std::process::id(), &new_id()[..8]),
             files: None,
+            wake: Arc::default(),
         }
+    }
+
+    /// Wakes up when `wake` rings, besides every `every`.
+    pub fn woken_by(mut self, wake: Arc<tokio::sync::Notify>) -> Worker {
+        self.wake = wake;
+        self
     }
 
     /// Runs imports too, reading their files from `files`.
@@ -160,6 +169,7 @@ impl Worker {
             tokio::select! {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(self.every) => {}
+                () = self.wake.notified() => {}
             }
         }
     }

@@ -65,6 +65,12 @@ impl FileStore {
         if bytes.is_empty() {
             return Err(FileError::Empty);
         }
+        if bytes.len() > self.max_bytes {
+            return Err(FileError::TooLarge {
+                size: bytes.len(),
+                max: self.max_bytes,
+            });
+        }
         let kind = sniff(bytes).ok_or(FileError::UnsupportedType)?;
         self.put_as(db, bytes, kind).await
     }

@@ -63,6 +63,9 @@ pub struct AppState {
     pub criteria: Arc<Catalog>,
     /// The issuer's keys: signs certificates' QR payloads, verifies scanned ones.
     pub signing: Arc<certificates::signing::Signing>,
+    /// Wakes this server's worker when work was just queued (an upload), so it starts at once
+    /// instead of at its next round; other servers' workers find it at theirs.
+    pub wake_worker: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
             published: Arc::default(),
             open_data: Arc::default(),
             monitoring: Arc::default(),
+            wake_worker: Arc::default(),
             criteria: Arc::new(criteria),
             signing: Arc::new(certificates::signing::Signing::new(
                 None,

@@ -408,6 +408,8 @@ struct Side {
     fair_id: String,
     course_id: String,
     village_id: String,
+    /// A clean dry run of the side's province's office (one entity of the side's commune).
+    import_id: String,
 }
 
 struct Account {
@@ -535,6 +537,7 @@ impl World {
                 fair_id: String::new(),
                 course_id: String::new(),
                 village_id: String::new(),
+                import_id: String::new(),
             });
         }
         let away = sides.pop().unwrap();
@@ -659,7 +662,63 @@ impl World {
                 side.village_id,
             ) = fixtures;
         }
+        // Each side's province's office has a clean dry run of an import.
+        for object in [Object::Home, Object::Away] {
+            let import = world.import_fixture(object).await;
+            match object {
+                Object::Home => world.home.import_id = import,
+                Object::Away => world.away.import_id = import,
+            }
+        }
         world
+    }
+
+    /// A finished clean dry run of one entity of the side's commune, by its province's office.
+    async fn import_fixture(&self, object: Object) -> String {
+        let province = if object == Object::Home { "79" } else { "75" };
+        let csv = format!(
+            "Mã số thuế,Tên chủ thể,Loại hình,Người đại diện,Địa chỉ,Mã xã\n\
+             {province}00999999,HTX Nhập {province},HTX,Nguyễn Văn An,Ấp 1,{}\n",
+            self.side(object).commune
+        );
+        let request = ocop_store::import::Request {
+            kind: ocop_domain::import::Kind::Entities,
+            province_code: province.into(),
+            file_name: "chu-the.csv".into(),
+            dry_run: true,
+            partial: false,
+            actor: "matrix".into(),
+        };
+        let db = &self.state.db;
+        let id = ocop_store::import::create(
+            db,
+            &request,
+            csv.as_bytes(),
+            ocop_store::import::State::Queued,
+        )
+        .await
+        .unwrap();
+        // The file in the store, as an upload leaves it (the real run reads it back).
+        self.state
+            .files
+            .put_as(db, csv.as_bytes(), ocop_domain::files::FileKind::Csv)
+            .await
+            .unwrap();
+        let report = ocop_store::import::execute(
+            db,
+            &self.state.criteria,
+            &id,
+            csv.as_bytes(),
+            ocop_store::clock::today(),
+            &mut ocop_store::import::Quiet,
+        )
+        .await
+        .unwrap();
+        assert!(
+            report.is_clean() && report.counts.created == 1,
+            "{report:?}"
+        );
+        id
     }
 
     /// The side's province's policy, the side's entitlement under it, a fair, a course and a
@@ -1727,6 +1786,111 @@ impl World {
                 );
                 write(request, maintains, Api, StatusCode::NO_CONTENT)
             }
+            // Imports: the province's office, its own province's runs.
+            ("GET", "/imports") => read(
+                self.get(actor, "/imports"),
+                RoleOnly(provincial_officer),
+                Page,
+                None,
+            ),
+            ("GET", "/imports/templates/{file}") => read(
+                self.get(actor, "/imports/templates/products.xlsx"),
+                RoleOnly(provincial_officer),
+                Page,
+                None,
+            ),
+            ("GET", "/imports/export/{file}") => read(
+                self.get(actor, "/imports/export/entities.xlsx"),
+                RoleOnly(provincial_officer),
+                Page,
+                None,
+            ),
+            ("GET", "/imports/{id}") => read(
+                self.get(actor, &format!("/imports/{}", side.import_id)),
+                RoleThenScope(provincial_officer),
+                Page,
+                None,
+            ),
+            ("GET", "/imports/{id}/report.csv") => read(
+                self.get(actor, &format!("/imports/{}/report.csv", side.import_id)),
+                RoleThenScope(provincial_officer),
+                Page,
+                None,
+            ),
+            ("GET", "/api/v1/imports") => read(
+                self.get(actor, "/api/v1/imports"),
+                RoleOnly(provincial_officer),
+                Api,
+                None,
+            ),
+            ("GET", "/api/v1/imports/{id}") => read(
+                self.get(actor, &format!("/api/v1/imports/{}", side.import_id)),
+                RoleThenScope(provincial_officer),
+                Api,
+                None,
+            ),
+            ("POST", "/imports") => {
+                let csv = format!("Mã số thuế,Tên chủ thể\n380{n:07},HTX {n}\n");
+                let request = self.multipart(
+                    actor,
+                    "/imports",
+                    csrf,
+                    &[("kind", "entities"), ("dry_run", "on")],
+                    csv.as_bytes(),
+                );
+                write(
+                    request,
+                    RoleOnly(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/api/v1/imports") => {
+                let csv = format!("Mã số thuế,Tên chủ thể\n381{n:07},HTX {n}\n");
+                let request = self.multipart(
+                    actor,
+                    "/api/v1/imports",
+                    csrf,
+                    &[("kind", "entities"), ("dry_run", "true")],
+                    csv.as_bytes(),
+                );
+                write(
+                    request,
+                    RoleOnly(provincial_officer),
+                    Api,
+                    StatusCode::ACCEPTED,
+                )
+            }
+            ("POST", "/imports/{id}/apply") => {
+                let request = self.form(
+                    actor,
+                    &format!("/imports/{}/apply", side.import_id),
+                    csrf,
+                    &[],
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Page,
+                    StatusCode::SEE_OTHER,
+                )
+            }
+            ("POST", "/api/v1/imports/{id}/apply") => {
+                let request = self.json(
+                    actor,
+                    Method::POST,
+                    &format!("/api/v1/imports/{}/apply", side.import_id),
+                    csrf,
+                    Value::Null,
+                );
+                write(
+                    request,
+                    RoleThenScope(provincial_officer),
+                    Api,
+                    StatusCode::ACCEPTED,
+                )
+            }
+
             // Programme monitoring: reads in the reader's scope, writes by the offices.
             ("GET", "/monitoring") => read(
                 self.get(actor, &format!("/monitoring?unit={}", side.commune)),

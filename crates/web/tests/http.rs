@@ -548,7 +548,7 @@ async fn the_openapi_document_describes_every_api_route() {
         })
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 65);
+    assert_eq!(served.len(), 69);
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
     insta::assert_json_snapshot!("openapi", spec);
 }
@@ -571,7 +571,7 @@ async fn the_api_reference_page_shows_every_operation_and_schema_of_the_document
             operations += 1;
         }
     }
-    assert_eq!(operations, 65);
+    assert_eq!(operations, 69);
     for name in spec["components"]["schemas"].as_object().unwrap().keys() {
         assert!(
             page.body.contains(&format!("id=\"schema-{name}\"")),

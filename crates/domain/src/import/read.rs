@@ -441,6 +441,65 @@ mod tests {
         assert!(matches!(read(&bytes, ""), Err(FileError::Workbook(_))));
     }
 
+    /// A ZIP of one deflated part that says it unpacks to `declared` bytes (written by hand: a
+    /// bomb lies about nothing else).
+    fn zip_declaring(declared: u32) -> Vec<u8> {
+        let name = b"xl/sharedStrings.xml";
+        let data = [0x03u8, 0x00]; // an empty deflate stream
+        let mut out = Vec::new();
+        let le16 = |v: u16| v.to_le_bytes();
+        let le32 = |v: u32| v.to_le_bytes();
+        out.extend_from_slice(&le32(0x0403_4b50));
+        for v in [20u16, 0, 8, 0, 0] {
+            out.extend_from_slice(&le16(v));
+        }
+        out.extend_from_slice(&le32(0)); // crc
+        out.extend_from_slice(&le32(data.len() as u32));
+        out.extend_from_slice(&le32(declared));
+        out.extend_from_slice(&le16(name.len() as u16));
+        out.extend_from_slice(&le16(0));
+        out.extend_from_slice(name);
+        out.extend_from_slice(&data);
+        let central = out.len() as u32;
+        out.extend_from_slice(&le32(0x0201_4b50));
+        for v in [20u16, 20, 0, 8, 0, 0] {
+            out.extend_from_slice(&le16(v));
+        }
+        out.extend_from_slice(&le32(0));
+        out.extend_from_slice(&le32(data.len() as u32));
+        out.extend_from_slice(&le32(declared));
+        for v in [name.len() as u16, 0, 0, 0, 0] {
+            out.extend_from_slice(&le16(v));
+        }
+        out.extend_from_slice(&le32(0));
+        out.extend_from_slice(&le32(0)); // local header offset
+        out.extend_from_slice(name);
+        let size = out.len() as u32 - central;
+        out.extend_from_slice(&le32(0x0605_4b50));
+        for v in [0u16, 0, 1, 1] {
+            out.extend_from_slice(&le16(v));
+        }
+        out.extend_from_slice(&le32(size));
+        out.extend_from_slice(&le32(central));
+        out.extend_from_slice(&le16(0));
+        out
+    }
+
+    #[test]
+    fn a_zip_bomb_and_a_million_rows_are_refused_before_they_are_read() {
+        assert_eq!(
+            read(&zip_declaring(4_000_000_000), ""),
+            Err(FileError::TooLarge)
+        );
+        // A million rows of CSV: refused at the limit, not read whole.
+        let mut csv = String::with_capacity(6_000_000);
+        csv.push_str("Tên sản phẩm,Số sao\n");
+        for n in 0..1_000_000 {
+            csv.push_str(&format!("{n},3\n"));
+        }
+        assert_eq!(read(csv.as_bytes(), ""), Err(FileError::TooManyRows));
+    }
+
     proptest! {
         #[test]
         fn no_bytes_make_the_reader_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {

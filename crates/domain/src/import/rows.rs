@@ -405,6 +405,28 @@ fn level(text: &str) -> Option<Level> {
     }
 }
 
+/// A decision number as old lists type it: `1234/qd-ubnd`, `1234/QD-UBND` (no Đ on the
+/// keyboard), `Số 1234/QĐ-UBND` — as the administrative form writes it, `1234/QĐ-UBND`.
+fn decision_text(text: &str) -> String {
+    let text = text.trim();
+    let text = text
+        .strip_prefix("Số ")
+        .or_else(|| text.strip_prefix("số "))
+        .unwrap_or(text)
+        .trim();
+    match text.split_once('/') {
+        Some((number, rest)) => {
+            let rest = rest.to_uppercase();
+            let rest = match rest.strip_prefix("QD-") {
+                Some(issuer) => format!("QĐ-{issuer}"),
+                None => rest,
+            };
+            format!("{}/{rest}", number.trim())
+        }
+        None => text.to_string(),
+    }
+}
+
 /// Checks a recognition row. The version is the one in force on the decision's date.
 pub fn certificate(
     row: &Row<'_>,
@@ -447,7 +469,7 @@ pub fn certificate(
             }
         },
     };
-    let decision_number = DecisionNumber::parse(&row.text("decision_number"));
+    let decision_number = DecisionNumber::parse(&decision_text(&row.text("decision_number")));
     if decision_number.is_none() {
         problems.add("decision_number", "import-error-decision-number", "");
     }
@@ -693,6 +715,23 @@ mod tests {
                 "import-error-score-below-stars"
             ]
         );
+    }
+
+    #[test]
+    fn decision_numbers_as_old_lists_type_them() {
+        for typed in [
+            "1234/QĐ-UBND",
+            "1234/qd-ubnd",
+            "Số 1234/QD-UBND",
+            " 1234/qđ-ubnd ",
+        ] {
+            assert_eq!(
+                DecisionNumber::parse(&decision_text(typed)).map(|n| n.as_str().to_string()),
+                Some("1234/QĐ-UBND".to_string()),
+                "{typed}"
+            );
+        }
+        assert_eq!(DecisionNumber::parse(&decision_text("QĐ 12")), None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use ocop_domain::units::UnitKind;
 
 use crate::bulk::{Rows, Value};
 use crate::clock::{new_id, now_ms};
-use crate::{Db, StoreError, Tx, audit, on_db};
+use crate::{Db, StoreError, Tx, audit, on_db, on_tx};
 
 /// The job kind of an import run in the background.
 pub const IMPORT_JOB: &str = "import";
@@ -144,9 +144,23 @@ pub async fn create(
     bytes: &[u8],
     state: State,
 ) -> Result<String, StoreError> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, request, bytes, state).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`create`] in the caller's transaction (an upload: the run, its job and its audit record
+/// together).
+pub async fn create_in(
+    tx: &mut Tx,
+    request: &Request,
+    bytes: &[u8],
+    state: State,
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_ms();
-    on_db!(db, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query(
         "INSERT INTO imports (id, kind, province_code, file_name, file_sha256, file_size, dry_run, partial, \
          state, total_rows, done_rows, created_by, created_at, updated_at) \
@@ -163,10 +177,47 @@ pub async fn create(
     .bind(state.as_str())
     .bind(&request.actor)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map(|done| done.rows_affected())
     })?;
+    Ok(id)
+}
+
+/// Records an upload: the run, queued as a background job, audited — one transaction.
+pub async fn queue(
+    db: &Db,
+    request: &Request,
+    bytes: &[u8],
+    stored_sha256: &str,
+) -> Result<String, StoreError> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, request, bytes, State::Queued).await?;
+    crate::jobs::enqueue(
+        &mut tx,
+        IMPORT_JOB,
+        Some(&format!("import:{id}")),
+        &serde_json::json!({ "import_id": id, "sha256": stored_sha256 }),
+        now_ms(),
+    )
+    .await?;
+    let changes = Changes::new()
+        .created("kind", request.kind.as_str())
+        .created("province_code", &request.province_code)
+        .created("file_name", &request.file_name)
+        .created("file_sha256", sha256_hex(bytes))
+        .created("dry_run", request.dry_run)
+        .created("partial", request.partial);
+    audit::append(
+        &mut tx,
+        &request.actor,
+        "import.queue",
+        "import",
+        &id,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 

@@ -1323,3 +1323,4 @@ import-file-header = No header row with the required columns: { $detail }. Use t
 import-error-upload = Choose an .xlsx or .csv file.
 import-error-upload-large = The file is too large (at most { $detail } MB).
 audit-import-applied = Imported from an Excel/CSV file
+audit-import-queue = File uploaded for import

@@ -1323,3 +1323,4 @@ import-file-header = Không tìm thấy dòng tiêu đề có các cột bắt b
 import-error-upload = Chọn một tệp .xlsx hoặc .csv.
 import-error-upload-large = Tệp quá lớn (tối đa { $detail } MB).
 audit-import-applied = Nhập từ tệp Excel/CSV
+audit-import-queue = Tải tệp lên để nhập

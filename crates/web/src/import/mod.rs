@@ -10,7 +10,6 @@ pub mod api;
 pub mod pages;
 
 use fluent_templates::fluent_bundle::FluentValue;
-use serde_json::json;
 
 use ocop_domain::criteria::Catalog;
 use ocop_domain::files::FileKind;
@@ -20,8 +19,7 @@ use ocop_domain::import::{Kind, Report, RowError};
 use ocop_render::sheet::{Form, FormColumn};
 use ocop_store::accounts::User;
 use ocop_store::files::FileError;
-use ocop_store::import::{self as store, IMPORT_JOB, Request, State};
-use ocop_store::jobs;
+use ocop_store::import::{self as store, Request};
 
 use crate::AppState;
 use crate::shared::error::AppError;
@@ -217,24 +215,15 @@ pub async fn start(
 }
 
 /// Records a run of a stored file and queues it (the upload, or a dry run's file written for
-/// real).
+/// real), audited; this server's worker is woken for it.
 pub async fn queue(
     state: &AppState,
     request: &Request,
     bytes: &[u8],
     sha256: &str,
 ) -> Result<String, AppError> {
-    let id = store::create(&state.db, request, bytes, State::Queued).await?;
-    let mut tx = state.db.begin().await?;
-    jobs::enqueue(
-        &mut tx,
-        IMPORT_JOB,
-        Some(&format!("import:{id}")),
-        &json!({ "import_id": id, "sha256": sha256 }),
-        ocop_store::clock::now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
+    let id = store::queue(&state.db, request, bytes, sha256).await?;
+    state.wake_worker.notify_one();
     Ok(id)
 }
 
