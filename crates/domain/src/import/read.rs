@@ -236,15 +236,26 @@ fn read_csv(bytes: &[u8]) -> Result<Table, FileError> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let bytes = text.as_bytes();
+    let (mut line, mut counted) = (1usize, 0usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => return Err(FileError::Csv(error.to_string())),
         }
-        let line = record
+        // The record's line as an editor numbers it, counted from its first byte (the csv
+        // crate's own line count lags on CRLF files).
+        let mut start = record
             .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+            .map_or(counted, |p| p.byte() as usize)
+            .min(bytes.len());
+        // After a CRLF the position may point at its LF: the record starts past the line ends.
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        line += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
+        counted = start;
         let cells: Vec<Cell> = record
             .iter()
             .take(MAX_COLUMNS)
@@ -432,6 +443,18 @@ mod tests {
             out.extend(parts.iter().filter(|p| tones.contains(p)));
         }
         out
+    }
+
+    #[test]
+    fn rows_are_numbered_as_an_editor_numbers_lines() {
+        for text in [
+            "\u{feff}TITLE\r\nA,B\r\n1,\"x, y\"\r\n\r\n2,\"z,\r\nw\"\r\n3,c\r\n",
+            "TITLE\nA,B\n1,\"x, y\"\n\n2,\"z,\nw\"\n3,c\n",
+        ] {
+            let table = read(text.as_bytes(), "").unwrap();
+            let lines: Vec<usize> = table.rows.iter().map(|r| r.0).collect();
+            assert_eq!(lines, vec![1, 2, 3, 5, 7], "{text:?}");
+        }
     }
 
     #[test]
