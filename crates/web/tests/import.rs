@@ -574,3 +574,43 @@ async fn only_the_province_s_own_office_imports_and_reads_its_runs() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn every_kind_exported_comes_back_unchanged() {
+    let w = world(20 << 20).await;
+    let entities = "Mã số thuế,Tên chủ thể,Loại hình,Người đại diện,Địa chỉ,Xã,Huyện\n\
+        3800100001,Hợp tác xã Điều Tân Lập,HTX,Nguyễn Văn An,Ấp 3,Xã Tân Lập,Huyện Đồng Phú\n\
+        3800100002,Công ty Cổ phần Tiêu Tân Tiến,Doanh nghiệp,Trần Thị Bình,Ấp 1,Xã Tân Tiến,Huyện Đồng Phú\n";
+    let products = "Mã sản phẩm,Tên sản phẩm,Mã số thuế,Bộ sản phẩm,Mô tả,Kênh phân phối\n\
+        70-702-25381-1-2022,Hạt điều rang muối Tân Lập,3800100001,P03,Hạt điều hũ 500 g,Điểm bán OCOP; Sàn TMĐT Postmart\n\
+        ,Tiêu đen Tân Tiến,3800100002,P03,,\n";
+    let certificates = "Mã sản phẩm,Số sao,Điểm,Số quyết định,Ngày quyết định,Số giấy chứng nhận\n\
+        70-702-25381-1-2022,3,65,1234/QĐ-UBND,15/12/2022,GCN-12/2022\n\
+        70-702-25381-1-2022,4,72.5,2001/QĐ-UBND,20/12/2025,\n";
+    for (kind, csv, n) in [
+        ("entities", entities, 2),
+        ("products", products, 2),
+        ("certificates", certificates, 2),
+    ] {
+        let run = w
+            .imported(kind, false, &format!("{kind}.csv"), csv.as_bytes())
+            .await;
+        assert_eq!(run["counts"]["created"], n, "{kind}: {run}");
+    }
+    for kind in ["entities", "products", "certificates"] {
+        let export = w
+            .api
+            .fetch(
+                &format!("/imports/export/{kind}.xlsx"),
+                Some(&w.province.cookie),
+            )
+            .await;
+        assert_eq!(export.status, StatusCode::OK, "{kind}");
+        let back = w
+            .imported(kind, false, &format!("{kind}.xlsx"), &export.body)
+            .await;
+        assert_eq!(back["counts"]["unchanged"], 2, "{kind}: {back}");
+        assert_eq!(back["counts"]["created"], 0, "{kind}: {back}");
+        assert!(back["audit_seq"].is_null(), "{kind}: nothing written");
+    }
+}

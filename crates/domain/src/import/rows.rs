@@ -621,6 +621,69 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
     }
 
+    /// A recognitions sheet as a province keeps it: a merged title, the header on row 3, the
+    /// stars a formula, dates as Excel dates, as day numbers and as text.
+    fn workbook() -> Vec<u8> {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("Chứng nhận").unwrap();
+        sheet
+            .merge_range(
+                0,
+                0,
+                0,
+                4,
+                "DANH SÁCH SẢN PHẨM OCOP NĂM 2022",
+                &Format::new().set_bold(),
+            )
+            .unwrap();
+        for (column, header) in ["Mã sản phẩm", "Hạng sao", "Số QĐ", "Ngày QĐ", "Ghi chú"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(2, column as u16, *header).unwrap();
+        }
+        let day = Format::new().set_num_format("dd/mm/yyyy");
+        sheet.write_string(3, 0, "70-702-25381-1-2022").unwrap();
+        sheet
+            .write_formula(3, 1, Formula::new("=2+2").set_result("4"))
+            .unwrap();
+        sheet.write_string(3, 2, "1234/QĐ-UBND").unwrap();
+        sheet
+            .write_datetime_with_format(3, 3, &ExcelDateTime::from_ymd(2022, 12, 15).unwrap(), &day)
+            .unwrap();
+        sheet.write_string(4, 0, "70-702-25381-2-2022").unwrap();
+        sheet.write_string(4, 1, "3 sao").unwrap();
+        sheet.write_string(4, 2, "1234/QĐ-UBND").unwrap();
+        sheet.write_number(4, 3, 44910.0).unwrap();
+        sheet.write_string(5, 0, "70-702-25381-3-2022").unwrap();
+        sheet.write_string(5, 1, "★★★").unwrap();
+        sheet.write_string(5, 2, "1234/QĐ-UBND").unwrap();
+        sheet.write_string(5, 3, "15/12/2022").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_real_workbook_reads_with_its_title_formula_and_dates() {
+        let catalog = Catalog::load(&crate::criteria::bundled_sources()).unwrap();
+        let table = crate::import::read::read(&workbook(), "Chứng nhận").unwrap();
+        assert_eq!(table.encoding, "xlsx");
+        let header = find_header(Kind::Certificates, &table).unwrap();
+        assert_eq!(header.row, 3);
+        assert_eq!(header.unknown, vec!["Ghi chú"]);
+        let rows: Vec<_> = crate::import::columns::data_rows(&table, &header).collect();
+        let read: Vec<(u8, NaiveDate)> = rows
+            .iter()
+            .map(|row| {
+                let r = certificate(row, &catalog, today()).unwrap();
+                (r.stars, r.decision_date)
+            })
+            .collect();
+        let day = NaiveDate::from_ymd_opt(2022, 12, 15).unwrap();
+        assert_eq!(read, vec![(4, day), (3, day), (3, day)]);
+    }
+
     #[test]
     fn entity_types_and_legal_forms_as_workbooks_write_them() {
         assert_eq!(entity_type("HTX"), Some(EntityType::Cooperative));
