@@ -651,7 +651,7 @@ mod tests {
             .unwrap();
         sheet.write_string(3, 2, "1234/QĐ-UBND").unwrap();
         sheet
-            .write_datetime_with_format(3, 3, &ExcelDateTime::from_ymd(2022, 12, 15).unwrap(), &day)
+            .write_datetime_with_format(3, 3, ExcelDateTime::from_ymd(2022, 12, 15).unwrap(), &day)
             .unwrap();
         sheet.write_string(4, 0, "70-702-25381-2-2022").unwrap();
         sheet.write_string(4, 1, "3 sao").unwrap();
