@@ -483,7 +483,16 @@ pub async fn update(
         ocop_domain::registry::status_after_edit(before.status, editor, changes.fields());
     let changes = changes.field("status", before.status.as_str(), after.status.as_str());
     let mut tx = db.begin().await?;
-    let updated = on_tx!(&mut tx, |conn| {
+    let updated = write_entity(&mut tx, &after).await;
+    updated.map_err(code_taken)?;
+    audit::append(&mut tx, actor, "entity.update", "entity", id, &changes).await?;
+    tx.commit().await?;
+    Ok(Some(after))
+}
+
+/// Writes an entity's fields over its row, in the caller's transaction (an edit, an import).
+pub(crate) async fn write_entity(tx: &mut Tx, after: &Entity) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE entities SET kind = $1, legal_form = $2, registration_code = $3, name = $4, \
              name_folded = $5, representative = $6, address = $7, phone = $8, email = $9, \
@@ -506,15 +515,11 @@ pub async fn update(
         .bind(after.founded_on)
         .bind(after.status.as_str())
         .bind(now_ms())
-        .bind(id)
+        .bind(&after.id)
         .execute(&mut *conn)
         .await
         .map(|done| done.rows_affected())
-    });
-    updated.map_err(code_taken)?;
-    audit::append(&mut tx, actor, "entity.update", "entity", id, &changes).await?;
-    tx.commit().await?;
-    Ok(Some(after))
+    })
 }
 
 /// A product as stored.
@@ -767,7 +772,16 @@ pub async fn update_product(
         return Ok(Some(before));
     }
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |conn| {
+    write_product(&mut tx, &after).await?;
+    audit::append(&mut tx, actor, "product.update", "product", id, &changes).await?;
+    tx.commit().await?;
+    Ok(Some(after))
+}
+
+/// Writes a product's editable fields over its row, in the caller's transaction (an edit, an
+/// import); its code, entity and criteria version stay.
+pub(crate) async fn write_product(tx: &mut Tx, after: &Product) -> Result<(), StoreError> {
+    on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE products SET name = $1, name_folded = $2, product_set = $3, description = $4, \
              raw_material_area = $5, trademark = $6, gtin = $7, sales_channels = $8, \
@@ -783,14 +797,12 @@ pub async fn update_product(
         .bind(list_json(&after.sales_channels))
         .bind(list_json(&after.export_markets))
         .bind(now_ms())
-        .bind(id)
+        .bind(&after.id)
         .execute(&mut *conn)
         .await
         .map(|done| done.rows_affected())
     })?;
-    audit::append(&mut tx, actor, "product.update", "product", id, &changes).await?;
-    tx.commit().await?;
-    Ok(Some(after))
+    Ok(())
 }
 
 /// A certification a product holds.

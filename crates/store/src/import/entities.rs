@@ -15,7 +15,7 @@ use super::{CHUNK, Context, ImportRun, State, audit_run, duplicate, placeholders
 use crate::bulk::{Rows, Value};
 use crate::clock::{new_id, now_ms};
 use crate::registry::{ENTITY_COLUMNS, ENTITY_FIELDS, Entity, entity_from_row};
-use crate::{Db, StoreError, on_db, on_tx};
+use crate::{Db, StoreError, on_db};
 
 /// A record to write: new when there is nothing before it.
 struct Write {
@@ -193,16 +193,7 @@ pub(crate) async fn run(
             continue;
         }
         let after = merged(before, &draft, row);
-        let changed: Vec<String> = ENTITY_FIELDS
-            .iter()
-            .filter(|(_, get)| get(before) != get(&after))
-            .map(|(name, _)| (*name).to_string())
-            .collect();
-        let outcome = if changed.is_empty() {
-            Outcome::Unchanged
-        } else {
-            Outcome::Updated
-        };
+        let (outcome, changed) = super::compare(ENTITY_FIELDS, before, &after);
         report.push(RowReport {
             row: row.number,
             outcome,
@@ -280,30 +271,7 @@ pub(crate) async fn run(
             }
             Some(before) => {
                 let after = &write.after;
-                on_tx!(&mut tx, |conn| sqlx::query(
-                    "UPDATE entities SET kind = $1, legal_form = $2, name = $3, name_folded = $4, \
-                     representative = $5, address = $6, phone = $7, email = $8, women_led = $9, \
-                     ethnic_minority_led = $10, members = $11, workers = $12, founded_on = $13, \
-                     updated_at = $14 WHERE id = $15"
-                )
-                .bind(after.kind.as_str())
-                .bind(&after.legal_form)
-                .bind(&after.name)
-                .bind(fold(&after.name))
-                .bind(&after.representative)
-                .bind(&after.address)
-                .bind(&after.phone)
-                .bind(&after.email)
-                .bind(after.women_led)
-                .bind(after.ethnic_minority_led)
-                .bind(after.members)
-                .bind(after.workers)
-                .bind(after.founded_on)
-                .bind(now)
-                .bind(&after.id)
-                .execute(&mut *conn)
-                .await
-                .map(|done| done.rows_affected()))?;
+                crate::registry::write_entity(&mut tx, after).await?;
                 let changes = Changes::between(Some(before), after, ENTITY_FIELDS);
                 touched.push(("entity", after.id.clone(), "updated", changes.to_json()));
             }

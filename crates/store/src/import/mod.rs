@@ -614,3 +614,22 @@ pub(crate) fn count_errors(report: &mut Report) {
     }
     report.rows.sort_by_key(|r| r.row);
 }
+
+/// Whether a record found again is updated or unchanged, and which audited fields differ.
+pub(crate) fn compare<T>(
+    fields: &ocop_domain::audit::AuditedFields<T>,
+    before: &T,
+    after: &T,
+) -> (ocop_domain::import::Outcome, Vec<String>) {
+    let changed: Vec<String> = fields
+        .iter()
+        .filter(|(_, get)| get(before) != get(after))
+        .map(|(name, _)| (*name).to_string())
+        .collect();
+    let outcome = if changed.is_empty() {
+        ocop_domain::import::Outcome::Unchanged
+    } else {
+        ocop_domain::import::Outcome::Updated
+    };
+    (outcome, changed)
+}

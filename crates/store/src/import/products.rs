@@ -19,7 +19,7 @@ use super::{Context, ImportRun, State, audit_run, duplicate, row_error, writes};
 use crate::bulk::{Rows, Value};
 use crate::clock::{new_id, now_ms};
 use crate::registry::{PRODUCT_COLUMNS, PRODUCT_FIELDS, Product, list_json, product_from_row};
-use crate::{StoreError, on_db, on_tx};
+use crate::{StoreError, on_db};
 
 /// A record to write: new (with its code's year and legacy code) when nothing is before it.
 struct Write {
@@ -288,16 +288,7 @@ pub(crate) async fn run(
                     ));
                     continue;
                 }
-                let changed: Vec<String> = PRODUCT_FIELDS
-                    .iter()
-                    .filter(|(_, get)| get(before) != get(&after))
-                    .map(|(name, _)| (*name).to_string())
-                    .collect();
-                let outcome = if changed.is_empty() {
-                    Outcome::Unchanged
-                } else {
-                    Outcome::Updated
-                };
+                let (outcome, changed) = super::compare(PRODUCT_FIELDS, before, &after);
                 report.push(RowReport {
                     row: row.number,
                     outcome,
@@ -460,27 +451,7 @@ pub(crate) async fn run(
             }
             Some(before) => {
                 let after = &write.after;
-                on_tx!(&mut tx, |conn| {
-                    sqlx::query(
-                    "UPDATE products SET name = $1, name_folded = $2, product_set = $3, description = $4, \
-                     raw_material_area = $5, trademark = $6, gtin = $7, sales_channels = $8, \
-                     export_markets = $9, updated_at = $10 WHERE id = $11"
-                )
-                .bind(&after.name)
-                .bind(fold(&after.name))
-                .bind(&after.product_set)
-                .bind(&after.description)
-                .bind(&after.raw_material_area)
-                .bind(&after.trademark)
-                .bind(&after.gtin)
-                .bind(list_json(&after.sales_channels))
-                .bind(list_json(&after.export_markets))
-                .bind(now)
-                .bind(&after.id)
-                .execute(&mut *conn)
-                .await
-                .map(|done| done.rows_affected())
-                })?;
+                crate::registry::write_product(&mut tx, after).await?;
                 let changes = Changes::between(Some(before), after, PRODUCT_FIELDS);
                 touched.push(("product", after.id.clone(), "updated", changes.to_json()));
             }
