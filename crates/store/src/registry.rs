@@ -36,6 +36,31 @@ pub struct Entity {
     pub status: EntityStatus,
 }
 
+impl Entity {
+    /// A new entity as a checked draft describes it.
+    pub fn new(draft: &EntityDraft, province_code: &str, status: EntityStatus) -> Entity {
+        Entity {
+            id: new_id(),
+            kind: draft.kind,
+            legal_form: draft.legal_form.clone(),
+            registration_code: draft.registration_code.clone(),
+            name: draft.name.clone(),
+            representative: draft.representative.clone(),
+            address: draft.address.clone(),
+            commune_code: draft.commune_code.clone(),
+            province_code: province_code.to_string(),
+            phone: draft.phone.clone(),
+            email: draft.email.clone(),
+            women_led: draft.women_led,
+            ethnic_minority_led: draft.ethnic_minority_led,
+            members: draft.members.map(i64::from),
+            workers: draft.workers.map(i64::from),
+            founded_on: draft.founded_on,
+            status,
+        }
+    }
+}
+
 /// Why a registration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -309,25 +334,7 @@ async fn insert(
     status: EntityStatus,
     actor: &str,
 ) -> Result<Entity, RegistryError> {
-    let entity = Entity {
-        id: new_id(),
-        kind: draft.kind,
-        legal_form: draft.legal_form.clone(),
-        registration_code: draft.registration_code.clone(),
-        name: draft.name.clone(),
-        representative: draft.representative.clone(),
-        address: draft.address.clone(),
-        commune_code: draft.commune_code.clone(),
-        province_code: province_code.to_string(),
-        phone: draft.phone.clone(),
-        email: draft.email.clone(),
-        women_led: draft.women_led,
-        ethnic_minority_led: draft.ethnic_minority_led,
-        members: draft.members.map(i64::from),
-        workers: draft.workers.map(i64::from),
-        founded_on: draft.founded_on,
-        status,
-    };
+    let entity = Entity::new(draft, province_code, status);
     let now = now_ms();
     let inserted = on_tx!(tx, |conn| {
         sqlx::query(

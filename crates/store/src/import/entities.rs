@@ -13,7 +13,7 @@ use ocop_domain::text::fold;
 
 use super::{CHUNK, Context, ImportRun, State, audit_run, duplicate, placeholders, writes};
 use crate::bulk::{Rows, Value};
-use crate::clock::{new_id, now_ms};
+use crate::clock::now_ms;
 use crate::registry::{ENTITY_COLUMNS, ENTITY_FIELDS, Entity, entity_from_row};
 use crate::{Db, StoreError, on_db};
 
@@ -51,30 +51,6 @@ pub(crate) async fn by_registration_code(
         );
     }
     Ok(found)
-}
-
-/// The entity a draft describes, new.
-fn new_entity(draft: &EntityDraft, province: &str) -> Entity {
-    Entity {
-        id: new_id(),
-        kind: draft.kind,
-        legal_form: draft.legal_form.clone(),
-        registration_code: draft.registration_code.clone(),
-        name: draft.name.clone(),
-        representative: draft.representative.clone(),
-        address: draft.address.clone(),
-        commune_code: draft.commune_code.clone(),
-        province_code: province.to_string(),
-        phone: draft.phone.clone(),
-        email: draft.email.clone(),
-        women_led: draft.women_led,
-        ethnic_minority_led: draft.ethnic_minority_led,
-        members: draft.members.map(i64::from),
-        workers: draft.workers.map(i64::from),
-        founded_on: draft.founded_on,
-        // The province's own records: registered and confirmed long ago.
-        status: EntityStatus::Confirmed,
-    }
 }
 
 /// An existing entity with the fields the file has columns for taken from the draft.
@@ -166,7 +142,8 @@ pub(crate) async fn run(
             });
             planned.push(Write {
                 before: None,
-                after: new_entity(&draft, context.province),
+                // The province's own records: registered and confirmed long ago.
+                after: Entity::new(&draft, context.province, EntityStatus::Confirmed),
             });
             continue;
         };
