@@ -114,6 +114,10 @@ impl Rows {
     pub async fn write(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
         let width = self.columns.len();
         let per_statement = (MAX_BINDS / width).min(MAX_ROWS_PER_STATEMENT);
+        // SQLite finds a `$N` parameter's name by walking a list of every name of the statement
+        // (quadratic in the parameters of a many-row statement: a third of an import's time);
+        // plain `?` are bound in order.
+        let positional = matches!(tx, Tx::Sqlite(_));
         for chunk in self.values.chunks(per_statement * width) {
             let rows = chunk.len() / width;
             let mut sql = format!(
@@ -127,7 +131,11 @@ impl Rows {
                     if column > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push_str(&format!("${}", row * width + column + 1));
+                    if positional {
+                        sql.push('?');
+                    } else {
+                        sql.push_str(&format!("${}", row * width + column + 1));
+                    }
                 }
                 sql.push(')');
             }

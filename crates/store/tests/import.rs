@@ -105,7 +105,11 @@ async fn entities_dry_then_real_then_again_with_places_of_the_old_map() {
     let history = audit::history(db, "entity", &company.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].action, "import.applied");
-    assert!(history[0].changes.contains("Trần Thị Bình"));
+    assert!(
+        history[0]
+            .changes
+            .contains("Công ty TNHH MTV Tiêu Tân Tiến")
+    );
     let run_row = import::find(db, &real_id, None).await.unwrap().unwrap();
     assert_eq!(run_row.audit_seq, Some(history[0].seq));
 

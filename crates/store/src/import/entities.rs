@@ -243,7 +243,11 @@ pub(crate) async fn run(
                     now.into(),
                     now.into(),
                 ]);
-                let changes = Changes::between(None, e, ENTITY_FIELDS);
+                // What names the record; its other fields are its own row as created.
+                let changes = Changes::new()
+                    .created("registration_code", &e.registration_code)
+                    .created("name", &e.name)
+                    .created("commune_code", &e.commune_code);
                 touched.push(("entity", e.id.clone(), "created", changes.to_json()));
             }
             Some(before) => {

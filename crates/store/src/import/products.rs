@@ -387,6 +387,7 @@ pub(crate) async fn run(
         return Ok((report, None));
     }
     progress.note(State::Writing, 0, planned.len()).await?;
+    let started = std::time::Instant::now();
     let mut tx = super::begin(context.db).await?;
     let now = now_ms();
     let mut inserts = Rows::new(
@@ -440,10 +441,12 @@ pub(crate) async fn run(
                     now.into(),
                     legacy_code.clone().into(),
                 ]);
-                let mut changes = Changes::between(None, p, PRODUCT_FIELDS);
-                if let Some(legacy) = legacy_code {
-                    changes = changes.created("legacy_code", legacy);
-                }
+                // What names the record; its other fields are its own row as created.
+                let changes = Changes::new()
+                    .created("code", &p.code)
+                    .created("legacy_code", legacy_code)
+                    .created("name", &p.name)
+                    .created("entity_id", &p.entity_id);
                 touched.push(("product", p.id.clone(), "created", changes.to_json()));
                 if inserts.len() >= 5000 {
                     inserts.write(&mut tx).await?;
@@ -458,7 +461,15 @@ pub(crate) async fn run(
         }
     }
     inserts.write(&mut tx).await?;
+    let records = started.elapsed();
     let seq = audit_run(&mut tx, run, &report, &touched).await?;
+    let audited = started.elapsed();
     super::commit(tx).await?;
+    tracing::info!(
+        records_ms = records.as_millis() as u64,
+        audit_ms = (audited - records).as_millis() as u64,
+        commit_ms = (started.elapsed() - audited).as_millis() as u64,
+        "products written"
+    );
     Ok((report, Some(seq)))
 }
