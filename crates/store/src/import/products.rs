@@ -387,6 +387,9 @@ pub(crate) async fn run(
         return Ok((report, None));
     }
     progress.note(State::Writing, 0, planned.len()).await?;
+    // In the order of their ids (random): each index then takes its new keys in one pass
+    // instead of jumping about its pages.
+    planned.sort_by(|a, b| a.after.id.cmp(&b.after.id));
     let started = std::time::Instant::now();
     let mut tx = super::begin(context.db).await?;
     let now = now_ms();
