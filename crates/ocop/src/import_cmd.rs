@@ -22,7 +22,8 @@ use crate::UsageError;
 pub struct ImportArgs {
     /// The workbook (.xlsx) or CSV; with `--all`, a directory written by `ocop export --all`.
     pub file: PathBuf,
-    /// What the file holds: entities, products or certificates (recognitions).
+    /// What the file holds: entities, products, certificates (recognitions) or evaluations
+    /// (council results).
     #[arg(long, required_unless_present = "all")]
     pub kind: Option<String>,
     /// Today's province the records belong to (its code, e.g. 75).
@@ -47,7 +48,7 @@ pub struct ImportArgs {
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// entities, products or certificates (all three with `--all`).
+    /// entities, products, certificates or evaluations (all with `--all`).
     #[arg(long, required_unless_present = "all")]
     pub kind: Option<String>,
     /// The province (its code); without it and without `--all`, every province in one file.
@@ -65,7 +66,7 @@ pub struct ExportArgs {
 fn kind(text: &str) -> anyhow::Result<Kind> {
     Kind::parse(text).ok_or_else(|| {
         UsageError(format!(
-            "--kind {text}: choose entities, products or certificates"
+            "--kind {text}: choose entities, products, certificates or evaluations"
         ))
         .into()
     })

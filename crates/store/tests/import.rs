@@ -384,3 +384,55 @@ Mã sản phẩm,Số sao,Số quyết định,Ngày quyết định
     assert_eq!(count(db, "SELECT COUNT(*) FROM certificates").await, 2);
     assert!(audit::verify(db).await.unwrap().is_ok());
 }
+
+/// A council result as stored: total, stars, the totals' JSON, its dossier's state.
+type Recorded = (Option<i64>, Option<i64>, Option<String>, String);
+
+#[tokio::test]
+async fn council_results_keep_their_parts_and_members_and_are_not_rewritten() {
+    let test = TestDb::with_units().await;
+    let db = &test.db;
+    run(db, Kind::Entities, ENTITIES, false).await;
+    run(db, Kind::Products, PRODUCTS, false).await;
+    let file = "\
+Mã sản phẩm,Ngày họp hội đồng,Tổng điểm,Phần A,Phần B,Phần C,TV1,TV2,TV3
+70-702-25381-1-2022,20/11/2022,72.5,30,18.5,24,72,73,72.5
+75-25363-1-2026,10/06/2026,,,,,45,47,46
+";
+    let (_, dry) = run(db, Kind::Evaluations, file, true).await;
+    assert!(dry.is_clean(), "{:?}", dry.errors);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM round_products").await, 0);
+    let (_, real) = run(db, Kind::Evaluations, file, false).await;
+    assert_eq!(real.counts.created, 2);
+    let results: Vec<Recorded> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT rp.final_score, rp.final_stars, rp.legacy_totals, d.state FROM round_products rp \
+             JOIN dossiers d ON d.id = rp.dossier_id ORDER BY rp.final_score DESC",
+        )
+        .fetch_all(pool)
+        .await
+    })
+    .unwrap();
+    assert_eq!(results[0].0, Some(7250));
+    assert_eq!(results[0].1, Some(4));
+    assert_eq!(
+        results[0].2.as_deref(),
+        Some(r#"{"members":[7200,7300,7250],"parts":[3000,1850,2400]}"#)
+    );
+    // 46 points: recorded as the council's result, not recognised.
+    assert_eq!((results[1].0, results[1].1), (Some(4600), Some(2)));
+    assert_eq!(results[1].3, "not_recognised");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM certificates").await, 0);
+
+    let (_, again) = run(db, Kind::Evaluations, file, false).await;
+    assert_eq!((again.counts.unchanged, again.counts.created), (2, 0));
+    let other = file.replace("72.5,30,18.5,24,72,73,72.5", "73,30,19,24,72,74,73");
+    let (_, report) = run(db, Kind::Evaluations, &other, false).await;
+    let problems: Vec<(usize, &str)> = report
+        .errors
+        .iter()
+        .map(|e| (e.row, e.message.as_str()))
+        .collect();
+    assert_eq!(problems, vec![(2, "import-error-evaluation-differs")]);
+    assert!(audit::verify(db).await.unwrap().is_ok());
+}

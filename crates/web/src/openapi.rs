@@ -104,7 +104,7 @@ use crate::shared::page::{Chrome, render};
             progress, support and reward policies with their entitlements, disbursements and budgets, fairs, courses and \
             craft villages. Money is whole đồng; shares are basis points (4000 = 40 %)"),
         (name = "imports", description = "A provincial office's imports of its existing records (entities, products, \
-            recognitions) from XLSX or CSV: a run is queued, checked row by row (dry run by default) and written all or \
+            recognitions, council results) from XLSX or CSV: a run is queued, checked row by row (dry run by default) and written all or \
             nothing; problems carry the row, the column, the value and a stable code"),
         (name = "portal", description = "The public catalogue of recognised products (no sign-in), and production batches"),
         (name = "units", description = "Administrative units before and after the 2025 reform"),

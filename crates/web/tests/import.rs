@@ -587,17 +587,21 @@ async fn every_kind_exported_comes_back_unchanged() {
     let certificates = "Mã sản phẩm,Số sao,Điểm,Số quyết định,Ngày quyết định,Số giấy chứng nhận\n\
         70-702-25381-1-2022,3,65,1234/QĐ-UBND,15/12/2022,GCN-12/2022\n\
         70-702-25381-1-2022,4,72.5,2001/QĐ-UBND,20/12/2025,\n";
+    let evaluations = "Mã sản phẩm,Ngày họp hội đồng,Tổng điểm,Phần A,Phần B,Phần C,TV1,TV2,TV3\n\
+        70-702-25381-1-2022,20/11/2022,72.5,30,18.5,24,72,73,72.5\n\
+        70-702-25381-1-2022,10/06/2024,,,,,45,47,46\n";
     for (kind, csv, n) in [
         ("entities", entities, 2),
         ("products", products, 2),
         ("certificates", certificates, 2),
+        ("evaluations", evaluations, 2),
     ] {
         let run = w
             .imported(kind, false, &format!("{kind}.csv"), csv.as_bytes())
             .await;
         assert_eq!(run["counts"]["created"], n, "{kind}: {run}");
     }
-    for kind in ["entities", "products", "certificates"] {
+    for kind in ["entities", "products", "certificates", "evaluations"] {
         let export = w
             .api
             .fetch(

@@ -18,16 +18,24 @@ pub enum Kind {
     Products,
     /// Historical recognitions: star, decision, validity; they become certificates.
     Certificates,
+    /// Council results of before the system, with per-part or per-member totals.
+    Evaluations,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Entities, Kind::Products, Kind::Certificates];
+    pub const ALL: [Kind; 4] = [
+        Kind::Entities,
+        Kind::Products,
+        Kind::Certificates,
+        Kind::Evaluations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Entities => "entities",
             Kind::Products => "products",
             Kind::Certificates => "certificates",
+            Kind::Evaluations => "evaluations",
         }
     }
 
@@ -41,6 +49,7 @@ impl Kind {
             Kind::Entities => "Chủ thể",
             Kind::Products => "Sản phẩm",
             Kind::Certificates => "Chứng nhận",
+            Kind::Evaluations => "Kết quả đánh giá",
         }
     }
 
@@ -49,6 +58,7 @@ impl Kind {
             Kind::Entities => ENTITY_COLUMNS,
             Kind::Products => PRODUCT_COLUMNS,
             Kind::Certificates => CERTIFICATE_COLUMNS,
+            Kind::Evaluations => EVALUATION_COLUMNS,
         }
     }
 }
@@ -164,6 +174,14 @@ pub fn note(key: &str) -> &'static str {
         "level" => "Tỉnh, Trung ương hoặc Huyện (để trống: Tỉnh; 5 sao: Trung ương)",
         "valid_until" => "để trống: 36 tháng từ ngày quyết định",
         "certificate_number" => "số in trên giấy chứng nhận, giữ nguyên",
+        "meeting_date" => "ngày hội đồng họp và chấm điểm",
+        "part_a" | "part_b" | "part_c" => {
+            "tổng điểm phần (nếu có); ba phần cộng lại phải bằng tổng điểm"
+        }
+        "member_1" | "member_2" | "member_3" | "member_4" | "member_5" | "member_6"
+        | "member_7" | "member_8" | "member_9" => {
+            "tổng điểm của từng thành viên (nếu có); trung bình làm tròn phải bằng tổng điểm"
+        }
         _ => "",
     }
 }
@@ -544,6 +562,164 @@ pub const CERTIFICATE_COLUMNS: &[Column] = &[
         false,
         None,
         "125/GCN-UBND",
+    ),
+];
+
+/// The most members' totals a row may carry (a council has 5 to 9 members in practice).
+pub const MEMBER_COLUMNS: usize = 9;
+
+pub const EVALUATION_COLUMNS: &[Column] = &[
+    column(
+        "product_code",
+        "Mã sản phẩm",
+        PRODUCT_CODE,
+        false,
+        None,
+        "70-702-25381-1-2022",
+    ),
+    column(
+        "product_name",
+        "Tên sản phẩm",
+        PRODUCT_NAME,
+        false,
+        None,
+        "Hạt điều rang muối Tân Lập",
+    ),
+    column(
+        "registration_code",
+        "Mã số đăng ký kinh doanh",
+        REGISTRATION,
+        false,
+        None,
+        "3600123456",
+    ),
+    column(
+        "meeting_date",
+        "Ngày họp hội đồng",
+        &["Ngày đánh giá", "Ngày chấm điểm", "Ngày họp"],
+        true,
+        None,
+        "20/11/2022",
+    ),
+    column(
+        "level",
+        "Cấp đánh giá",
+        &["Cấp hội đồng", "Cấp"],
+        false,
+        Some(Codes::Levels),
+        "Tỉnh",
+    ),
+    column(
+        "score",
+        "Tổng điểm",
+        &["Điểm", "Điểm trung bình", "Điểm hội đồng"],
+        false,
+        None,
+        "72,5",
+    ),
+    column(
+        "stars",
+        "Số sao",
+        &["Hạng sao", "Xếp hạng", "Kết quả xếp hạng"],
+        false,
+        Some(Codes::Stars),
+        "4",
+    ),
+    column(
+        "part_a",
+        "Phần A",
+        &["Điểm phần A", "Phần A (sản phẩm và sức mạnh cộng đồng)"],
+        false,
+        None,
+        "30",
+    ),
+    column(
+        "part_b",
+        "Phần B",
+        &["Điểm phần B", "Phần B (khả năng tiếp thị)"],
+        false,
+        None,
+        "18,5",
+    ),
+    column(
+        "part_c",
+        "Phần C",
+        &["Điểm phần C", "Phần C (chất lượng sản phẩm)"],
+        false,
+        None,
+        "24",
+    ),
+    column(
+        "member_1",
+        "Thành viên 1",
+        &["TV1", "TV 1"],
+        false,
+        None,
+        "72",
+    ),
+    column(
+        "member_2",
+        "Thành viên 2",
+        &["TV2", "TV 2"],
+        false,
+        None,
+        "73",
+    ),
+    column(
+        "member_3",
+        "Thành viên 3",
+        &["TV3", "TV 3"],
+        false,
+        None,
+        "72,5",
+    ),
+    column(
+        "member_4",
+        "Thành viên 4",
+        &["TV4", "TV 4"],
+        false,
+        None,
+        "",
+    ),
+    column(
+        "member_5",
+        "Thành viên 5",
+        &["TV5", "TV 5"],
+        false,
+        None,
+        "",
+    ),
+    column(
+        "member_6",
+        "Thành viên 6",
+        &["TV6", "TV 6"],
+        false,
+        None,
+        "",
+    ),
+    column(
+        "member_7",
+        "Thành viên 7",
+        &["TV7", "TV 7"],
+        false,
+        None,
+        "",
+    ),
+    column(
+        "member_8",
+        "Thành viên 8",
+        &["TV8", "TV 8"],
+        false,
+        None,
+        "",
+    ),
+    column(
+        "member_9",
+        "Thành viên 9",
+        &["TV9", "TV 9"],
+        false,
+        None,
+        "",
     ),
 ];
 

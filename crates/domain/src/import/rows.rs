@@ -586,6 +586,204 @@ pub fn certificate(
     }
 }
 
+/// A council's result of before the system, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationRow {
+    pub product_code: Option<ProductCode>,
+    pub product_name: String,
+    pub registration_code: String,
+    pub meeting_date: NaiveDate,
+    pub level: Level,
+    pub criteria_version: String,
+    /// The council's result: the file's total, or else the parts' sum or the members' mean.
+    pub score: Score,
+    pub stars: u8,
+    pub outcome: crate::rounds::decision::ProductOutcome,
+    /// Parts A, B, C when the file has all three.
+    pub parts: Option<[Score; 3]>,
+    /// Each member's total, in the file's order.
+    pub members: Vec<Score>,
+}
+
+/// A score cell: a number or text such as `72,5`.
+fn score_cell(cell: &Cell) -> Result<Option<Score>, ()> {
+    match cell {
+        Cell::Empty => Ok(None),
+        Cell::Number(n) if (0.0..=100.0).contains(n) => {
+            Ok(Some(Score::from_centi((n * 100.0).round() as i64)))
+        }
+        Cell::Number(_) => Err(()),
+        other => match other.text().as_str() {
+            "" => Ok(None),
+            text => Score::parse(text).map(Some).ok_or(()),
+        },
+    }
+}
+
+/// Checks a council result row: its total agrees with its parts and its members' mean (the
+/// engine's rounding), and its stars with the band of the version in force on the meeting day.
+pub fn evaluation(
+    row: &Row<'_>,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> Result<EvaluationRow, Vec<RowError>> {
+    let mut problems = Problems::new(row);
+    let product_code = match row.text("product_code").as_str() {
+        "" => None,
+        text => ProductCode::parse(text)
+            .map_err(|error| problems.add("product_code", error.message_id(), ""))
+            .ok(),
+    };
+    let product_name = normalize(&row.text("product_name"));
+    let registration_code = row.text("registration_code").to_uppercase();
+    if row.text("product_code").is_empty()
+        && (product_name.is_empty() || registration_code.is_empty())
+    {
+        problems.add("product_code", "import-error-product-missing", "");
+    }
+    let meeting_date = match date_cell(row.cell("meeting_date"), false) {
+        Ok(Some(day)) if day > today => {
+            problems.add("meeting_date", "import-error-date-future", "");
+            None
+        }
+        Ok(Some(day)) if day < NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or(day) => {
+            problems.add("meeting_date", "import-error-date-before-programme", "");
+            None
+        }
+        Ok(Some(day)) => Some(day),
+        Ok(None) => {
+            problems.add("meeting_date", "import-error-empty", "");
+            None
+        }
+        Err(error) => {
+            problems.add("meeting_date", error.message_id(), "");
+            None
+        }
+    };
+    let level = match row.text("level").as_str() {
+        "" => Some(Level::Province),
+        text => level(text),
+    };
+    match (level, meeting_date) {
+        (None | Some(Level::Commune), _) => problems.add("level", "import-error-level", ""),
+        (Some(Level::District), Some(day)) if day >= crate::rounds::legacy_before() => {
+            problems.add("level", "import-error-district-after-reform", "")
+        }
+        _ => {}
+    }
+    let read = |column: &'static str, problems: &mut Problems<'_>| {
+        score_cell(row.cell(column)).unwrap_or_else(|()| {
+            problems.add(column, "import-error-score", "");
+            None
+        })
+    };
+    let total = read("score", &mut problems);
+    let parts: Vec<Option<Score>> = ["part_a", "part_b", "part_c"]
+        .into_iter()
+        .map(|c| read(c, &mut problems))
+        .collect();
+    let members: Vec<Score> = (1..=super::columns::MEMBER_COLUMNS)
+        .filter_map(|n| {
+            let column: &'static str = super::columns::EVALUATION_COLUMNS
+                .iter()
+                .find(|c| c.key == format!("member_{n}"))
+                .map_or("member_1", |c| c.key);
+            read(column, &mut problems)
+        })
+        .collect();
+    let parts = match parts.as_slice() {
+        [Some(a), Some(b), Some(c)] => Some([*a, *b, *c]),
+        [None, None, None] => None,
+        _ => {
+            problems.add("part_a", "import-error-parts-incomplete", "");
+            None
+        }
+    };
+    let sum = parts.map(|p| Score::from_centi(p.iter().map(|s| s.centi()).sum()));
+    let mean = (!members.is_empty()).then(|| {
+        Score::round_ratio(
+            members.iter().map(|s| i128::from(s.centi())).sum::<i128>(),
+            100 * members.len() as i128,
+        )
+    });
+    let score = match (total, sum, mean) {
+        (Some(total), Some(sum), _) if sum != total => {
+            problems.add("score", "import-error-parts-sum", sum.to_string());
+            None
+        }
+        (Some(total), _, Some(mean)) if mean != total => {
+            problems.add("score", "import-error-members-mean", mean.to_string());
+            None
+        }
+        (Some(total), _, _) => Some(total),
+        (None, Some(sum), Some(mean)) if sum != mean => {
+            problems.add("score", "import-error-members-mean", mean.to_string());
+            None
+        }
+        (None, Some(sum), _) => Some(sum),
+        (None, None, Some(mean)) => Some(mean),
+        (None, None, None) => {
+            problems.add("score", "import-error-evaluation-score", "");
+            None
+        }
+    };
+    if score.is_some_and(|s| s.centi() > 10_000) {
+        problems.add("score", "import-error-score", "");
+    }
+    let version = meeting_date.and_then(|day| {
+        catalog
+            .in_force_on(day)
+            .or_else(|| catalog.versions().first())
+    });
+    let stars_cell = row.cell("stars");
+    let written_stars = match stars_cell {
+        Cell::Empty => None,
+        Cell::Number(n) if n.fract() == 0.0 && (0.0..=9.0).contains(n) => {
+            Some(format!("{}", *n as i64))
+        }
+        cell => Some(cell.text()),
+    };
+    match (score, version, level, meeting_date) {
+        (Some(score), Some(version), Some(level), Some(day)) if problems.is_empty() => {
+            let (stars, outcome) =
+                crate::rounds::decision::ProductOutcome::of_legacy(version, score);
+            if let Some(text) = written_stars {
+                // Below 3★ a council's result is a number, not a star: only 3–5 are compared.
+                match parse_stars(&text) {
+                    Ok(written) if written != stars => {
+                        problems.add("stars", "import-error-stars-score", stars.to_string());
+                        return Err(problems.errors);
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        problems.add("stars", error.message_id(), "");
+                        return Err(problems.errors);
+                    }
+                }
+            }
+            Ok(EvaluationRow {
+                product_code,
+                product_name,
+                registration_code,
+                meeting_date: day,
+                level,
+                criteria_version: version.id.clone(),
+                score,
+                stars,
+                outcome,
+                parts,
+                members,
+            })
+        }
+        _ => {
+            if problems.is_empty() {
+                problems.add("meeting_date", "import-error-empty", "");
+            }
+            Err(problems.errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,6 +993,116 @@ mod tests {
             );
         }
         assert_eq!(DecisionNumber::parse(&decision_text("QĐ 12")), None);
+    }
+
+    #[test]
+    fn a_council_result_agrees_with_its_parts_and_members() {
+        let catalog = Catalog::load(&crate::criteria::bundled_sources()).unwrap();
+        let sheet = table(&[
+            &[
+                "Mã sản phẩm",
+                "Ngày họp hội đồng",
+                "Tổng điểm",
+                "Phần A",
+                "Phần B",
+                "Phần C",
+                "TV1",
+                "TV2",
+                "TV3",
+                "Số sao",
+            ],
+            &[
+                "70-702-25381-1-2022",
+                "20/11/2022",
+                "72,5",
+                "30",
+                "18,5",
+                "24",
+                "72",
+                "73",
+                "72,5",
+                "4",
+            ],
+            &[
+                "70-702-25381-2-2022",
+                "20/11/2022",
+                "",
+                "",
+                "",
+                "",
+                "70",
+                "71",
+                "71",
+                "",
+            ],
+            &[
+                "70-702-25381-3-2022",
+                "20/11/2022",
+                "75",
+                "30",
+                "18,5",
+                "24",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "70-702-25381-4-2022",
+                "20/11/2022",
+                "65",
+                "",
+                "",
+                "",
+                "65",
+                "66",
+                "",
+                "4",
+            ],
+            &[
+                "70-702-25381-5-2022",
+                "20/11/2022",
+                "",
+                "30",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+        ]);
+        let header = find_header(Kind::Evaluations, &sheet).unwrap();
+        let rows: Vec<_> = crate::import::columns::data_rows(&sheet, &header).collect();
+        let first = evaluation(&rows[0], &catalog, today()).unwrap();
+        assert_eq!((first.score, first.stars), (Score::from_centi(7250), 4));
+        assert_eq!(first.members.len(), 3);
+        assert!(first.parts.is_some());
+        // 70, 71, 71: a mean of 70.666… rounded once, half up.
+        let second = evaluation(&rows[1], &catalog, today()).unwrap();
+        assert_eq!((second.score, second.stars), (Score::from_centi(7067), 4));
+        let problems = |i: usize| -> Vec<(String, String)> {
+            evaluation(&rows[i], &catalog, today())
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.message, e.detail))
+                .collect()
+        };
+        assert_eq!(
+            problems(2),
+            vec![("import-error-parts-sum".into(), "72.50".into())]
+        );
+        assert_eq!(
+            problems(3),
+            vec![("import-error-members-mean".into(), "65.50".into())]
+        );
+        assert_eq!(
+            problems(4),
+            vec![
+                ("import-error-parts-incomplete".into(), String::new()),
+                ("import-error-evaluation-score".into(), String::new())
+            ]
+        );
     }
 
     #[test]

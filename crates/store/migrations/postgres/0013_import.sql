@@ -42,3 +42,6 @@ CREATE UNIQUE INDEX products_legacy_code ON products (legacy_code) WHERE legacy_
 -- The number printed on a paper certificate of before the system, kept as it was.
 ALTER TABLE certificates ADD COLUMN legacy_number TEXT;
 CREATE INDEX certificates_legacy_number ON certificates (legacy_number);
+-- A council result of before the system: the parts' and members' totals its list gave
+-- ({"parts": [A, B, C] | null, "members": [...]}, hundredths of a point).
+ALTER TABLE round_products ADD COLUMN legacy_totals TEXT;

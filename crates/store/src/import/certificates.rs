@@ -34,7 +34,7 @@ struct Planned {
 }
 
 /// The province's products with their entity's registration code and type.
-async fn products(
+pub(super) async fn products(
     context: &Context<'_>,
 ) -> Result<Vec<(Product, Option<String>, String, String)>, StoreError> {
     let columns: Vec<String> = PRODUCT_COLUMNS

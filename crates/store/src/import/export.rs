@@ -57,6 +57,7 @@ pub async fn rows(
         Kind::Entities => entities(db, province).await,
         Kind::Products => products(db, province, sets).await,
         Kind::Certificates => certificates(db, province).await,
+        Kind::Evaluations => evaluations(db, province).await,
     }
 }
 
@@ -244,6 +245,85 @@ async fn certificates(db: &Db, province: &str) -> Result<Vec<Vec<Cell>>, StoreEr
                     ("certificate_number", text(legacy.unwrap_or(number))),
                 ]);
                 in_order(Kind::Certificates, cells)
+            },
+        )
+        .collect())
+}
+
+/// A council result as exported: product code, name, registration code, meeting day, level,
+/// total, stars, the totals' JSON.
+type EvaluationRow = (
+    String,
+    String,
+    String,
+    NaiveDate,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+fn points(centi: i64) -> Cell {
+    Cell::Text(format!("{}.{:02}", centi / 100, centi % 100))
+}
+
+async fn evaluations(db: &Db, province: &str) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let rows: Vec<EvaluationRow> = on_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT p.code, p.name, e.registration_code, r.meeting_on, r.level, rp.final_score, \
+         rp.final_stars, rp.legacy_totals FROM round_products rp JOIN rounds r ON r.id = rp.round_id \
+         JOIN products p ON p.id = rp.product_id JOIN entities e ON e.id = rp.entity_id \
+         WHERE r.kind = 'legacy' AND ($1 = '' OR rp.province_code = $1) \
+         AND NOT EXISTS (SELECT 1 FROM decision_items i WHERE i.round_product_id = rp.id) \
+         ORDER BY rp.province_code, r.meeting_on, p.code"
+    )
+    .bind(province)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(code, name, registration, day, level, score, stars, totals)| {
+                let totals: serde_json::Value = totals
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default();
+                let mut cells = HashMap::from([
+                    ("product_code", text(code)),
+                    ("product_name", text(name)),
+                    ("registration_code", text(registration)),
+                    ("meeting_date", Cell::Date(day)),
+                    (
+                        "level",
+                        text(level_label(Level::parse(&level).unwrap_or(Level::Province))),
+                    ),
+                    ("score", score.map_or(Cell::Empty, points)),
+                    (
+                        "stars",
+                        stars
+                            .filter(|s| *s >= 3)
+                            .map_or(Cell::Empty, |s| Cell::Number(s as f64)),
+                    ),
+                ]);
+                if let Some(parts) = totals["parts"].as_array() {
+                    for (key, part) in ["part_a", "part_b", "part_c"].into_iter().zip(parts) {
+                        if let Some(centi) = part.as_i64() {
+                            cells.insert(key, points(centi));
+                        }
+                    }
+                }
+                let members = [
+                    "member_1", "member_2", "member_3", "member_4", "member_5", "member_6",
+                    "member_7", "member_8", "member_9",
+                ];
+                if let Some(list) = totals["members"].as_array() {
+                    for (key, member) in members.into_iter().zip(list) {
+                        if let Some(centi) = member.as_i64() {
+                            cells.insert(key, points(centi));
+                        }
+                    }
+                }
+                in_order(Kind::Evaluations, cells)
             },
         )
         .collect())

@@ -11,6 +11,7 @@
 
 mod certificates;
 mod entities;
+mod evaluations;
 pub mod export;
 mod products;
 
@@ -436,6 +437,9 @@ pub async fn execute(
         Kind::Products => products::run(&context, &run, &table, &header, &mut progress).await?,
         Kind::Certificates => {
             certificates::run(&context, &run, &table, &header, &mut progress).await?
+        }
+        Kind::Evaluations => {
+            evaluations::run(&context, &run, &table, &header, &mut progress).await?
         }
     };
     let (mut report, audit_seq) = outcome;

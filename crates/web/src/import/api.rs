@@ -67,7 +67,7 @@ pub struct RowJson {
 #[derive(Serialize, ToSchema)]
 pub struct ImportJson {
     pub id: String,
-    /// `entities`, `products` or `certificates`.
+    /// `entities`, `products`, `certificates` or `evaluations`.
     pub kind: String,
     pub province_code: String,
     pub file_name: String,
@@ -137,7 +137,7 @@ impl ImportJson {
 
 /// `POST /api/v1/imports` (multipart: `kind`, `dry_run`, `partial`, `file`): queue a run.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports", security(("bearer" = []), ("session" = [])),
-    request_body(content_type = "multipart/form-data", content = String, description = "kind (entities, products, certificates), dry_run (true), partial, file (.xlsx or .csv)"),
+    request_body(content_type = "multipart/form-data", content = String, description = "kind (entities, products, certificates, evaluations), dry_run (true), partial, file (.xlsx or .csv)"),
     responses(
         (status = 202, description = "Queued; follow it at /api/v1/imports/{id}", body = ImportJson),
         (status = 422, description = "invalid_upload: no file, no kind, or too large", body = ErrorDoc),
