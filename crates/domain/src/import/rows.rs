@@ -367,6 +367,57 @@ pub fn product(
     }
 }
 
+/// How a recognition or a council result names its product: a code (either form), or else a
+/// name with its entity's registration code.
+fn product_reference(
+    row: &Row<'_>,
+    problems: &mut Problems<'_>,
+) -> (Option<ProductCode>, String, String) {
+    let product_code = match row.text("product_code").as_str() {
+        "" => None,
+        text => ProductCode::parse(text)
+            .map_err(|error| problems.add("product_code", error.message_id(), ""))
+            .ok(),
+    };
+    let product_name = normalize(&row.text("product_name"));
+    let registration_code = row.text("registration_code").to_uppercase();
+    if row.text("product_code").is_empty()
+        && (product_name.is_empty() || registration_code.is_empty())
+    {
+        problems.add("product_code", "import-error-product-missing", "");
+    }
+    (product_code, product_name, registration_code)
+}
+
+/// A day of the programme's past (a decision, a council meeting): given, not in the future,
+/// not before the programme began in 2018.
+fn programme_date(
+    row: &Row<'_>,
+    column: &str,
+    today: NaiveDate,
+    problems: &mut Problems<'_>,
+) -> Option<NaiveDate> {
+    match date_cell(row.cell(column), false) {
+        Ok(Some(day)) if day > today => {
+            problems.add(column, "import-error-date-future", "");
+            None
+        }
+        Ok(Some(day)) if day < NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or(day) => {
+            problems.add(column, "import-error-date-before-programme", "");
+            None
+        }
+        Ok(Some(day)) => Some(day),
+        Ok(None) => {
+            problems.add(column, "import-error-empty", "");
+            None
+        }
+        Err(error) => {
+            problems.add(column, error.message_id(), "");
+            None
+        }
+    }
+}
+
 /// A historical recognition as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRow {
@@ -434,20 +485,7 @@ pub fn certificate(
     today: NaiveDate,
 ) -> Result<CertificateRow, Vec<RowError>> {
     let mut problems = Problems::new(row);
-    let product_code = match row.text("product_code").as_str() {
-        "" => None,
-        text => ProductCode::parse(text)
-            .map_err(|error| problems.add("product_code", error.message_id(), ""))
-            .ok(),
-    };
-    let product_name = normalize(&row.text("product_name"));
-    let registration_code = row.text("registration_code").to_uppercase();
-    if product_code.is_none()
-        && row.text("product_code").is_empty()
-        && (product_name.is_empty() || registration_code.is_empty())
-    {
-        problems.add("product_code", "import-error-product-missing", "");
-    }
+    let (product_code, product_name, registration_code) = product_reference(row, &mut problems);
     let stars = match row.cell("stars") {
         Cell::Number(n) if n.fract() == 0.0 && (0.0..=9.0).contains(n) => {
             parse_stars(&format!("{}", *n as i64))
@@ -473,25 +511,7 @@ pub fn certificate(
     if decision_number.is_none() {
         problems.add("decision_number", "import-error-decision-number", "");
     }
-    let decision_date = match date_cell(row.cell("decision_date"), false) {
-        Ok(Some(day)) if day > today => {
-            problems.add("decision_date", "import-error-date-future", "");
-            None
-        }
-        Ok(Some(day)) if day < NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or(day) => {
-            problems.add("decision_date", "import-error-date-before-programme", "");
-            None
-        }
-        Ok(Some(day)) => Some(day),
-        Ok(None) => {
-            problems.add("decision_date", "import-error-empty", "");
-            None
-        }
-        Err(error) => {
-            problems.add("decision_date", error.message_id(), "");
-            None
-        }
-    };
+    let decision_date = programme_date(row, "decision_date", today, &mut problems);
     let version = decision_date.and_then(|day| {
         catalog
             .in_force_on(day)
@@ -628,38 +648,8 @@ pub fn evaluation(
     today: NaiveDate,
 ) -> Result<EvaluationRow, Vec<RowError>> {
     let mut problems = Problems::new(row);
-    let product_code = match row.text("product_code").as_str() {
-        "" => None,
-        text => ProductCode::parse(text)
-            .map_err(|error| problems.add("product_code", error.message_id(), ""))
-            .ok(),
-    };
-    let product_name = normalize(&row.text("product_name"));
-    let registration_code = row.text("registration_code").to_uppercase();
-    if row.text("product_code").is_empty()
-        && (product_name.is_empty() || registration_code.is_empty())
-    {
-        problems.add("product_code", "import-error-product-missing", "");
-    }
-    let meeting_date = match date_cell(row.cell("meeting_date"), false) {
-        Ok(Some(day)) if day > today => {
-            problems.add("meeting_date", "import-error-date-future", "");
-            None
-        }
-        Ok(Some(day)) if day < NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or(day) => {
-            problems.add("meeting_date", "import-error-date-before-programme", "");
-            None
-        }
-        Ok(Some(day)) => Some(day),
-        Ok(None) => {
-            problems.add("meeting_date", "import-error-empty", "");
-            None
-        }
-        Err(error) => {
-            problems.add("meeting_date", error.message_id(), "");
-            None
-        }
-    };
+    let (product_code, product_name, registration_code) = product_reference(row, &mut problems);
+    let meeting_date = programme_date(row, "meeting_date", today, &mut problems);
     let level = match row.text("level").as_str() {
         "" => Some(Level::Province),
         text => level(text),

@@ -33,8 +33,69 @@ struct Planned {
     read: CertificateRow,
 }
 
+/// The province's products as recognitions and council results name them: by code (today's or
+/// legacy), else by name with the entity's registration code (when that names one product).
+pub(super) struct KnownProducts {
+    products: Vec<(Product, Option<String>, String, String)>,
+    by_code: HashMap<String, usize>,
+    by_name: HashMap<(String, String), Vec<usize>>,
+}
+
+impl KnownProducts {
+    pub(super) async fn load(context: &Context<'_>) -> Result<KnownProducts, StoreError> {
+        let products = products(context).await?;
+        let mut by_code = HashMap::new();
+        let mut by_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (index, (product, legacy, registration, _)) in products.iter().enumerate() {
+            by_code.insert(product.code.clone(), index);
+            if let Some(legacy) = legacy {
+                by_code.insert(legacy.clone(), index);
+            }
+            by_name
+                .entry((registration.clone(), fold(&product.name)))
+                .or_default()
+                .push(index);
+        }
+        Ok(KnownProducts {
+            products,
+            by_code,
+            by_name,
+        })
+    }
+
+    /// The product a row names and its entity's type, or the row's problem.
+    pub(super) fn find(
+        &self,
+        row: &Row<'_>,
+        by_code: bool,
+        registration_code: &str,
+        product_name: &str,
+    ) -> Result<(&Product, &str), ocop_domain::import::RowError> {
+        let found = if by_code {
+            self.by_code.get(row.text("product_code").as_str()).copied()
+        } else {
+            match self
+                .by_name
+                .get(&(registration_code.to_string(), fold(product_name)))
+                .map(Vec::as_slice)
+            {
+                Some([one]) => Some(*one),
+                _ => None,
+            }
+        };
+        let column = if by_code {
+            "product_code"
+        } else {
+            "product_name"
+        };
+        found
+            .map(|i| (&self.products[i].0, self.products[i].3.as_str()))
+            .ok_or_else(|| row_error(row, column, "import-error-product-unknown", ""))
+    }
+}
+
 /// The province's products with their entity's registration code and type.
-pub(super) async fn products(
+async fn products(
     context: &Context<'_>,
 ) -> Result<Vec<(Product, Option<String>, String, String)>, StoreError> {
     let columns: Vec<String> = PRODUCT_COLUMNS
@@ -87,19 +148,7 @@ pub(crate) async fn run(
     header: &Header,
     progress: &mut super::Recorded<'_>,
 ) -> Result<(Report, Option<i64>), StoreError> {
-    let products = products(context).await?;
-    let mut by_code: HashMap<&str, usize> = HashMap::new();
-    let mut by_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (index, (product, legacy, registration, _)) in products.iter().enumerate() {
-        by_code.insert(product.code.as_str(), index);
-        if let Some(legacy) = legacy {
-            by_code.insert(legacy.as_str(), index);
-        }
-        by_name
-            .entry((registration.clone(), fold(&product.name)))
-            .or_default()
-            .push(index);
-    }
+    let products = KnownProducts::load(context).await?;
     let certificates = existing(context).await?;
     let mut by_legacy: HashMap<&str, &Existing> = HashMap::new();
     let mut by_decision: HashMap<(&str, &str, NaiveDate), &Existing> = HashMap::new();
@@ -132,29 +181,18 @@ pub(crate) async fn run(
                 continue;
             }
         };
-        let found = if read.product_code.is_some() {
-            by_code.get(row.text("product_code").as_str()).copied()
-        } else {
-            match by_name
-                .get(&(read.registration_code.clone(), fold(&read.product_name)))
-                .map(Vec::as_slice)
-            {
-                Some([one]) => Some(*one),
-                _ => None,
+        let (product, entity_type) = match products.find(
+            row,
+            read.product_code.is_some(),
+            &read.registration_code,
+            &read.product_name,
+        ) {
+            Ok(found) => found,
+            Err(error) => {
+                report.errors.push(error);
+                continue;
             }
         };
-        let Some(found) = found else {
-            let column = if read.product_code.is_some() {
-                "product_code"
-            } else {
-                "product_name"
-            };
-            report
-                .errors
-                .push(row_error(row, column, "import-error-product-unknown", ""));
-            continue;
-        };
-        let (product, _, _, entity_type) = &products[found];
         let key = match &read.certificate_number {
             Some(number) => number.clone(),
             None => format!(
@@ -222,7 +260,7 @@ pub(crate) async fn run(
                 planned.push(Planned {
                     row: row.number,
                     product: product.clone(),
-                    entity_type: entity_type.clone(),
+                    entity_type: entity_type.to_string(),
                     read,
                 });
             }

@@ -14,7 +14,6 @@ use ocop_domain::import::rows::EvaluationRow;
 use ocop_domain::import::{Outcome, Report, RowReport, rows};
 use ocop_domain::rounds::council::Settings;
 use ocop_domain::rounds::{RoundKind, RoundState};
-use ocop_domain::text::fold;
 
 use super::{Context, ImportRun, State, audit_run, duplicate, row_error, writes};
 use crate::certificates::IssueTerms;
@@ -36,19 +35,7 @@ pub(crate) async fn run(
     header: &Header,
     progress: &mut super::Recorded<'_>,
 ) -> Result<(Report, Option<i64>), StoreError> {
-    let products = super::certificates::products(context).await?;
-    let mut by_code: HashMap<&str, usize> = HashMap::new();
-    let mut by_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (index, (product, legacy, registration, _)) in products.iter().enumerate() {
-        by_code.insert(product.code.as_str(), index);
-        if let Some(legacy) = legacy {
-            by_code.insert(legacy.as_str(), index);
-        }
-        by_name
-            .entry((registration.clone(), fold(&product.name)))
-            .or_default()
-            .push(index);
-    }
+    let products = super::certificates::KnownProducts::load(context).await?;
     // Results already recorded: (product, meeting day) → total.
     let recorded: Vec<(String, NaiveDate, Option<i64>)> =
         on_db!(context.db, |pool| sqlx::query_as(
@@ -78,29 +65,18 @@ pub(crate) async fn run(
                 continue;
             }
         };
-        let found = if read.product_code.is_some() {
-            by_code.get(row.text("product_code").as_str()).copied()
-        } else {
-            match by_name
-                .get(&(read.registration_code.clone(), fold(&read.product_name)))
-                .map(Vec::as_slice)
-            {
-                Some([one]) => Some(*one),
-                _ => None,
+        let (product, entity_type) = match products.find(
+            row,
+            read.product_code.is_some(),
+            &read.registration_code,
+            &read.product_name,
+        ) {
+            Ok(found) => found,
+            Err(error) => {
+                report.errors.push(error);
+                continue;
             }
         };
-        let Some(found) = found else {
-            let column = if read.product_code.is_some() {
-                "product_code"
-            } else {
-                "product_name"
-            };
-            report
-                .errors
-                .push(row_error(row, column, "import-error-product-unknown", ""));
-            continue;
-        };
-        let (product, _, _, entity_type) = &products[found];
         let key = (product.id.clone(), read.meeting_date);
         let shown = format!("{} {}", product.code, read.meeting_date.format("%d/%m/%Y"));
         if let Some(first) = first_row.get(&key) {
@@ -133,7 +109,7 @@ pub(crate) async fn run(
                 planned.push(Planned {
                     row: row.number,
                     product: product.clone(),
-                    entity_type: entity_type.clone(),
+                    entity_type: entity_type.to_string(),
                     read,
                 });
             }
