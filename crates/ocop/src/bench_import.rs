@@ -92,7 +92,7 @@ pub async fn run(rows: usize, samples: usize, dir: Option<PathBuf>) -> anyhow::R
             format!("Hạt điều rang muối loại {n}"),
             format!("39{:08}", n % entities),
             "P03".to_string(),
-            format!("Hạt điều rang muối, hũ {} g", 100 + n % 900),
+            format!("Hạt điều rang muối – hũ {} g", 100 + n % 900),
             format!("Vùng nguyên liệu ấp {}", n % 40),
             "Điểm bán OCOP; Sàn TMĐT Postmart".to_string(),
         ];
