@@ -66,9 +66,11 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         criteria: criteria_cmd::CriteriaArgs,
-        /// Where uploaded files are stored (content-addressed).
-        #[arg(long = "files", env = "OCOP_FILES_DIR", default_value = "files")]
-        files_dir: PathBuf,
+        /// Where uploaded files are stored (content-addressed): a directory, or
+        /// `s3://bucket/prefix` for an S3-compatible object store whose endpoint and credentials
+        /// come from `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`.
+        #[arg(long = "files", env = "OCOP_FILES", default_value = "files")]
+        files: String,
         /// The largest upload accepted, in MB.
         #[arg(long, env = "OCOP_MAX_UPLOAD_MB", default_value_t = 20)]
         max_upload_mb: usize,
@@ -132,8 +134,8 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
         /// Where the demo's evidence documents are stored (as for `serve`).
-        #[arg(long = "files", env = "OCOP_FILES_DIR", default_value = "files")]
-        files_dir: PathBuf,
+        #[arg(long = "files", env = "OCOP_FILES", default_value = "files")]
+        files: String,
         /// Also build a national-scale catalogue of this many recognised products, with their
         /// entities, certificates of every status and batches, over all 34 provinces.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
@@ -447,7 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             demo,
             criteria,
-            files_dir,
+            files,
             max_upload_mb,
             secret,
             public_url,
@@ -455,8 +457,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             mail_from,
             worker_interval,
         } => {
-            let files =
-                ocop_store::files::FileStore::new(files_dir, max_upload_mb.max(1) * 1024 * 1024);
+            let files = open_files(&files, max_upload_mb.max(1) * 1024 * 1024).await?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
             let options = ServeOptions {
                 secret_file: secret.path_for(&db.url),
@@ -537,12 +538,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo {
             db,
             seed,
-            files_dir,
+            files,
             products,
         } => {
             let db = open_migrated(&db.url).await?;
-            let files =
-                ocop_store::files::FileStore::new(files_dir, ocop_store::files::DEFAULT_MAX_BYTES);
+            let files = open_files(&files, ocop_store::files::DEFAULT_MAX_BYTES).await?;
             if products.is_none() || !demo::is_loaded(&db).await? {
                 let summary = demo::load(&db, seed, &files).await?;
                 println!("{summary}");
@@ -697,6 +697,20 @@ async fn import_units(url: &str, file: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// What `serve` needs besides the database, criteria and files.
+/// The file storage `location` names, checked to answer before anything relies on it.
+async fn open_files(
+    location: &str,
+    max_bytes: usize,
+) -> anyhow::Result<ocop_store::files::FileStore> {
+    let files = ocop_store::files::FileStore::open(location, max_bytes)
+        .map_err(|error| UsageError(format!("--files {location}: {error}")))?;
+    files
+        .check()
+        .await
+        .with_context(|| format!("the file storage {} does not answer", files.location()))?;
+    Ok(files)
+}
+
 struct ServeOptions {
     secret_file: PathBuf,
     public_url: String,

@@ -148,3 +148,100 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// A real S3-compatible server for tests: moto's (`pip install "moto[server]"`), started on a
+/// free port of 127.0.0.1 and stopped when dropped, with one bucket made for the test.
+pub struct S3Server {
+    process: std::process::Child,
+    pub endpoint: String,
+    pub bucket: String,
+}
+
+impl S3Server {
+    /// Starts the server and makes `bucket`; panics with what to install when moto is absent.
+    pub fn start(bucket: &str) -> S3Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let process = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the S3 tests start moto's server: pip install \"moto[server]\"");
+        let mut server = S3Server {
+            process,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: bucket.to_string(),
+        };
+        let started = std::time::Instant::now();
+        loop {
+            // S3's CreateBucket: `PUT /bucket`; moto answers once it listens.
+            if let Ok(status) = server.request("PUT", &format!("/{bucket}"))
+                && status == 200
+            {
+                break;
+            }
+            if let Ok(Some(status)) = server.process.try_wait() {
+                panic!(
+                    "moto's server stopped ({status}): the S3 tests need pip install \"moto[server]\""
+                );
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "moto's server did not answer on port {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// `s3://bucket/prefix` for the test's bucket.
+    pub fn location(&self, prefix: &str) -> String {
+        format!("s3://{}/{prefix}", self.bucket)
+    }
+
+    /// A file store on this server (any keys: moto does not check them).
+    pub fn files(&self, prefix: &str, max_bytes: usize) -> crate::files::FileStore {
+        crate::files::FileStore::s3(
+            &self.location(prefix),
+            Some(&self.endpoint),
+            Some(("test", "test")),
+            max_bytes,
+        )
+        .expect("an S3 file store")
+    }
+
+    /// One bare HTTP/1.1 request without a body; the status it got.
+    fn request(&self, method: &str, path: &str) -> std::io::Result<u16> {
+        use std::io::{Read, Write};
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address)?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| std::io::Error::other("not an HTTP answer"))
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}

@@ -1,43 +1,30 @@
-//! Content-addressed file storage: stored once, checked by content, limited in size.
+//! Content-addressed file storage: stored once, checked by content, limited in size — the same
+//! tests for a directory and for an S3-compatible object store (moto's server on 127.0.0.1).
 
 use ocop_domain::files::FileKind;
 use ocop_store::files::{FileError, FileStore};
 use ocop_store::on_db;
-use ocop_store::testing::TestDb;
+use ocop_store::testing::{S3Server, TestDb};
 
-fn files_in(dir: &std::path::Path) -> usize {
-    walk(dir).len()
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(walk(&path));
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
-
-#[tokio::test]
-async fn identical_uploads_are_stored_once_and_disguises_are_refused() {
-    let test = TestDb::with_units().await;
-    let dir = std::env::temp_dir().join(format!("ocop_files_{}", std::process::id()));
+fn temporary_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ocop_files_{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let store = FileStore::new(&dir, 64);
+    dir
+}
 
+/// What every file store must do, whatever holds the bytes.
+async fn behaves_as_a_file_store(store: &FileStore, test: &TestDb) {
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
     let first = store.put(&test.db, pdf).await.unwrap();
     let again = store.put(&test.db, pdf).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(first.kind, FileKind::Pdf);
     assert_eq!(first.size, pdf.len() as i64);
-    assert_eq!(files_in(&dir), 1, "one file on disk");
+    assert_eq!(
+        store.names().await.unwrap(),
+        vec![first.sha256.clone()],
+        "stored once"
+    );
     let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM files"
     )
@@ -47,8 +34,7 @@ async fn identical_uploads_are_stored_once_and_disguises_are_refused() {
     assert_eq!(rows, 1);
     let (stored, bytes) = store.get(&test.db, &first.sha256).await.unwrap().unwrap();
     assert_eq!((stored, bytes.as_slice()), (first.clone(), &pdf[..]));
-    let on_disk = walk(&dir)[0].clone();
-    assert!(on_disk.ends_with(format!("{}/{}", &first.sha256[..2], &first.sha256[2..])));
+    assert_eq!(store.bytes(&first.sha256).await.unwrap(), pdf);
 
     assert!(matches!(
         store.put(&test.db, &[b'%'; 65]).await,
@@ -62,21 +48,113 @@ async fn identical_uploads_are_stored_once_and_disguises_are_refused() {
         store.put(&test.db, b"").await,
         Err(FileError::Empty)
     ));
-    assert_eq!(files_in(&dir), 1, "nothing written for refused files");
+    assert_eq!(
+        store.names().await.unwrap().len(),
+        1,
+        "nothing written for refused files"
+    );
 
-    assert!(
-        store
-            .get(&test.db, "../../etc/passwd")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        store
-            .get(&test.db, &"0".repeat(64))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    for name in ["../../etc/passwd", &"0".repeat(64)] {
+        assert!(store.get(&test.db, name).await.unwrap().is_none(), "{name}");
+    }
+    // A file the database records whose bytes are gone is the storage's fault, said as such.
+    let png = b"\x89PNG\r\n\x1a\n not really a picture";
+    let recorded = store.put(&test.db, png).await.unwrap();
+    let elsewhere = FileStore::new(temporary_dir("elsewhere"), 64);
+    assert!(matches!(
+        elsewhere.get(&test.db, &recorded.sha256).await,
+        Err(FileError::Missing(name)) if name == recorded.sha256
+    ));
+    // A restore writes bytes under their own name.
+    let restored = elsewhere.restore(png).await.unwrap();
+    assert_eq!(restored, recorded.sha256);
+    assert_eq!(elsewhere.bytes(&restored).await.unwrap(), png);
+}
+
+#[tokio::test]
+async fn a_directory_stores_identical_uploads_once_and_refuses_disguises() {
+    let test = TestDb::with_units().await;
+    let dir = temporary_dir("directory");
+    let store = FileStore::new(&dir, 64);
+    behaves_as_a_file_store(&store, &test).await;
+    // On disk as `ab/cdef…`, nothing else (no partial file left behind).
+    let sha = &store.names().await.unwrap()[0];
+    assert!(dir.join(&sha[..2]).join(&sha[2..]).is_file());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_s3_object_store_passes_the_same_tests() {
+    let test = TestDb::with_units().await;
+    let server = S3Server::start("ocop-files");
+    let store = server.files("installation/files", 64);
+    store.check().await.unwrap();
+    assert_eq!(store.location(), "s3://ocop-files/installation/files");
+    behaves_as_a_file_store(&store, &test).await;
+    // Another prefix of the same bucket is another store.
+    assert!(server.files("other", 64).names().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_clear_error_and_records_nothing() {
+    let test = TestDb::with_units().await;
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let store = FileStore::s3(
+        "s3://nowhere/files",
+        Some(&format!("http://127.0.0.1:{port}")),
+        Some(("test", "test")),
+        1 << 20,
+    )
+    .unwrap();
+    assert!(matches!(
+        store.check().await,
+        Err(FileError::Unavailable(_))
+    ));
+    let pdf = b"%PDF-1.7\n%%EOF\n";
+    assert!(matches!(
+        store.put(&test.db, pdf).await,
+        Err(FileError::Unavailable(_))
+    ));
+    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM files"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(rows, 0, "no record of a file that was not stored");
+    assert!(matches!(
+        FileStore::open("s3:///files", 1).unwrap_err(),
+        FileError::Unavailable(message) if message.contains("bucket")
+    ));
+}
+
+#[tokio::test]
+async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
+    let test = TestDb::with_units().await;
+    // A file where the directory should be: unwritable for every user, root included (who
+    // writes into a read-only directory anyway).
+    let dir = temporary_dir("unwritable");
+    std::fs::write(&dir, b"not a directory").unwrap();
+    let store = FileStore::new(&dir, 1 << 20);
+    assert!(matches!(
+        store.check().await,
+        Err(FileError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.put(&test.db, b"%PDF-1.7\n%%EOF\n").await,
+        Err(FileError::Unavailable(_))
+    ));
+    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM files"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(rows, 0, "no record of a file that was not stored");
+    let _ = std::fs::remove_file(&dir);
 }

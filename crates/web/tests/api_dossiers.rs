@@ -258,6 +258,50 @@ async fn machines_file_and_work_dossiers_through_the_api() {
         "{needed:?}"
     );
 
+    // Storage that cannot be written (a file where its directory should be): 503 in the one
+    // error shape, and no evidence recorded.
+    let blocked_dir = upload_dir.with_extension("blocked");
+    std::fs::write(&blocked_dir, b"not a directory").unwrap();
+    let blocked = router(
+        AppState::new(db.clone(), Catalog::load(&bundled_sources()).unwrap())
+            .with_files(FileStore::new(&blocked_dir, 1 << 20)),
+    );
+    let boundary = "XYZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence_type\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 blocked\r\n--{boundary}--\r\n",
+        needed[0]
+    );
+    let request = Request::post(format!("/api/v1/dossiers/{id}/evidence"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(producer.0, producer.1.clone())
+        .body(Body::from(body))
+        .unwrap();
+    let (status, error) = call(&blocked, request).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("files_unavailable")),
+        "{error}"
+    );
+    let (_, dossier) = call(
+        &app,
+        json_request(
+            "GET",
+            &format!("/api/v1/dossiers/{id}"),
+            &producer,
+            json!(null),
+        ),
+    )
+    .await;
+    assert_eq!(
+        dossier["evidence"].as_array().map(Vec::len),
+        Some(0),
+        "{dossier}"
+    );
+    let _ = std::fs::remove_file(&blocked_dir);
+
     for kind in &needed {
         let boundary = "XYZ";
         let body = format!(

@@ -16,7 +16,6 @@ pub mod export;
 mod products;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use ocop_domain::audit::Changes;
@@ -130,13 +129,7 @@ impl Progress for Quiet {
     fn state(&mut self, _: State, _: usize, _: usize) {}
 }
 
-/// The hex SHA-256 of a file.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::files::sha256_hex;
 
 /// Records a run about to start (queued for a worker, or started here).
 pub async fn create(

@@ -465,11 +465,7 @@ pub async fn upload(
             FileError::TooLarge { .. } => unprocessable("too_large", error.to_string()),
             FileError::UnsupportedType => unprocessable("unsupported_type", error.to_string()),
             FileError::Empty => unprocessable("empty_file", error.to_string()),
-            FileError::Store(error) => error.into(),
-            FileError::Io(error) => {
-                tracing::error!(%error, "cannot write an uploaded file");
-                AppError::Internal
-            }
+            other => other.into(),
         })?;
     let evidence = dossiers::add_evidence(
         &state.db,

@@ -618,11 +618,7 @@ pub async fn upload_evidence(
             return refuse("evidence-error-type", &state, &viewer).await;
         }
         Err(FileError::Empty) => return refuse("evidence-error-empty", &state, &viewer).await,
-        Err(FileError::Store(error)) => return Err(PageError::new(error.into(), lang)),
-        Err(FileError::Io(error)) => {
-            tracing::error!(%error, "cannot write an uploaded file");
-            return Err(PageError::new(AppError::Internal, lang));
-        }
+        Err(other) => return Err(PageError::new(other.into(), lang)),
     };
     let criterion = Some(criterion).filter(|c| !c.is_empty());
     match dossiers::add_evidence(
@@ -683,10 +679,7 @@ pub async fn download_evidence(
     let (stored, bytes) = match state.files.get(&state.db, &evidence.file_sha256).await {
         Ok(Some(found)) => found,
         Ok(None) => return Err(not_found(&evidence_id, lang)),
-        Err(error) => {
-            tracing::error!(%error, "cannot read a stored file");
-            return Err(PageError::new(AppError::Internal, lang));
-        }
+        Err(error) => return Err(PageError::new(error.into(), lang)),
     };
     // A name safe in a header: letters, digits, dot, dash, underscore; the type's extension.
     let stem: String = evidence

@@ -195,11 +195,7 @@ pub async fn start(
         Err(FileError::Empty | FileError::UnsupportedType) => {
             return Ok(Err(Refused("import-error-upload", String::new())));
         }
-        Err(FileError::Store(error)) => return Err(error.into()),
-        Err(FileError::Io(error)) => {
-            tracing::error!(%error, "cannot write an uploaded file");
-            return Err(AppError::Internal);
-        }
+        Err(other) => return Err(other.into()),
     };
     let request = Request {
         kind: upload.kind,

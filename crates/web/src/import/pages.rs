@@ -350,15 +350,7 @@ pub async fn apply_run(
             details: Vec::new(),
         });
     }
-    let Some((_, bytes)) = state
-        .files
-        .get(&state.db, &run.file_sha256)
-        .await
-        .map_err(|error| {
-            tracing::error!(?error, "cannot read an import's file");
-            AppError::Internal
-        })?
-    else {
+    let Some((_, bytes)) = state.files.get(&state.db, &run.file_sha256).await? else {
         return Err(AppError::Unprocessable {
             code: "file_gone",
             message: "the dry run's file is no longer stored; upload it again".into(),

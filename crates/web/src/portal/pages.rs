@@ -574,7 +574,12 @@ pub async fn product_photo(
     if !photos.contains(&sha) {
         return Err(not_found("photo", &sha, lang));
     }
-    let Ok(Some((stored, bytes))) = state.files.get(&state.db, &sha).await else {
+    let Some((stored, bytes)) = state
+        .files
+        .get(&state.db, &sha)
+        .await
+        .map_err(|error| PageError::new(error.into(), lang))?
+    else {
         return Err(not_found("photo", &sha, lang));
     };
     // Content-addressed: the same URL is the same bytes forever.

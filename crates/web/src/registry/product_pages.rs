@@ -373,7 +373,16 @@ pub async fn add_photo(
             )
         });
     let stored = match bytes {
-        Some(bytes) if is_image => state.files.put(&state.db, &bytes).await.ok(),
+        Some(bytes) if is_image => match state.files.put(&state.db, &bytes).await {
+            Ok(stored) => Some(stored),
+            // The storage's fault is not the photo's: said as such, with a 503.
+            Err(
+                error @ (ocop_store::files::FileError::Unavailable(_)
+                | ocop_store::files::FileError::Missing(_)
+                | ocop_store::files::FileError::Store(_)),
+            ) => return Err(PageError::new(error.into(), lang)),
+            Err(_) => None,
+        },
         _ => None,
     };
     let Some(stored) = stored else {
@@ -423,7 +432,8 @@ pub async fn photo(
     }
     let (stored, bytes) = match state.files.get(&state.db, &sha).await {
         Ok(Some(found)) => found,
-        _ => return Err(not_found(&sha, lang)),
+        Ok(None) => return Err(not_found(&sha, lang)),
+        Err(error) => return Err(PageError::new(error.into(), lang)),
     };
     Ok((
         [

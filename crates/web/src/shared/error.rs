@@ -30,6 +30,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use ocop_store::StoreError;
+use ocop_store::files::FileError;
 
 use super::i18n::Lang;
 
@@ -59,6 +60,9 @@ pub enum AppError {
     Forbidden { code: &'static str, message: String },
     #[error("the database is unavailable")]
     DatabaseUnavailable,
+    /// The file storage (directory or object store) cannot be written or read right now.
+    #[error("the file storage is unavailable")]
+    FilesUnavailable,
     #[error("internal error")]
     Internal,
 }
@@ -73,7 +77,9 @@ impl AppError {
             }
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::DatabaseUnavailable | AppError::FilesUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +94,7 @@ impl AppError {
             AppError::InvalidFields { .. } => "invalid_fields",
             AppError::Unauthenticated => "unauthenticated",
             AppError::DatabaseUnavailable => "database_unavailable",
+            AppError::FilesUnavailable => "files_unavailable",
             AppError::Internal => "internal",
         }
     }
@@ -146,6 +153,24 @@ impl From<StoreError> for AppError {
             AppError::DatabaseUnavailable
         } else {
             AppError::Internal
+        }
+    }
+}
+
+/// A file that could not be stored or read. The caller answers a refused upload (too large,
+/// empty, of a refused type) in its own words first; what reaches here is the storage's fault.
+impl From<FileError> for AppError {
+    fn from(error: FileError) -> AppError {
+        match error {
+            FileError::Store(error) => error.into(),
+            FileError::Unavailable(_) | FileError::Missing(_) => {
+                tracing::error!(%error, "file storage");
+                AppError::FilesUnavailable
+            }
+            FileError::TooLarge { .. } | FileError::Empty | FileError::UnsupportedType => {
+                tracing::error!(%error, "a refused file reached the storage's error");
+                AppError::Internal
+            }
         }
     }
 }

@@ -168,6 +168,7 @@ fn error_page(lang: Lang, status: StatusCode, error: &AppError) -> askama::Resul
         | AppError::InvalidFields { .. } => "error-bad-request",
         AppError::Unauthenticated | AppError::Forbidden { .. } => "error-forbidden",
         AppError::DatabaseUnavailable => "error-unavailable",
+        AppError::FilesUnavailable => "error-files-unavailable",
         AppError::Internal => "error-internal",
     };
     let message = match error {
