@@ -111,6 +111,15 @@ pub async fn last_seq(db: &Db) -> Result<i64, StoreError> {
     .await)?)
 }
 
+/// The head: the newest record's number and hash (0 and zeros before the first).
+pub async fn head(db: &Db) -> Result<(i64, String), StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_as(
+        "SELECT seq, hash FROM audit_head WHERE id = 1"
+    )
+    .fetch_one(pool)
+    .await)?)
+}
+
 /// Checks the whole chain against the head. `Ok(Ok(n))`: n records, intact.
 pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
     let last_seq = last_seq(db).await?;
