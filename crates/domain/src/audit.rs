@@ -321,3 +321,207 @@ mod tests {
         assert!(Changes::new().field("a", 1, 1).is_empty());
     }
 }
+
+/// The trail's head as it stood on a day, signed with the installation's certificate key and
+/// published (`/api/v1/audit/anchors`), so that whoever keeps a copy can later prove the log's
+/// end was not rewritten: rewriting records and the head together re-hashes the chain, and the
+/// record at an anchored number no longer has the anchored hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Anchor {
+    /// The day (Vietnam) the anchor was made.
+    pub day: chrono::NaiveDate,
+    /// The head: the newest record's number and hash that day.
+    pub seq: i64,
+    pub hash: String,
+    /// The certificate key that signed it (its public half is in `/.well-known/ocop-keys.json`).
+    pub key_id: u16,
+    /// Ed25519 over [`Anchor::message`], in lowercase hex.
+    pub signature: String,
+}
+
+/// Why an anchor does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnchorBreak {
+    /// No key of that number, or the signature does not verify: not the installation's anchor.
+    Forged { day: chrono::NaiveDate },
+    /// The log is shorter than the anchored head: its end was cut off.
+    Shortened { day: chrono::NaiveDate, seq: i64 },
+    /// The record at the anchored number has another hash: the log was rewritten from there on.
+    Rewritten { day: chrono::NaiveDate, seq: i64 },
+}
+
+impl fmt::Display for AnchorBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnchorBreak::Forged { day } => write!(
+                f,
+                "the anchor of {day} is not signed by any of the installation's keys"
+            ),
+            AnchorBreak::Shortened { day, seq } => write!(
+                f,
+                "the log ends before record {seq}, which the anchor of {day} saw: its end was cut off"
+            ),
+            AnchorBreak::Rewritten { day, seq } => write!(
+                f,
+                "record {seq} is not the one the anchor of {day} saw: the log was rewritten from there on"
+            ),
+        }
+    }
+}
+
+impl Anchor {
+    /// The text signed: versioned, every field delimited.
+    pub fn message(day: chrono::NaiveDate, seq: i64, hash: &str) -> String {
+        format!("ocop-audit-anchor:1:{day}:{seq}:{hash}")
+    }
+
+    /// Signs the head `(seq, hash)` of `day` with the key numbered `key_id`.
+    pub fn sign(
+        key: &ed25519_dalek::SigningKey,
+        key_id: u16,
+        day: chrono::NaiveDate,
+        seq: i64,
+        hash: &str,
+    ) -> Anchor {
+        use ed25519_dalek::Signer as _;
+        let signature = key.sign(Anchor::message(day, seq, hash).as_bytes());
+        Anchor {
+            day,
+            seq,
+            hash: hash.to_string(),
+            key_id,
+            signature: signature
+                .to_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
+
+    /// Whether one of `keys` signed this anchor.
+    pub fn is_signed_by(&self, keys: &[crate::certificates::payload::PublicKey]) -> bool {
+        use ed25519_dalek::Verifier as _;
+        let Some(key) = keys.iter().find(|k| k.id == self.key_id) else {
+            return false;
+        };
+        let bytes: Option<Vec<u8>> = (0..self.signature.len())
+            .step_by(2)
+            .map(|i| {
+                self.signature
+                    .get(i..i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+            })
+            .collect();
+        let Some(Ok(signature)) = bytes.map(|b| ed25519_dalek::Signature::from_slice(&b)) else {
+            return false;
+        };
+        key.key
+            .verify(
+                Anchor::message(self.day, self.seq, &self.hash).as_bytes(),
+                &signature,
+            )
+            .is_ok()
+    }
+
+    /// Checks the anchor against the log: signed by one of `keys`, and `hash_at` (the hash of
+    /// the record numbered `self.seq` in the log now; `None` when there is none) is the anchored
+    /// one. The head before the first record (0) is anchored as nothing to check.
+    pub fn check(
+        &self,
+        keys: &[crate::certificates::payload::PublicKey],
+        hash_at: Option<&str>,
+    ) -> Result<(), AnchorBreak> {
+        if !self.is_signed_by(keys) {
+            return Err(AnchorBreak::Forged { day: self.day });
+        }
+        if self.seq == 0 {
+            return Ok(());
+        }
+        match hash_at {
+            None => Err(AnchorBreak::Shortened {
+                day: self.day,
+                seq: self.seq,
+            }),
+            Some(hash) if hash != self.hash => Err(AnchorBreak::Rewritten {
+                day: self.day,
+                seq: self.seq,
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+    use crate::certificates::payload::PublicKey;
+
+    fn keys() -> (ed25519_dalek::SigningKey, Vec<PublicKey>) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let public = PublicKey {
+            id: 3,
+            key: key.verifying_key(),
+            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            retired_on: None,
+        };
+        (key, vec![public])
+    }
+
+    #[test]
+    fn an_anchor_holds_only_for_the_log_it_saw_and_only_with_its_signature() {
+        let (key, public) = keys();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let hash = "ab".repeat(32);
+        let anchor = Anchor::sign(&key, 3, day, 42, &hash);
+        assert_eq!(anchor.check(&public, Some(&hash)), Ok(()));
+        assert_eq!(
+            anchor.check(&public, Some(&"cd".repeat(32))),
+            Err(AnchorBreak::Rewritten { day, seq: 42 })
+        );
+        assert_eq!(
+            anchor.check(&public, None),
+            Err(AnchorBreak::Shortened { day, seq: 42 })
+        );
+        // Any field changed, another key, or a mangled signature: forged.
+        for forged in [
+            Anchor {
+                seq: 41,
+                ..anchor.clone()
+            },
+            Anchor {
+                hash: "cd".repeat(32),
+                ..anchor.clone()
+            },
+            Anchor {
+                day: day.succ_opt().unwrap(),
+                ..anchor.clone()
+            },
+            Anchor {
+                key_id: 4,
+                ..anchor.clone()
+            },
+            Anchor {
+                signature: "zz".into(),
+                ..anchor.clone()
+            },
+            Anchor::sign(
+                &ed25519_dalek::SigningKey::from_bytes(&[8; 32]),
+                3,
+                day,
+                42,
+                &hash,
+            ),
+        ] {
+            assert_eq!(
+                forged.check(&public, Some(&forged.hash)),
+                Err(AnchorBreak::Forged { day: forged.day }),
+                "{forged:?}"
+            );
+        }
+        // The message is the documented text.
+        assert_eq!(
+            Anchor::message(day, 42, "ff"),
+            "ocop-audit-anchor:1:2026-12-04:42:ff"
+        );
+    }
+}

@@ -301,10 +301,15 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the whole hash chain; names the first edited or missing record.
+    /// Check the whole hash chain; names the first edited or missing record. Also checks the
+    /// daily anchors (the head signed with the certificate key), the database's own and those of
+    /// a copy kept elsewhere: a log whose end was rewritten together with its head fails there.
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// A copy of `/.well-known/ocop-audit-anchors.json` kept outside the database.
+        #[arg(long)]
+        anchors: Option<PathBuf>,
     },
 }
 
@@ -676,19 +681,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { db, anchors },
         } => {
+            let kept = match &anchors {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|error| UsageError(format!("{}: {error}", path.display())))?;
+                    let document: ocop_web::certificates::verify::AnchorsJson =
+                        serde_json::from_str(&text).map_err(|error| {
+                            UsageError(format!(
+                                "{}: not an anchors document ({error})",
+                                path.display()
+                            ))
+                        })?;
+                    document.anchors
+                }
+                None => Vec::new(),
+            };
             let db = open_migrated(&db.url).await?;
             let result = ocop_store::audit::verify(&db).await?;
+            let mut all = ocop_store::anchors::recent(&db, i64::MAX).await?;
+            let own = all.len();
+            all.extend(kept.iter().cloned());
+            let anchored = ocop_store::anchors::check(&db, &all).await?;
             db.close().await;
-            match result {
-                Ok(count) => {
+            match (result, anchored) {
+                (Err(broken), _) => Err(AuditBroken(broken.to_string()).into()),
+                (Ok(_), Some(broken)) => Err(AuditBroken(broken.to_string()).into()),
+                (Ok(count), None) => {
                     println!(
-                        "Audit trail intact: {count} records, every hash and link checks out."
+                        "Audit trail intact: {count} records, every hash and link checks out; anchors that hold: {own} of its own{}.",
+                        if kept.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" and {} kept elsewhere", kept.len())
+                        }
                     );
                     Ok(())
                 }
-                Err(broken) => Err(AuditBroken(broken.to_string()).into()),
             }
         }
     }
@@ -803,6 +833,7 @@ async fn serve(
     // Every server of an installation signs with the same key: no key, no start (one line, before
     // anything else is printed).
     let secret = keys_cmd::ready_signing(&db, &options.secret_file, load_demo).await?;
+    let anchor_secret = secret.clone();
     if let Some(report) = units::ensure_bundled(&db).await? {
         print_load_report(units::BUNDLED_UNITS_ORIGIN, &report);
     }
@@ -836,6 +867,7 @@ async fn serve(
         options.worker_every,
     )
     .with_files(state.files.clone())
+    .with_secret(anchor_secret)
     .woken_by(state.wake_worker.clone());
     let worker = tokio::spawn(worker.run(worker_stop));
     let served = ocop_web::serve(listener, state, shutdown_signal()).await;

@@ -1,8 +1,10 @@
 //! The background worker every `ocop serve` runs: it queues the day's certificate sweep once
 //! (a job with the day as its key), then takes due jobs from the one queue in the database
 //! (`ocop_store::jobs`): sweeps, imports uploaded by provincial offices, and e-mails when an
-//! SMTP server is configured. Several servers
-//! on one PostgreSQL each run it; the claim makes sure each job runs on one of them.
+//! SMTP server is configured; and it anchors the audit trail's head once a day (signed with the
+//! certificate key; the first server to get there makes the day's anchor, the others find it).
+//! Several servers on one PostgreSQL each run it; the claim makes sure each job runs on one of
+//! them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,6 +86,10 @@ pub struct Worker {
     pub files: Option<ocop_store::files::FileStore>,
     /// Rings when this server just queued work (an upload).
     pub wake: Arc<tokio::sync::Notify>,
+    /// Opens the signing key for the daily anchor of the audit trail.
+    pub secret: Option<ocop_store::keys::InstallationSecret>,
+    /// The last day this server saw anchored.
+    anchored: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl Worker {
@@ -96,6 +102,31 @@ impl Worker {
             id: format!("{}:{}", std::process::id(), &new_id()[..8]),
             files: None,
             wake: Arc::default(),
+            secret: None,
+            anchored: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Anchors the audit trail each day with the key `secret` opens.
+    pub fn with_secret(mut self, secret: ocop_store::keys::InstallationSecret) -> Worker {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// The day's anchor, made once (by whichever server comes first).
+    async fn anchor(&self, day: chrono::NaiveDate) {
+        let Some(secret) = &self.secret else { return };
+        if *self.anchored.lock().expect("not poisoned") == Some(day) {
+            return;
+        }
+        match ocop_store::anchors::anchor(&self.db, secret, day).await {
+            Ok(anchor) => {
+                tracing::info!(%day, seq = anchor.seq, "audit trail anchored");
+                *self.anchored.lock().expect("not poisoned") = Some(day);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the audit trail could not be anchored; will retry")
+            }
         }
     }
 
@@ -179,6 +210,7 @@ impl Worker {
     pub async fn tick(&self, stop: &tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
         let stopping = || *stop.borrow();
         let day = today();
+        self.anchor(day).await;
         jobs::enqueue_now(
             &self.db,
             SWEEP_JOB,

@@ -34,6 +34,18 @@ async fn a_backup_of_a_serving_installation_restores_into_a_fresh_database() {
         Duration::from_secs(120),
     );
 
+    // The worker anchors the audit trail on its first round; the public keeps a copy.
+    let anchors = dir.file("anchors.json");
+    let document = support::wait_until(Duration::from_secs(30), "the day's anchor", || {
+        let answer = must_get(server.port, "/.well-known/ocop-audit-anchors.json", &[]);
+        let json = answer.json();
+        (
+            json["anchors"].as_array().is_some_and(|a| !a.is_empty()),
+            json,
+        )
+    });
+    std::fs::write(&anchors, document.to_string()).unwrap();
+
     // Taken while the server serves (and its worker runs).
     let backup_dir = dir.file("backup");
     let out = ocop(&["backup", &backup_dir, "--db", &url, "--files", &files]);
@@ -85,8 +97,40 @@ async fn a_backup_of_a_serving_installation_restores_into_a_fresh_database() {
         audit::head(&source.db).await.unwrap()
     );
     restored.close().await;
-    let verify = ocop(&["audit", "verify", "--db", target.url()]);
+    // The copy holds the day's anchor, and the one kept outside holds against it too.
+    let verify = ocop(&[
+        "audit",
+        "verify",
+        "--db",
+        target.url(),
+        "--anchors",
+        &anchors,
+    ]);
     assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(
+        stdout(&verify).contains("anchors that hold: 1 of its own and 1 kept elsewhere"),
+        "{}",
+        stdout(&verify)
+    );
+    // A forged copy (its head moved by one) is caught: exit 3, as for a broken chain.
+    let mut forged = document.clone();
+    forged["anchors"][0]["seq"] =
+        serde_json::json!(forged["anchors"][0]["seq"].as_i64().unwrap() + 1);
+    std::fs::write(&anchors, forged.to_string()).unwrap();
+    let verify = ocop(&[
+        "audit",
+        "verify",
+        "--db",
+        target.url(),
+        "--anchors",
+        &anchors,
+    ]);
+    assert_eq!(verify.status.code(), Some(3), "{}", stderr(&verify));
+    assert!(
+        stderr(&verify).contains("not signed"),
+        "{}",
+        stderr(&verify)
+    );
 
     // The restored installation serves, with the same keys: a demo producer's evidence and a
     // product's page are there.

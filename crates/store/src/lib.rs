@@ -5,6 +5,7 @@
 //! Errors are [`StoreError`]; the web layer maps them to HTTP, the binary to exit codes.
 
 pub mod accounts;
+pub mod anchors;
 pub mod audit;
 pub mod backup;
 pub mod batches;

@@ -355,6 +355,10 @@ fn routes(max_upload_bytes: usize) -> Routes {
             "/.well-known/ocop-keys.json",
             certificates::verify::keys_document,
         )
+        .get(
+            "/.well-known/ocop-audit-anchors.json",
+            certificates::verify::anchors_document,
+        )
         .get("/notices", notices::pages::inbox)
         .post("/notices/read", notices::pages::read_all)
         .post("/notices/{id}/open", notices::pages::open)

@@ -2567,6 +2567,12 @@ impl World {
                 Api,
                 None,
             ),
+            ("GET", "/.well-known/ocop-audit-anchors.json") => read(
+                self.get(actor, "/.well-known/ocop-audit-anchors.json"),
+                Public,
+                Api,
+                None,
+            ),
             ("GET", "/api/v1/verify") => Cell {
                 public_names: true,
                 ..read(

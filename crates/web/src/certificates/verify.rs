@@ -502,6 +502,32 @@ pub async fn keys_document(State(state): State<AppState>) -> Result<Response, Ap
         .into_response())
 }
 
+/// The audit trail's anchors: its head signed each day with the issuer's key (docs/operations.md).
+#[derive(Serialize, Deserialize)]
+pub struct AnchorsJson {
+    pub issuer: String,
+    /// What each signature covers, `{day}`, `{seq}` and `{hash}` filled in.
+    pub message: String,
+    /// Newest first: three years of days at most.
+    pub anchors: Vec<ocop_domain::audit::Anchor>,
+}
+
+/// `GET /.well-known/ocop-audit-anchors.json`: the audit trail's daily anchors, for anyone to
+/// keep a copy of and check later with `ocop audit verify --anchors FILE`.
+pub async fn anchors_document(State(state): State<AppState>) -> Result<Response, AppError> {
+    let anchors = ocop_store::anchors::recent(&state.db, 3 * 366).await?;
+    let document = AnchorsJson {
+        issuer: state.signing.base_url.clone(),
+        message: "ocop-audit-anchor:1:{day}:{seq}:{hash}".into(),
+        anchors,
+    };
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(document),
+    )
+        .into_response())
+}
+
 #[derive(Template)]
 #[template(path = "certificates/offline.html")]
 struct OfflinePage {
