@@ -325,20 +325,40 @@ pub enum Login {
     },
 }
 
-/// Checks an e-mail and password, counting failures per e-mail (existing or not).
+/// Checks an e-mail and password, counting attempts per e-mail (existing or not).
+///
+/// The attempt is counted *before* the password is checked, in one atomic statement, so that
+/// neither parallel requests nor several servers get more than [`MAX_FAILURES`] guesses per
+/// lock: the attempt that makes the count reach it sets the lock, later ones are refused
+/// unchecked, and a success clears the count.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Login, StoreError> {
     let key = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let now = now_ms();
-    let throttle: Option<(i64, Option<i64>)> = on_db!(db, |pool| sqlx::query_as(
-        "SELECT failures, locked_until FROM login_throttle WHERE email = $1"
+    // A lock that has run out starts the count again; a running lock stays as it is.
+    let (attempt, locked_until): (i64, Option<i64>) = on_db!(db, |pool| sqlx::query_as(
+        "INSERT INTO login_throttle (email, failures, locked_until) VALUES ($1, 1, NULL) \
+         ON CONFLICT (email) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.locked_until IS NOT NULL \
+                            AND login_throttle.locked_until <= $2 THEN 1 \
+                      ELSE login_throttle.failures + 1 END, \
+           locked_until = CASE \
+             WHEN login_throttle.locked_until IS NOT NULL AND login_throttle.locked_until > $2 \
+               THEN login_throttle.locked_until \
+             WHEN login_throttle.locked_until IS NULL AND login_throttle.failures + 1 >= $3 \
+               THEN $4 \
+             ELSE NULL END \
+         RETURNING failures, locked_until"
     )
     .bind(&key)
-    .fetch_optional(pool)
+    .bind(now)
+    .bind(MAX_FAILURES)
+    .bind(now + LOCK_MS)
+    .fetch_one(pool)
     .await)?;
-    if let Some((_, Some(until))) = throttle
-        && until > now
-    {
-        return Ok(Login::Locked { until_ms: until });
+    if attempt > MAX_FAILURES {
+        return Ok(Login::Locked {
+            until_ms: locked_until.unwrap_or(now + LOCK_MS),
+        });
     }
     let stored: Option<(String, String, bool)> = on_db!(db, |pool| sqlx::query_as(
         "SELECT id, password_hash, active FROM users WHERE email = $1"
@@ -353,45 +373,20 @@ pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<Login,
             false
         }
     };
-    let mut tx = db.begin().await?;
     if matched {
-        on_tx!(&mut tx, |conn| sqlx::query(
+        on_db!(db, |pool| sqlx::query(
             "DELETE FROM login_throttle WHERE email = $1"
         )
         .bind(&key)
-        .execute(&mut *conn)
+        .execute(pool)
         .await
         .map(|done| done.rows_affected()))?;
-        tx.commit().await?;
         let id = stored.map(|(id, ..)| id).unwrap_or_default();
         return Ok(match find_by_id(db, &id).await? {
             Some(user) => Login::Success(user),
             None => Login::Invalid,
         });
     }
-    // A lock that has run out starts the count again.
-    let failures = match throttle {
-        Some((failures, Some(until))) if until <= now => {
-            let _ = failures;
-            1
-        }
-        Some((failures, _)) => failures + 1,
-        None => 1,
-    };
-    let locked_until = (failures >= MAX_FAILURES).then_some(now + LOCK_MS);
-    on_tx!(&mut tx, |conn| {
-        sqlx::query(
-        "INSERT INTO login_throttle (email, failures, locked_until) VALUES ($1, $2, $3) \
-         ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until"
-    )
-    .bind(&key)
-    .bind(failures)
-    .bind(locked_until)
-    .execute(&mut *conn)
-    .await
-    .map(|done| done.rows_affected())
-    })?;
-    tx.commit().await?;
     Ok(match locked_until {
         Some(until_ms) => Login::Locked { until_ms },
         None => Login::Invalid,

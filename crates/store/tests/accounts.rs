@@ -256,3 +256,46 @@ async fn audit_verify_names_an_edited_or_deleted_record() {
         })
     );
 }
+
+#[tokio::test]
+async fn parallel_guesses_through_two_servers_get_no_more_tries_than_one_person() {
+    let test = TestDb::with_units().await;
+    accounts::create_user(
+        &test.db,
+        new_user("nguoi@ocop.vn", Role::CentralOfficer, None),
+        "cli:test",
+    )
+    .await
+    .unwrap();
+    // Two servers: two pools on the one database, twenty guesses at once.
+    let second = ocop_store::Db::connect(test.url()).await.unwrap();
+    let guesses = (0..20).map(|n| {
+        let db = if n % 2 == 0 {
+            test.db.clone()
+        } else {
+            second.clone()
+        };
+        tokio::spawn(async move {
+            accounts::authenticate(&db, "nguoi@ocop.vn", &format!("đoán sai {n}"))
+                .await
+                .unwrap()
+        })
+    });
+    let mut answers = Vec::new();
+    for guess in guesses.collect::<Vec<_>>() {
+        answers.push(guess.await.unwrap());
+    }
+    let checked = answers.iter().filter(|a| **a == Login::Invalid).count();
+    assert_eq!(
+        checked as i64,
+        accounts::MAX_FAILURES - 1,
+        "four guesses answered 'wrong', the fifth locks, the rest are refused unchecked: {answers:?}"
+    );
+    assert!(matches!(
+        accounts::authenticate(&second, "nguoi@ocop.vn", "mật khẩu thật dài")
+            .await
+            .unwrap(),
+        Login::Locked { .. }
+    ));
+    second.close().await;
+}
