@@ -99,6 +99,23 @@ enum Command {
             default_value_t = 30
         )]
         worker_interval: u64,
+        /// Requests per minute per client address on the public API, search and verification
+        /// (answered 429 with Retry-After beyond it; bursts of a quarter of it); 0: no limit.
+        #[arg(
+            long = "public-rate-limit",
+            env = "OCOP_PUBLIC_RATE_LIMIT",
+            default_value_t = 1200
+        )]
+        public_rate_limit: u32,
+        /// Proxies (the load balancer) whose `X-Forwarded-For` names the client; repeat or
+        /// separate with commas.
+        #[arg(
+            long = "trusted-proxy",
+            env = "OCOP_TRUSTED_PROXIES",
+            value_delimiter = ',',
+            default_values_t = ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// The issuer's signing keys (sealed in the database with the installation's secret file).
     Keys {
@@ -485,6 +502,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             smtp,
             mail_from,
             worker_interval,
+            public_rate_limit,
+            trusted_proxies,
         } => {
             let files = open_files(&files, max_upload_mb.max(1) * 1024 * 1024).await?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
@@ -494,6 +513,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 smtp,
                 mail_from,
                 worker_every: std::time::Duration::from_secs(worker_interval.max(1)),
+                rate_limit: ocop_web::shared::limits::RateLimit::new(
+                    public_rate_limit,
+                    trusted_proxies,
+                ),
             };
             serve(&db.url, addr, demo, &criteria, files, options).await
         }
@@ -810,6 +833,7 @@ struct ServeOptions {
     smtp: Option<String>,
     mail_from: String,
     worker_every: std::time::Duration,
+    rate_limit: ocop_web::shared::limits::RateLimit,
 }
 
 async fn serve(
@@ -858,6 +882,7 @@ async fn serve(
     eprintln!("ocop: serving on http://{addr}/");
     let state = ocop_web::AppState::new(db.clone(), catalog)
         .with_files(files)
+        .with_rate_limit(options.rate_limit)
         .with_signing(Some(secret), &options.public_url);
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let worker = worker::Worker::new(

@@ -66,6 +66,8 @@ pub struct AppState {
     /// Wakes this server's worker when work was just queued (an upload), so it starts at once
     /// instead of at its next round; other servers' workers find it at theirs.
     pub wake_worker: Arc<tokio::sync::Notify>,
+    /// Requests per minute per client address on the public paths (off unless set).
+    pub rate_limit: Arc<shared::limits::RateLimit>,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl AppState {
             open_data: Arc::default(),
             monitoring: Arc::default(),
             wake_worker: Arc::default(),
+            rate_limit: Arc::default(),
             criteria: Arc::new(criteria),
             signing: Arc::new(certificates::signing::Signing::new(
                 None,
@@ -116,6 +119,12 @@ impl AppState {
         base_url: &str,
     ) -> AppState {
         self.signing = Arc::new(certificates::signing::Signing::new(secret, base_url));
+        self
+    }
+
+    /// Limits the public paths' requests per client address.
+    pub fn with_rate_limit(mut self, limit: shared::limits::RateLimit) -> AppState {
+        self.rate_limit = Arc::new(limit);
         self
     }
 
@@ -591,8 +600,16 @@ pub fn router(state: AppState) -> Router {
     routes(state.files.max_bytes())
         .router
         .fallback(shared::page::not_found)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(shared::caching::validators))
+        // A request body that stops arriving for 30 s is given up (slow clients).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            shared::limits::enforce,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -633,14 +650,67 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// How long a client may take to send a request's head (line and headers), and how long a
+/// kept-alive connection may sit idle: a slow or silent client does not hold a connection.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves the application on `listener` until `shutdown` resolves, then lets in-flight
-/// requests finish.
+/// requests finish. Each request knows its connection's address (`ConnectInfo`); a request's
+/// head must arrive within [`HEADER_READ_TIMEOUT`], its body may pause at most 30 s.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = router(state);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment, go on serving.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stopping = stopping.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(
+                move |request: hyper::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(axum::body::Body::new);
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    tower::ServiceExt::oneshot(app.clone(), request)
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopping.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    // No new connections; those open finish their requests in flight.
+    let _ = stop.send(true);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }

@@ -49,6 +49,7 @@ error-title = Something went wrong
 error-not-found = This page or unit does not exist.
 error-bad-request = The request is not valid.
 error-unavailable = The database cannot be reached right now. Please try again later.
+error-rate-limited = Too many requests from your address. Please wait a moment and try again.
 error-files-unavailable = Files cannot be stored or read right now; nothing was saved. Please try again later.
 error-internal = Internal error. It has been logged.
 error-back-home = Back to the home page

@@ -49,6 +49,7 @@ error-title = Có lỗi xảy ra
 error-not-found = Không tìm thấy trang hoặc đơn vị này.
 error-bad-request = Yêu cầu không hợp lệ.
 error-unavailable = Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau.
+error-rate-limited = Có quá nhiều yêu cầu từ địa chỉ của bạn. Vui lòng chờ một lát rồi thử lại.
 error-files-unavailable = Kho tệp tạm thời không ghi hoặc đọc được; chưa có gì được lưu. Vui lòng thử lại sau.
 error-internal = Lỗi hệ thống. Sự cố đã được ghi lại.
 error-back-home = Về trang chủ

@@ -63,6 +63,9 @@ pub enum AppError {
     /// The file storage (directory or object store) cannot be written or read right now.
     #[error("the file storage is unavailable")]
     FilesUnavailable,
+    /// Too many requests from one address (`limits`): try again after `retry_after` seconds.
+    #[error("too many requests from your address; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
     #[error("internal error")]
     Internal,
 }
@@ -80,6 +83,7 @@ impl AppError {
             AppError::DatabaseUnavailable | AppError::FilesUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +99,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::DatabaseUnavailable => "database_unavailable",
             AppError::FilesUnavailable => "files_unavailable",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal => "internal",
         }
     }

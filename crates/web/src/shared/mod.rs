@@ -17,10 +17,11 @@
 //! - [`labels`]: names of domain codes shown by more than one capability;
 //! - [`sheet`]: a scoring sheet as a form (the producer's self-assessment, a member's card);
 //! - [`download`]: workbooks and CSV to download (UTF-8 with BOM, as Excel opens it);
-//! - [`caching`]: `ETag`, `304` and `Cache-Control: no-cache` on every successful `GET`.
+//! - [`caching`]: `ETag`, `304` and `Cache-Control: no-cache` on every successful `GET`;
+//! - [`limits`]: requests per minute per client address on the public paths (429).
 //!
 //! Inside `shared` the arrows point one way too: `i18n` and `format` use nothing; `error` uses
-//! `i18n`; `assets` and `auth` use `error`; `page`, `history`, `labels`, `sheet` and `caching` use the others.
+//! `i18n`; `assets` and `auth` use `error`; `page`, `history`, `labels`, `sheet`, `caching` and `limits` use the others.
 
 pub mod assets;
 pub mod auth;
@@ -32,5 +33,6 @@ pub mod format;
 pub mod history;
 pub mod i18n;
 pub mod labels;
+pub mod limits;
 pub mod page;
 pub mod sheet;

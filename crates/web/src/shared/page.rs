@@ -169,6 +169,7 @@ fn error_page(lang: Lang, status: StatusCode, error: &AppError) -> askama::Resul
         AppError::Unauthenticated | AppError::Forbidden { .. } => "error-forbidden",
         AppError::DatabaseUnavailable => "error-unavailable",
         AppError::FilesUnavailable => "error-files-unavailable",
+        AppError::RateLimited { .. } => "error-rate-limited",
         AppError::Internal => "error-internal",
     };
     let message = match error {
