@@ -116,6 +116,11 @@ enum Command {
             default_values_t = ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// A read replica of the database (PostgreSQL streaming replication) for the public
+        /// portal's reads: catalogue, product pages, verification, open data. They may lag
+        /// behind the primary by the replica's delay; officials' pages always read the primary.
+        #[arg(long = "db-read", env = "OCOP_DATABASE_READ_URL")]
+        db_read: Option<String>,
     },
     /// The issuer's signing keys (sealed in the database with the installation's secret file).
     Keys {
@@ -504,6 +509,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             worker_interval,
             public_rate_limit,
             trusted_proxies,
+            db_read,
         } => {
             let files = open_files(&files, max_upload_mb.max(1) * 1024 * 1024).await?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
@@ -517,6 +523,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     public_rate_limit,
                     trusted_proxies,
                 ),
+                db_read,
             };
             serve(&db.url, addr, demo, &criteria, files, options).await
         }
@@ -834,6 +841,7 @@ struct ServeOptions {
     mail_from: String,
     worker_every: std::time::Duration,
     rate_limit: ocop_web::shared::limits::RateLimit,
+    db_read: Option<String>,
 }
 
 async fn serve(
@@ -854,6 +862,14 @@ async fn serve(
         .transpose()?;
     let db = Db::connect(url).await?;
     db.migrate().await?;
+    // The public portal's reads go to the replica when one is named.
+    let replica = match &options.db_read {
+        Some(read_url) => {
+            tracing::info!(replica = %ocop_store::mask_url(read_url), "the public portal reads from a replica");
+            Some(Db::connect(read_url).await?)
+        }
+        None => None,
+    };
     // Every server of an installation signs with the same key: no key, no start (one line, before
     // anything else is printed).
     let secret = keys_cmd::ready_signing(&db, &options.secret_file, load_demo).await?;
@@ -880,7 +896,11 @@ async fn serve(
         "ocop is serving"
     );
     eprintln!("ocop: serving on http://{addr}/");
-    let state = ocop_web::AppState::new(db.clone(), catalog)
+    let mut state = ocop_web::AppState::new(db.clone(), catalog);
+    if let Some(replica) = replica {
+        state = state.with_read_replica(replica);
+    }
+    let state = state
         .with_files(files)
         .with_rate_limit(options.rate_limit)
         .with_signing(Some(secret), &options.public_url);

@@ -51,6 +51,11 @@ pub struct AppState {
     pub unit_search: Arc<UnitSearch>,
     /// Where the records stand, checked before any answer from memory.
     pub revisions: Arc<ocop_store::revision::RevisionWatch>,
+    /// Where the public portal reads (catalogue, product pages, verification, open data): a
+    /// read replica when one is given (`--db-read`), else `db`; with its own revision watch,
+    /// so what is kept from it is checked against it.
+    pub read_db: Db,
+    pub read_revisions: Arc<ocop_store::revision::RevisionWatch>,
     /// The public catalogue in memory, kept current with every server's writes.
     pub catalogue: Arc<ocop_store::catalogue::Catalogue>,
     /// Certificates as the public looks them up by number, kept for the current revision.
@@ -93,8 +98,11 @@ impl AppState {
     }
 
     pub fn new(db: Db, criteria: Catalog) -> AppState {
+        let revisions = Arc::new(ocop_store::revision::RevisionWatch::new(&db));
         AppState {
-            revisions: Arc::new(ocop_store::revision::RevisionWatch::new(&db)),
+            read_db: db.clone(),
+            read_revisions: revisions.clone(),
+            revisions,
             db,
             files: FileStore::new("files", DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
@@ -119,6 +127,13 @@ impl AppState {
         base_url: &str,
     ) -> AppState {
         self.signing = Arc::new(certificates::signing::Signing::new(secret, base_url));
+        self
+    }
+
+    /// The public portal reads from `replica` (a read replica of `db`).
+    pub fn with_read_replica(mut self, replica: Db) -> AppState {
+        self.read_revisions = Arc::new(ocop_store::revision::RevisionWatch::new(&replica));
+        self.read_db = replica;
         self
     }
 

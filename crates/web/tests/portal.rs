@@ -688,3 +688,51 @@ async fn a_producer_keeps_where_its_product_is_sold_and_the_public_sees_it() {
         ]
     );
 }
+
+#[tokio::test]
+async fn with_a_read_replica_the_public_portal_reads_from_it_and_officials_from_the_primary() {
+    let portal = portal().await;
+    // A "replica" that holds other records than the primary, to tell where each read went.
+    let replica = TestDb::with_units().await;
+    let rice = recognised(
+        &replica.db,
+        &portal.catalog,
+        "79",
+        "Bánh tráng phơi sương",
+        "",
+        9,
+    )
+    .await;
+    let app = router(portal.state.clone().with_read_replica(replica.db.clone()));
+    let catalogue = get(&app, "/api/v1/catalogue").await.json();
+    assert_eq!(catalogue["total"], 1, "{catalogue}");
+    assert_eq!(
+        names(&get(&app, "/api/v1/catalogue").await),
+        vec!["Bánh tráng phơi sương"]
+    );
+    assert_eq!(
+        get(&app, &format!("/catalogue/products/{}", rice.0))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&app, &format!("/catalogue/products/{}", portal.coffee.0))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "the primary's product is not on the replica"
+    );
+    assert_eq!(
+        get(&app, &format!("/api/v1/certificates/{}", rice.1))
+            .await
+            .json()["status"],
+        "active"
+    );
+    // The same server's own checks and officials' reads stay on the primary.
+    assert_eq!(get(&app, "/readyz").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&portal.first, "/api/v1/catalogue").await.json()["total"],
+        3
+    );
+}

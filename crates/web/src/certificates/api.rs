@@ -228,7 +228,7 @@ pub async fn get(
 async fn public_detail(state: &AppState, number: &str) -> Result<CertificateDetail, AppError> {
     let published = state
         .published
-        .by_number(&state.db, &state.revisions, number)
+        .by_number(&state.read_db, &state.read_revisions, number)
         .await?
         .ok_or_else(|| super::not_found(number))?;
     let certificate = &published.certificate;

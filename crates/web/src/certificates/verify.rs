@@ -55,8 +55,8 @@ pub async fn verdict(state: &AppState, text: &str) -> Result<Verdict, AppError> 
     let record = state
         .published
         .by_number(
-            &state.db,
-            &state.revisions,
+            &state.read_db,
+            &state.read_revisions,
             &verified.claims.number.to_string(),
         )
         .await?;
@@ -127,7 +127,7 @@ async fn number_page(
     let chrome = Chrome::new(viewer, "verify");
     let published = state
         .published
-        .by_number(&state.db, &state.revisions, number)
+        .by_number(&state.read_db, &state.read_revisions, number)
         .await
         .map_err(page_error(lang))?;
     let Some(published) = published else {

@@ -27,7 +27,7 @@ use crate::shared::labels::status_label;
 pub async fn catalogue(state: &AppState) -> Result<Arc<CatalogueIndex>, AppError> {
     Ok(state
         .catalogue
-        .index(&state.db, &state.revisions, &state.criteria)
+        .index(&state.read_db, &state.read_revisions, &state.criteria)
         .await?)
 }
 

@@ -186,7 +186,7 @@ async fn rows(state: &AppState, dataset: &str) -> Result<Vec<Vec<Cell>>, AppErro
         }
         _ => {
             let certificates =
-                ocop_store::certificates::list(&state.db, &Scope::National, "").await?;
+                ocop_store::certificates::list(&state.read_db, &Scope::National, "").await?;
             Ok(certificates
                 .into_iter()
                 .rev()
@@ -295,7 +295,7 @@ pub async fn file(
     };
     let revision = format!(
         "{}:{}",
-        state.revisions.current(&state.db).await?.key(),
+        state.read_revisions.current(&state.read_db).await?.key(),
         today()
     );
     let cached = state.open_data.files.lock().ok().and_then(|files| {

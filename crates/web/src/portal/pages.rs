@@ -263,7 +263,7 @@ pub async fn catalogue_page(
     if let Some(commune) = &query.filters.commune
         && !communes.iter().any(|(code, _)| code == commune)
     {
-        let name = units::find_by_code(&state.db, commune, None)
+        let name = units::find_by_code(&state.read_db, commune, None)
             .await
             .map_err(page_error(lang))?
             .map_or_else(|| commune.clone(), |unit| unit.name);
@@ -439,17 +439,17 @@ pub async fn product_page(
     };
     let procedure = state.procedure_in_force();
     let status = listing.status(&procedure, today());
-    let product = registry::product(&state.db, &Scope::National, &id)
+    let product = registry::product(&state.read_db, &Scope::National, &id)
         .await
         .map_err(page_error(lang))?
         .ok_or_else(|| not_found("product", &code, lang))?;
-    let photos = registry::photos(&state.db, &id)
+    let photos = registry::photos(&state.read_db, &id)
         .await
         .map_err(page_error(lang))?;
-    let batches = batches::of_product(&state.db, &id)
+    let batches = batches::of_product(&state.read_db, &id)
         .await
         .map_err(page_error(lang))?;
-    let sales_points = sales_points::of_product(&state.db, &id)
+    let sales_points = sales_points::of_product(&state.read_db, &id)
         .await
         .map_err(page_error(lang))?
         .into_iter()
@@ -518,9 +518,10 @@ pub async fn product_page(
             channels: product.sales_channels,
             markets: {
                 // The recorded markets with their year, then what the producer wrote besides.
-                let recorded = ocop_store::monitoring::promotion::export_markets(&state.db, &id)
-                    .await
-                    .map_err(page_error(lang))?;
+                let recorded =
+                    ocop_store::monitoring::promotion::export_markets(&state.read_db, &id)
+                        .await
+                        .map_err(page_error(lang))?;
                 let mut markets: Vec<String> = recorded
                     .iter()
                     .map(|m| {
@@ -535,7 +536,7 @@ pub async fn product_page(
                 markets.extend(product.export_markets);
                 markets
             },
-            fairs: ocop_store::monitoring::promotion::fairs_of_product(&state.db, &id)
+            fairs: ocop_store::monitoring::promotion::fairs_of_product(&state.read_db, &id)
                 .await
                 .map_err(page_error(lang))?
                 .into_iter()
@@ -568,7 +569,7 @@ pub async fn product_photo(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (_, id) = listing_by_code(&state, &code, lang).await?;
-    let photos = registry::photos(&state.db, &id)
+    let photos = registry::photos(&state.read_db, &id)
         .await
         .map_err(page_error(lang))?;
     if !photos.contains(&sha) {
@@ -576,7 +577,7 @@ pub async fn product_photo(
     }
     let Some((stored, bytes)) = state
         .files
-        .get(&state.db, &sha)
+        .get(&state.read_db, &sha)
         .await
         .map_err(|error| PageError::new(error.into(), lang))?
     else {
@@ -672,7 +673,7 @@ pub async fn province_page(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = viewer.lang;
-    let province = units::find_by_code(&state.db, &code, None)
+    let province = units::find_by_code(&state.read_db, &code, None)
         .await
         .map_err(page_error(lang))?
         .filter(|u| u.parent_id.is_none() && u.valid_to.is_none())
@@ -681,7 +682,7 @@ pub async fn province_page(
     let procedure = state.procedure_in_force();
     let today = today();
     let summary = index.summary(&procedure, today, Some(&code));
-    let former = units::predecessors(&state.db, province.id)
+    let former = units::predecessors(&state.read_db, province.id)
         .await
         .map_err(page_error(lang))?
         .into_iter()
