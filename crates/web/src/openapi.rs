@@ -96,7 +96,7 @@ use crate::shared::page::{Chrome, render};
         crate::import::api::get,
         crate::import::api::apply,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &CommonErrors),
     tags(
         (name = "certificates", description = "Certificates: status today, revocation, inspections, and the public verification of a QR"),
         (name = "notices", description = "The caller's notices"),
@@ -132,6 +132,75 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ocop_session"))),
         );
+    }
+}
+
+/// The answers every operation may give besides its own, documented on each: a request the API
+/// cannot read (400), one without or beyond the caller's rights (401, 403, for operations that
+/// need a caller), the public paths' rate limit (429, with `Retry-After`), and a database or
+/// file storage that cannot be reached (503). One place, so no operation forgets one.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorDoc")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = crate::shared::limits::RateLimit::limits(path);
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let answers = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    answers
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description));
+                };
+                add(
+                    "400",
+                    "The request cannot be read: a body that is not the JSON or form expected \
+                     (`invalid_json`, `invalid_upload`, `too_large`), a query or path of the wrong \
+                     type (`invalid_query`, `invalid_path`)",
+                );
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "Sign in or send a token first (`unauthenticated`)");
+                    add(
+                        "403",
+                        "The caller's role or unit may not do this (`forbidden` and the like)",
+                    );
+                }
+                if limited {
+                    add(
+                        "429",
+                        "Too many requests from this address (`rate_limited`); `Retry-After` says \
+                         in how many seconds to try again",
+                    );
+                }
+                add(
+                    "503",
+                    "The database or the file storage cannot be reached right now \
+                     (`database_unavailable`, `files_unavailable`); nothing was written",
+                );
+            }
+        }
     }
 }
 

@@ -382,3 +382,63 @@ mod tests {
         assert_eq!(text, include_str!("payload_vector.txt").trim());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn keyring() -> (SigningKey, Vec<PublicKey>) {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let public = vec![PublicKey {
+            id: 1,
+            key: key.verifying_key(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            retired_on: None,
+        }];
+        (key, public)
+    }
+
+    fn genuine() -> String {
+        let (key, _) = keyring();
+        let claims = Claims {
+            number: CertificateNumber::new("75", 2026, 7).unwrap(),
+            stars: 4,
+            issued_on: NaiveDate::from_ymd_opt(2026, 6, 15).unwrap(),
+            expires_on: NaiveDate::from_ymd_opt(2029, 6, 15).unwrap(),
+            product_code: "75-26734-12-2026".into(),
+            entity_code: "3600123456".into(),
+        };
+        sign(&claims, 1, &key).unwrap()
+    }
+
+    proptest! {
+        /// Whatever a camera reads (or a forger types), reading and verifying answer without
+        /// panicking.
+        #[test]
+        fn any_scanned_text_is_answered(text in ".{0,400}") {
+            let (_, keys) = keyring();
+            let _ = verify(&text, &keys);
+            let _ = verify(&format!("https://ocop.example/v/{text}"), &keys);
+        }
+
+        /// Any one character of a genuine payload changed to another of its alphabet makes it
+        /// fail: no altered payload verifies.
+        #[test]
+        fn a_genuine_payload_with_one_character_changed_is_refused(
+            at in 0usize..1000,
+            replacement in proptest::sample::select(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".chars().collect::<Vec<_>>()
+            ),
+        ) {
+            let (_, keys) = keyring();
+            let payload = genuine();
+            let at = at % payload.len();
+            let mut changed: Vec<char> = payload.chars().collect();
+            prop_assume!(changed[at] != replacement);
+            changed[at] = replacement;
+            let changed: String = changed.into_iter().collect();
+            prop_assert!(verify(&changed, &keys).is_err(), "{changed} verified");
+        }
+    }
+}

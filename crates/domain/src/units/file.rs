@@ -457,3 +457,32 @@ succession\tcommune\t11111\t26041\t2025-07-01\t\t\n";
         assert!(refused(unknown).message.contains("unknown record `ward`"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text handed in as a units file is parsed or refused with a reason, never a panic,
+        /// and what parses also plans or is refused.
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "(.{0,60}\n){0,30}") {
+            if let Ok(file) = parse_units_file(&text) {
+                let _ = file.plan();
+            }
+        }
+
+        /// Lines shaped like the format's own (tab-separated fields) are no different.
+        #[test]
+        fn tab_separated_noise_is_parsed_or_refused(
+            lines in proptest::collection::vec(
+                proptest::collection::vec("[a-zA-Z0-9 đĐơ-]{0,12}", 0..10), 0..20)
+        ) {
+            let text: String = lines.iter().map(|fields| fields.join("\t") + "\n").collect();
+            if let Ok(file) = parse_units_file(&text) {
+                let _ = file.plan();
+            }
+        }
+    }
+}
