@@ -612,3 +612,36 @@ proptest! {
         prop_assert!(after.stars >= before.stars);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The shipped criteria data with one file cut or spliced anywhere is loaded or refused with
+    /// its problems — never a panic — and what still loads is a catalogue with versions.
+    #[test]
+    fn criteria_files_damaged_anywhere_are_loaded_or_refused(
+        which in 0usize..10_000,
+        at in 0usize..100_000,
+        splice in "\\PC{0,12}",
+        cut in any::<bool>(),
+    ) {
+        let mut sources = ocop_domain::criteria::bundled_sources();
+        let source = which % sources.len();
+        let names: Vec<String> = sources[source].files.keys().cloned().collect();
+        let name = &names[(which / sources.len()) % names.len()];
+        let text = sources[source].files.get_mut(name).unwrap();
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        if cut {
+            text.truncate(at);
+        } else {
+            text.insert_str(at, &splice);
+        }
+        match Catalog::load(&sources) {
+            Ok(catalog) => prop_assert!(!catalog.versions().is_empty()),
+            Err(problems) => prop_assert!(!problems.is_empty()),
+        }
+    }
+}
