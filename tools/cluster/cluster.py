@@ -209,21 +209,15 @@ class Cluster:
             180,
         )
 
-    def start_nginx(self):
-        prefix = os.path.join(self.work, "nginx")
-        for sub in ["logs", "temp"]:
-            os.makedirs(os.path.join(prefix, sub), exist_ok=True)
-        # nginx's workers run as an unprivileged user and buffer bodies under temp/.
-        os.chmod(self.work, 0o755)
-        os.chmod(prefix, 0o755)
-        os.chmod(os.path.join(prefix, "temp"), 0o777)
+    def write_nginx_conf(self, ports):
+        """deploy/nginx/nginx.conf with this run's ports and servers (the lines marked cluster:)."""
         lines = []
         servers_written = False
         with open(os.path.join(ROOT, "deploy", "nginx", "nginx.conf")) as conf:
             for line in conf:
                 if "# cluster: servers" in line:
                     if not servers_written:
-                        for port in self.ports:
+                        for port in ports:
                             lines.append(
                                 f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;\n"
                             )
@@ -234,9 +228,26 @@ class Cluster:
                 if "# cluster: rate" in line:
                     line = line.replace("rate=20r/s", "rate=100000r/s")
                 lines.append(line)
-        path = os.path.join(prefix, "nginx.conf")
+        path = os.path.join(self.work, "nginx", "nginx.conf")
         with open(path, "w") as conf:
             conf.writelines(lines)
+        return path
+
+    def reload_nginx(self, ports):
+        path = self.write_nginx_conf(ports)
+        prefix = os.path.join(self.work, "nginx")
+        subprocess.run(["nginx", "-p", prefix, "-c", path, "-s", "reload"], check=True)
+        time.sleep(1.5)
+
+    def start_nginx(self):
+        prefix = os.path.join(self.work, "nginx")
+        for sub in ["logs", "temp"]:
+            os.makedirs(os.path.join(prefix, sub), exist_ok=True)
+        # nginx's workers run as an unprivileged user and buffer bodies under temp/.
+        os.chmod(self.work, 0o755)
+        os.chmod(prefix, 0o755)
+        os.chmod(os.path.join(prefix, "temp"), 0o777)
+        path = self.write_nginx_conf(self.ports)
         self.nginx = subprocess.Popen(
             ["nginx", "-p", prefix, "-c", path, "-g", "daemon off;"],
             stdout=subprocess.DEVNULL,
@@ -597,11 +608,105 @@ def figures(load, elapsed):
         print(f"  during '{what}': {len(inside)} requests, {failed} failed")
 
 
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, IndexError, ValueError):
+            pass
+    return total
+
+
+def pids_of(name):
+    done = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
+    return [int(p) for p in done.stdout.split()]
+
+
+def soak(cluster, load, seconds, every):
+    """The mixed load without faults; each server's resident memory sampled as it goes."""
+    samples = []
+    threads = [threading.Thread(target=load.public, args=(n,)) for n in range(3)]
+    threads.append(threading.Thread(target=load.producer))
+    threads.append(threading.Thread(target=load.council, args=(7,)))
+    started = time.time()
+    for thread in threads:
+        thread.start()
+    load.officer_import()
+    while time.time() - started < seconds:
+        samples.append((time.time() - started,
+                        [rss_mib(cluster.processes[n].pid) for n in range(3)], len(load.answers)))
+        time.sleep(every)
+    load.stop.set()
+    for thread in threads:
+        thread.join()
+    print(f"\nsoak: {len(load.answers)} requests in {time.time() - started:.0f} s; resident memory (MiB):")
+    print("  time     server 0  server 1  server 2  requests so far")
+    for at, rss, count in samples:
+        print(f"  {at:5.0f} s  " + "  ".join(f"{r:8.1f}" for r in rss) + f"  {count:8}")
+    # After the first fifth (caches filling), the last third may not sit above the middle third.
+    warm = [s for s in samples if s[0] >= seconds / 5]
+    third = max(1, len(warm) // 3)
+    middle = [max(s[1]) for s in warm[third:2 * third]] or [0]
+    last = [max(s[1]) for s in warm[-third:]]
+    growth = statistics.mean(last) - statistics.mean(middle)
+    print(f"  the last third against the middle third: {growth:+.1f} MiB")
+    return growth <= max(8.0, 0.10 * statistics.mean(middle))
+
+
+def wrk(url, seconds):
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True).stdout
+    import re
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p99, int(errors.group(1)) if errors else 0
+
+
+def bench(cluster, load, seconds):
+    """Public verification and search through nginx, with one server and with three."""
+    base = f"http://127.0.0.1:{cluster.nginx_port}"
+    targets = [("verify (GET /api/v1/verify)", f"{base}/api/v1/verify?payload={load.payloads[0]}"),
+               ("search (GET /api/v1/catalogue?q=…)", f"{base}/api/v1/catalogue?q=mat+ong")]
+    rows = []
+    for count in (1, 3):
+        cluster.reload_nginx(cluster.ports[:count])
+        for name, url in targets:
+            servers = [cluster.processes[n].pid for n in range(3)]
+            before = (cpu_seconds(servers), cpu_seconds(pids_of("nginx")), cpu_seconds(pids_of("postgres")))
+            rps, p99, errors = wrk(url, seconds)
+            after = (cpu_seconds(servers), cpu_seconds(pids_of("nginx")), cpu_seconds(pids_of("postgres")))
+            used = [(a - b) / seconds for a, b in zip(after, before)]
+            rows.append((count, name, rps, p99, errors, used))
+    cluster.reload_nginx(cluster.ports)
+    print(f"\nthroughput through nginx, wrk -t2 -c32 -d{seconds}s, on {os.cpu_count()} cores:")
+    print("  servers  request                               req/s     p99 ms  non-2xx  cores used: ocop / nginx / postgres")
+    for count, name, rps, p99, errors, used in rows:
+        print(f"  {count:7}  {name:36} {rps:8.0f}  {p99:8.1f}  {errors:7}  "
+              + " / ".join(f"{u:.2f}" for u in used))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ocop", required=True)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--pg-version", default="15")
+    parser.add_argument("--soak", type=float, default=0,
+                        help="instead of the fault run: the mixed load for this many seconds, memory sampled")
+    parser.add_argument("--bench", type=float, default=0,
+                        help="instead of the fault run: wrk through nginx with 1 and 3 servers, this many seconds each")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ocop-cluster-")
     cluster = Cluster(args, work)
@@ -611,24 +716,31 @@ def main():
         cluster.set_up()
         load = Load(cluster)
         load.discover()
-        print(f"cluster: load for {args.seconds:.0f} s ({len(load.payloads)} certificates to verify, "
-              f"{len(load.drafts)} cards to draft)")
-        elapsed = load.run(args.seconds)
-        problems, mails, manifest = check(cluster, load)
-        figures(load, elapsed)
-        print(f"  acknowledged: {len(load.acknowledged['products'])} products, "
-              f"{len(load.acknowledged['dossiers'])} dossiers, {len(load.acknowledged['evidence'])} uploads, "
-              f"{sum(1 for v in load.cards.values() if v[0])} cards; {len(load.revoked)} revocations; "
-              f"{mails} e-mails")
-        if manifest:
-            print(f"  files read back from the object store: {manifest['files']}; audit records: {manifest['audit_seq']}")
-        if problems:
-            print("\nFAILED:")
-            for problem in problems:
-                print(f"  - {problem}")
-        else:
-            print("\nall checks hold")
+        print(f"cluster: {len(load.payloads)} certificates to verify, "
+              f"{len(load.drafts)} cards to draft")
+        if args.soak:
+            ok = soak(cluster, load, args.soak, max(5.0, args.soak / 40))
+            print("\nmemory flat" if ok else "\nFAILED: memory grew")
+        elif args.bench:
+            bench(cluster, load, int(args.bench))
             ok = True
+        else:
+            elapsed = load.run(args.seconds)
+            problems, mails, manifest = check(cluster, load)
+            figures(load, elapsed)
+            print(f"  acknowledged: {len(load.acknowledged['products'])} products, "
+                  f"{len(load.acknowledged['dossiers'])} dossiers, {len(load.acknowledged['evidence'])} uploads, "
+                  f"{sum(1 for v in load.cards.values() if v[0])} cards; {len(load.revoked)} revocations; "
+                  f"{mails} e-mails")
+            if manifest:
+                print(f"  files read back from the object store: {manifest['files']}; audit records: {manifest['audit_seq']}")
+            if problems:
+                print("\nFAILED:")
+                for problem in problems:
+                    print(f"  - {problem}")
+            else:
+                print("\nall checks hold")
+                ok = True
     finally:
         cluster.tear_down()
         if ok:
