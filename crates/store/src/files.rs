@@ -406,6 +406,13 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("files live in a sub-directory");
     tokio::fs::create_dir_all(dir).await?;
     let temporary = dir.join(format!(".{}.partial", crate::clock::new_id()));
-    tokio::fs::write(&temporary, bytes).await?;
-    tokio::fs::rename(&temporary, path).await
+    let written = match tokio::fs::write(&temporary, bytes).await {
+        Ok(()) => tokio::fs::rename(&temporary, path).await,
+        Err(error) => Err(error),
+    };
+    if written.is_err() {
+        // A full disk leaves half a file behind: it goes, so nothing half-written stays.
+        let _ = tokio::fs::remove_file(&temporary).await;
+    }
+    written
 }

@@ -158,3 +158,61 @@ async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
     assert_eq!(rows, 0, "no record of a file that was not stored");
     let _ = std::fs::remove_file(&dir);
 }
+
+/// Every file under `dir`, hidden ones included.
+fn everything_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(everything_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
+    let test = TestDb::with_units().await;
+    // A real file system of 64 KiB (tmpfs; mounting needs root, as CI runs).
+    let dir = temporary_dir("full_disk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&dir)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!(
+            "cannot mount a small file system here (not root): the full-disk case is not run"
+        );
+        return;
+    }
+    let store = FileStore::new(&dir, 1 << 20);
+    let small = b"%PDF-1.7\n% fits\n%%EOF\n";
+    let kept = store.put(&test.db, small).await.unwrap();
+    let mut large = b"%PDF-1.7\n".to_vec();
+    large.resize(200 * 1024, b'x');
+    let refused = store.put(&test.db, &large).await;
+    let left = everything_under(&dir);
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    assert!(
+        matches!(&refused, Err(FileError::Unavailable(message)) if message.contains("space")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        left,
+        vec![dir.join(&kept.sha256[..2]).join(&kept.sha256[2..])],
+        "the file stored before, and no half of the one refused"
+    );
+    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM files"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(rows, 1, "only the file that was stored is recorded");
+    let _ = std::fs::remove_dir_all(&dir);
+}
