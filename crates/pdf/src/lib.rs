@@ -23,6 +23,7 @@ mod docs;
 mod world;
 
 pub use docs::*;
+pub use world::template_sources;
 
 use serde::Serialize;
 

@@ -41,6 +41,12 @@ const TEMPLATES: [(&str, &str); 5] = [
     ),
 ];
 
+/// The templates' sources, by their virtual path: what, besides a document's data, decides
+/// the bytes of a PDF (a kept PDF is keyed by both).
+pub fn template_sources() -> &'static [(&'static str, &'static str)] {
+    &TEMPLATES
+}
+
 /// Where the templates read the document's data (`json("/data.json")`).
 const DATA_PATH: &str = "/data.json";
 

@@ -393,6 +393,32 @@ impl FileStore {
     }
 }
 
+/// The stored file of a generated document, by the digest of what it is made from.
+pub async fn kept_document(db: &Db, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_scalar(
+        "SELECT file_sha256 FROM generated_documents WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Remembers that the document made from `key` is the stored file `sha256` (the first server
+/// to record it wins; the same inputs make the same bytes anyway).
+pub async fn keep_document(db: &Db, key: &str, sha256: &str) -> Result<(), StoreError> {
+    on_db!(db, |pool| sqlx::query(
+        "INSERT INTO generated_documents (key, file_sha256, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO NOTHING"
+    )
+    .bind(key)
+    .bind(sha256)
+    .bind(now_ms())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
 /// The hex SHA-256 of some bytes: a stored file's name.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -104,7 +104,9 @@ impl AppState {
             read_revisions: revisions.clone(),
             revisions,
             db,
-            files: FileStore::new("files", DEFAULT_MAX_BYTES),
+            // A server names its own with `--files`; until then (tests, benchmarks) the
+            // system's temporary directory, not the working one.
+            files: FileStore::new(std::env::temp_dir().join("ocop-files"), DEFAULT_MAX_BYTES),
             unit_search: Arc::default(),
             catalogue: Arc::default(),
             published: Arc::default(),

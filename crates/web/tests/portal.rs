@@ -736,3 +736,66 @@ async fn with_a_read_replica_the_public_portal_reads_from_it_and_officials_from_
         3
     );
 }
+
+async fn count(db: &Db, sql: &'static str) -> i64 {
+    ocop_store::on_db!(db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_certificate_pdf_is_typeset_once_and_kept_in_the_file_store_for_every_server() {
+    let portal = portal().await;
+    let certificate = certificates::by_number(&portal.db, &portal.cashew.1)
+        .await
+        .unwrap()
+        .unwrap();
+    let payload = ocop_web::certificates::payload_of(&portal.state, &certificate)
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ocop_kept_pdf_{}", std::process::id()));
+    let files = ocop_store::files::FileStore::new(&dir, 20 << 20);
+    let server = |state: AppState| router(state.with_files(files.clone()));
+    let first = server(portal.state.clone());
+    let second = server(
+        AppState::new(
+            portal.db.clone(),
+            Catalog::load(&bundled_sources()).unwrap(),
+        )
+        .with_signing(
+            Some(keys::InstallationSecret::from_bytes([7; 32])),
+            "http://ocop.test",
+        ),
+    );
+    let uri = format!("/v/{payload}/certificate.pdf");
+    let typeset = get(&first, &uri).await;
+    assert_eq!(typeset.status, StatusCode::OK);
+    assert!(typeset.body.starts_with("%PDF"));
+    assert_eq!(
+        count(&portal.db, "SELECT COUNT(*) FROM generated_documents").await,
+        1
+    );
+    // The other server serves the kept bytes; nothing new is kept.
+    let kept = get(&second, &uri).await;
+    assert_eq!(kept.body, typeset.body);
+    assert_eq!(
+        count(&portal.db, "SELECT COUNT(*) FROM generated_documents").await,
+        1
+    );
+    assert_eq!(files.names().await.unwrap().len(), 1);
+    // What the document is made from changes (its commune renamed): it is typeset anew.
+    ocop_store::on_db!(&portal.db, |pool| sqlx::query(
+        "UPDATE units SET name = 'Phường Mới Đặt Tên' WHERE code = $1 AND valid_to IS NULL"
+    )
+    .bind(&certificate.commune_code)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
+    let anew = get(&second, &uri).await;
+    assert_eq!(anew.status, StatusCode::OK);
+    assert_ne!(anew.body, typeset.body);
+    assert_eq!(
+        count(&portal.db, "SELECT COUNT(*) FROM generated_documents").await,
+        2
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,8 +21,12 @@ pub async fn certificate_pdf(
 ) -> Result<axum::response::Response, AppError> {
     let payload = super::payload_of(state, certificate).await?;
     let doc = certificate_doc(state, certificate, &state.signing.url(&payload)).await?;
+    let kept = doc.clone();
     let bytes =
-        crate::shared::documents::render(move |renderer| renderer.certificate(&doc)).await?;
+        crate::shared::documents::render_kept(state, "certificate", &kept, move |renderer| {
+            renderer.certificate(&doc)
+        })
+        .await?;
     Ok(crate::shared::documents::pdf_response(
         bytes,
         &format!("{}.pdf", certificate.number),

@@ -40,7 +40,7 @@ use super::Loaded;
 use super::pages::round_page_with;
 use crate::AppState;
 use crate::shared::auth::Viewer;
-use crate::shared::documents::{pdf_response, province, render};
+use crate::shared::documents::{pdf_response, province, render_kept};
 use crate::shared::error::{AppError, PageError, page_error};
 use crate::shared::page::{Notice, failed};
 
@@ -106,9 +106,12 @@ pub async fn minutes_pdf(
     let doc = minutes_doc(&state, &loaded)
         .await
         .map_err(page_error(lang))?;
-    let bytes = render(move |renderer| renderer.minutes(&doc))
-        .await
-        .map_err(page_error(lang))?;
+    let kept = doc.clone();
+    let bytes = render_kept(&state, "minutes", &kept, move |renderer| {
+        renderer.minutes(&doc)
+    })
+    .await
+    .map_err(page_error(lang))?;
     let name = format!("bien-ban-{}.pdf", file_slug(&loaded.round.name));
     Ok(pdf_response(bytes, &name))
 }
@@ -136,9 +139,12 @@ pub async fn annex_pdf(
     let doc = annex_doc(&state, &loaded, decision)
         .await
         .map_err(page_error(lang))?;
-    let bytes = render(move |renderer| renderer.decision_annex(&doc))
-        .await
-        .map_err(page_error(lang))?;
+    let kept = doc.clone();
+    let bytes = render_kept(&state, "decision_annex", &kept, move |renderer| {
+        renderer.decision_annex(&doc)
+    })
+    .await
+    .map_err(page_error(lang))?;
     let name = format!("danh-sach-kem-theo-{}.pdf", file_slug(&decision.number));
     Ok(pdf_response(bytes, &name))
 }
@@ -184,9 +190,12 @@ pub async fn sheet_pdf(
     let doc = sheet_doc(&state, &loaded, product, seat, card)
         .await
         .map_err(page_error(lang))?;
-    let bytes = render(move |renderer| renderer.scoring_sheet(&doc))
-        .await
-        .map_err(page_error(lang))?;
+    let kept = doc.clone();
+    let bytes = render_kept(&state, "scoring_sheet", &kept, move |renderer| {
+        renderer.scoring_sheet(&doc)
+    })
+    .await
+    .map_err(page_error(lang))?;
     let name = format!(
         "phieu-{}-{}.pdf",
         file_slug(&product.product_code),

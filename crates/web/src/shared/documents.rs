@@ -39,6 +39,58 @@ where
         })
 }
 
+/// The digest of the templates, computed once: a template changed makes every document anew.
+static TEMPLATES_DIGEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut all = String::new();
+    for (path, source) in ocop_pdf::template_sources() {
+        all.push_str(path);
+        all.push('\n');
+        all.push_str(source);
+    }
+    ocop_store::files::sha256_hex(all.as_bytes())
+});
+
+/// Renders `doc` (of `kind`) once per content: the PDF is kept in the file store (a directory or
+/// the object store every server shares) under the digest of the document's data and the
+/// templates, and later requests for the same content are served from there. Changed records
+/// make different data, so a kept PDF is never stale. A storage that cannot keep it does not
+/// stop the answer.
+pub async fn render_kept<D, F>(
+    state: &crate::AppState,
+    kind: &str,
+    doc: &D,
+    make: F,
+) -> Result<Vec<u8>, AppError>
+where
+    D: serde::Serialize,
+    F: FnOnce(&Renderer) -> Result<Vec<u8>, PdfError> + Send + 'static,
+{
+    let data = serde_json::to_string(doc).map_err(|error| {
+        tracing::error!(%error, "a document's data is not JSON");
+        AppError::Internal
+    })?;
+    let key =
+        ocop_store::files::sha256_hex(format!("{kind}\n{}\n{data}", *TEMPLATES_DIGEST).as_bytes());
+    if let Some(sha256) = ocop_store::files::kept_document(&state.db, &key).await? {
+        match state.files.bytes(&sha256).await {
+            Ok(bytes) => return Ok(bytes),
+            Err(error) => {
+                tracing::warn!(%error, kind, "a kept document cannot be read; typeset again")
+            }
+        }
+    }
+    let bytes = render(make).await?;
+    match state
+        .files
+        .put_as(&state.db, &bytes, ocop_domain::files::FileKind::Pdf)
+        .await
+    {
+        Ok(stored) => ocop_store::files::keep_document(&state.db, &key, &stored.sha256).await?,
+        Err(error) => tracing::warn!(%error, kind, "a document could not be kept; served anyway"),
+    }
+    Ok(bytes)
+}
+
 /// A PDF to show in the browser, saved under `file_name`.
 pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
     let safe: String = file_name
