@@ -555,6 +555,10 @@ def check(cluster, load):
             if status != 200 or verdict.get("status") != "revoked":
                 problems.append(f"server :{port} says {certificate_id} is {verdict and verdict.get('status')}")
 
+    # A browser session made on one server is good on the others: the login form from the first,
+    # the sign-in on the second, the account page and a form posted with its CSRF token on the third.
+    problems.extend(session_across_servers(cluster))
+
     # No e-mail twice.
     with cluster.mailbox.lock:
         messages = list(cluster.mailbox.messages)
@@ -585,6 +589,50 @@ def check(cluster, load):
         problems.append(f"{len(errors)} answers 5xx or unanswered outside the faults: "
                         + ", ".join(f"{k} {s}" for k, _, s, _, _ in errors[:5]))
     return problems, len(messages), (manifest if backup.returncode == 0 else None)
+
+
+def session_across_servers(cluster):
+    import http.client
+    import re
+    import urllib.parse
+
+    def ask(port, method, path, cookies, body=None):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode(body)
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                cookies[name] = rest.split(";")[0]
+        text = response.read().decode("utf-8", "replace")
+        connection.close()
+        return response.status, text
+
+    a, b, c = cluster.ports
+    cookies = {}
+    status, page = ask(a, "GET", "/login", cookies)
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    if status != 200 or not token:
+        return [f"the login page on :{a} answered {status}"]
+    status, _ = ask(b, "POST", "/login", cookies, {
+        "csrf": token.group(1), "email": "tinh@demo.ocop.vn", "password": "ocop-demo-2025", "next": ""})
+    if status not in (302, 303) or "ocop_session" not in cookies:
+        return [f"signing in on :{b} with :{a}'s form answered {status}"]
+    status, page = ask(c, "GET", "/account", cookies)
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    if status != 200 or not token:
+        return [f"the session made on :{b} is not known on :{c} ({status})"]
+    status, _ = ask(a, "POST", "/logout", cookies, {"csrf": token.group(1)})
+    if status not in (200, 302, 303):
+        return [f"signing out on :{a} with :{c}'s CSRF token answered {status}"]
+    status, _ = ask(b, "GET", "/account", cookies)
+    if status == 200:
+        return [f"the session signed out on :{a} still works on :{b}"]
+    return []
 
 
 def figures(load, elapsed):
