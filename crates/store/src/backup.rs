@@ -254,15 +254,7 @@ pub async fn restore(dir: &Path, url: &str, files: &FileStore) -> Result<Restore
                     .unwrap_or(url),
             );
             if path.exists() {
-                let db = Db::connect(url).await?;
-                let tables = table_count(&db).await?;
-                db.close().await;
-                if tables > 0 {
-                    return Err(BackupError::Refused(format!(
-                        "{} already has tables: a backup is restored into a fresh database",
-                        path.display()
-                    )));
-                }
+                refuse_used(url).await?;
                 for suffix in ["-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
@@ -270,15 +262,7 @@ pub async fn restore(dir: &Path, url: &str, files: &FileStore) -> Result<Restore
             std::fs::write(&path, &bytes).map_err(io(&path))?;
         }
         ("postgres", true) => {
-            let db = Db::connect(url).await?;
-            let tables = table_count(&db).await?;
-            db.close().await;
-            if tables > 0 {
-                return Err(BackupError::Refused(format!(
-                    "{} already has tables: a backup is restored into a fresh database",
-                    crate::mask_url(url)
-                )));
-            }
+            refuse_used(url).await?;
             run_tool(
                 "pg_restore",
                 vec![
@@ -338,6 +322,21 @@ pub async fn restore(dir: &Path, url: &str, files: &FileStore) -> Result<Restore
         products,
         certificates,
     })
+}
+
+/// A restore goes into a fresh database only: one with tables is refused before anything is
+/// written.
+async fn refuse_used(url: &str) -> Result<(), BackupError> {
+    let db = Db::connect(url).await?;
+    let tables = table_count(&db).await;
+    db.close().await;
+    if tables? > 0 {
+        return Err(BackupError::Refused(format!(
+            "{} already has tables: a backup is restored into a fresh database",
+            crate::mask_url(url)
+        )));
+    }
+    Ok(())
 }
 
 async fn table_count(db: &Db) -> Result<i64, StoreError> {

@@ -6,6 +6,14 @@ use ocop_store::files::{FileError, FileStore};
 use ocop_store::on_db;
 use ocop_store::testing::{S3Server, TestDb};
 
+/// How many files the database records.
+async fn recorded(db: &ocop_store::Db) -> i64 {
+    on_db!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM files")
+        .fetch_one(pool)
+        .await)
+    .unwrap()
+}
+
 fn temporary_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ocop_files_{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -25,12 +33,7 @@ async fn behaves_as_a_file_store(store: &FileStore, test: &TestDb) {
         vec![first.sha256.clone()],
         "stored once"
     );
-    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM files"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let rows = recorded(&test.db).await;
     assert_eq!(rows, 1);
     let (stored, bytes) = store.get(&test.db, &first.sha256).await.unwrap().unwrap();
     assert_eq!((stored, bytes.as_slice()), (first.clone(), &pdf[..]));
@@ -120,12 +123,7 @@ async fn an_unreachable_store_is_a_clear_error_and_records_nothing() {
         store.put(&test.db, pdf).await,
         Err(FileError::Unavailable(_))
     ));
-    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM files"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let rows = recorded(&test.db).await;
     assert_eq!(rows, 0, "no record of a file that was not stored");
     assert!(matches!(
         FileStore::open("s3:///files", 1).unwrap_err(),
@@ -149,12 +147,7 @@ async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
         store.put(&test.db, b"%PDF-1.7\n%%EOF\n").await,
         Err(FileError::Unavailable(_))
     ));
-    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM files"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let rows = recorded(&test.db).await;
     assert_eq!(rows, 0, "no record of a file that was not stored");
     let _ = std::fs::remove_file(&dir);
 }
@@ -207,12 +200,7 @@ async fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
         vec![dir.join(&kept.sha256[..2]).join(&kept.sha256[2..])],
         "the file stored before, and no half of the one refused"
     );
-    let rows: i64 = on_db!(&test.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM files"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let rows = recorded(&test.db).await;
     assert_eq!(rows, 1, "only the file that was stored is recorded");
     let _ = std::fs::remove_dir_all(&dir);
 }
