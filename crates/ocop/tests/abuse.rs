@@ -36,6 +36,7 @@ async fn floods_are_limited_per_address_and_slow_clients_are_cut_off() {
     );
     let port = server.port;
 
+    let flood = Instant::now();
     let statuses: Vec<u16> = (0..30)
         .map(|_| {
             get(port, "/api/v1/catalogue?q=mat+ong", &[])
@@ -43,9 +44,11 @@ async fn floods_are_limited_per_address_and_slow_clients_are_cut_off() {
                 .status
         })
         .collect();
+    // The burst of 15 and the one due now, plus one a second while the flood lasted.
+    let allowed = 16 + flood.elapsed().as_secs() as usize;
     let served = statuses.iter().filter(|s| **s == 200).count();
     assert!(
-        (15..=17).contains(&served),
+        (16..=allowed).contains(&served) && statuses.contains(&429),
         "the burst is served, the rest refused: {statuses:?}"
     );
     let refused = get(port, "/api/v1/catalogue?q=mat+ong", &[]).unwrap();
