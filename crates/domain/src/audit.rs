@@ -390,11 +390,7 @@ impl Anchor {
             seq,
             hash: hash.to_string(),
             key_id,
-            signature: signature
-                .to_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            signature: data_encoding::HEXLOWER.encode(&signature.to_bytes()),
         }
     }
 
@@ -404,15 +400,11 @@ impl Anchor {
         let Some(key) = keys.iter().find(|k| k.id == self.key_id) else {
             return false;
         };
-        let bytes: Option<Vec<u8>> = (0..self.signature.len())
-            .step_by(2)
-            .map(|i| {
-                self.signature
-                    .get(i..i + 2)
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            })
-            .collect();
-        let Some(Ok(signature)) = bytes.map(|b| ed25519_dalek::Signature::from_slice(&b)) else {
+        let Some(Ok(signature)) = data_encoding::HEXLOWER
+            .decode(self.signature.as_bytes())
+            .ok()
+            .map(|bytes| ed25519_dalek::Signature::from_slice(&bytes))
+        else {
             return false;
         };
         key.key

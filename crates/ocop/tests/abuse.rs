@@ -9,31 +9,15 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use ocop_store::testing::TestDb;
-use support::{Server, TempDir, get, ocop, stderr};
+use support::{TempDir, get, keyed_server};
 
 #[tokio::test]
 async fn floods_are_limited_per_address_and_slow_clients_are_cut_off() {
     let test = TestDb::migrated().await;
     let url = test.url().to_string();
     let dir = TempDir::new("abuse");
-    let secret = dir.file("ocop.secret");
-    let keys = ocop(&["keys", "generate", "--db", &url, "--secret-file", &secret]);
-    assert!(keys.status.success(), "{}", stderr(&keys));
     // 60 a minute: a burst of 15, then one a second.
-    let server = Server::start(
-        &[
-            "--db",
-            &url,
-            "--files",
-            &dir.file("files"),
-            "--secret-file",
-            &secret,
-            "--public-rate-limit",
-            "60",
-        ],
-        dir.path().join("serve.log"),
-        Duration::from_secs(60),
-    );
+    let server = keyed_server(&url, &dir, &["--public-rate-limit", "60"]);
     let port = server.port;
 
     let flood = Instant::now();

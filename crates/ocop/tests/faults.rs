@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ocop_store::testing::{TEST_DATABASE_URL, TestDb};
 use ocop_store::{Db, on_db};
-use support::{Proxy, Server, TempDir, get, must_get, ocop, stderr};
+use support::{Proxy, TempDir, get, keyed_server, must_get, ocop, stderr};
 
 #[tokio::test]
 async fn sqlite_killed_in_the_middle_of_writing_opens_intact() {
@@ -94,23 +94,7 @@ async fn an_unreachable_postgresql_is_said_and_the_server_recovers_by_itself() {
     through.set_port(Some(proxy.port)).unwrap();
     let url = through.to_string();
     let dir = TempDir::new("pg_unreachable");
-    let secret = dir.file("ocop.secret");
-    let keys = ocop(&["keys", "generate", "--db", &url, "--secret-file", &secret]);
-    assert!(keys.status.success(), "{}", stderr(&keys));
-    let mut server = Server::start(
-        &[
-            "--db",
-            &url,
-            "--files",
-            &dir.file("files"),
-            "--secret-file",
-            &secret,
-            "--worker-interval",
-            "1",
-        ],
-        dir.path().join("serve.log"),
-        Duration::from_secs(60),
-    );
+    let mut server = keyed_server(&url, &dir, &["--worker-interval", "1"]);
     assert_eq!(must_get(server.port, "/units/79", &[]).status, 200);
     assert_eq!(
         must_get(server.port, "/api/v1/units/provinces", &[]).status,

@@ -366,3 +366,15 @@ impl Proxy {
         self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// `ocop serve` on `url` with a signing key made first, its files and secret in `dir`, and
+/// `extra` arguments; waits until it is ready.
+pub fn keyed_server(url: &str, dir: &TempDir, extra: &[&str]) -> Server {
+    let secret = dir.file("ocop.secret");
+    let keys = ocop(&["keys", "generate", "--db", url, "--secret-file", &secret]);
+    assert!(keys.status.success(), "{}", stderr(&keys));
+    let files = dir.file("files");
+    let mut args = vec!["--db", url, "--files", &files, "--secret-file", &secret];
+    args.extend_from_slice(extra);
+    Server::start(&args, dir.path().join("serve.log"), Duration::from_secs(60))
+}
