@@ -582,9 +582,12 @@ def check(cluster, load):
                 problems.append(f"uploaded file {sha} not in the object store")
 
     # No 5xx outside the faults.
-    def in_fault(moment):
-        return any(start <= moment <= end for _, start, end in load.faults)
-    errors = [a for a in load.answers if (a[2] >= 500 or a[2] == 0) and not in_fault(a[3])]
+    # A request counts as caught by a fault when its time in flight overlaps the fault's window:
+    # a POST already sent to the server being killed cannot be retried by nginx (it is not
+    # idempotent), so its 502 is the fault's, even though it started a moment before the kill.
+    def in_fault(started, seconds):
+        return any(started <= end and started + seconds >= start for _, start, end in load.faults)
+    errors = [a for a in load.answers if (a[2] >= 500 or a[2] == 0) and not in_fault(a[3], a[4])]
     if errors:
         problems.append(f"{len(errors)} answers 5xx or unanswered outside the faults: "
                         + ", ".join(f"{k} {s}" for k, _, s, _, _ in errors[:5]))
@@ -651,7 +654,7 @@ def figures(load, elapsed):
         print(f"  {kind:22} {len(times):6} requests  p50 {statistics.median(times) * 1000:7.1f} ms"
               f"  p99 {p99 * 1000:7.1f} ms")
     for what, start, end in load.faults:
-        inside = [a for a in load.answers if start <= a[3] <= end]
+        inside = [a for a in load.answers if a[3] <= end and a[3] + a[4] >= start]
         failed = sum(1 for a in inside if a[2] >= 500 or a[2] == 0)
         print(f"  during '{what}': {len(inside)} requests, {failed} failed")
 
