@@ -32,14 +32,21 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether the database could not be reached (as opposed to a query that failed).
+    ///
+    /// Besides a lost or refused connection, PostgreSQL itself may end a connection while it shuts
+    /// down or restarts: SQLSTATE class 57 ("operator intervention": `57P01 admin_shutdown`,
+    /// `57P02 crash_shutdown`, `57P03 cannot_connect_now`) and class 08 (connection exception).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Connect { .. }
-                | StoreError::Sqlx(
-                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-                )
-        )
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Sqlx(
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
+            ) => true,
+            StoreError::Sqlx(sqlx::Error::Database(error)) => error
+                .code()
+                .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+            _ => false,
+        }
     }
 }
 
@@ -212,5 +219,47 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    /// A restart of PostgreSQL ends every connection with `57P01 admin_shutdown`: a request caught
+    /// by it must answer 503 (`is_unavailable`), like one that found the database gone, not 500.
+    #[tokio::test]
+    async fn a_connection_ended_by_the_server_is_the_database_unavailable() {
+        let test = crate::testing::TestDb::empty().await;
+        let failed: StoreError =
+            crate::on_db!(&test.db, |pool| sqlx::query("SELECT * FROM no_such_table")
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))
+            .unwrap_err()
+            .into();
+        assert!(!failed.is_unavailable(), "a failed query: {failed}");
+
+        let Db::Postgres(pool) = &test.db else {
+            return; // SQLite has no server to end a connection
+        };
+        let mut ended = pool.acquire().await.unwrap();
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *ended)
+            .await
+            .unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(pool)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let error: StoreError = sqlx::query("SELECT 1")
+            .execute(&mut *ended)
+            .await
+            .unwrap_err()
+            .into();
+        let code = match &error {
+            StoreError::Sqlx(sqlx::Error::Database(database)) => database.code(),
+            _ => None,
+        };
+        assert_eq!(code.as_deref(), Some("57P01"), "{error}");
+        assert!(error.is_unavailable(), "{error}");
+        ended.detach();
     }
 }
