@@ -23,6 +23,7 @@ import collections
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -355,13 +356,15 @@ class Load:
                     if card is None or not card["submitted"]:
                         self.drafts.append((who, round_["id"], product["id"], product))
         self.sheets = {}
+        self.refused_options = {}  # product → {(criterion, option)} refused for its entity type
 
     def sheet(self, version, product_set):
         key = (version, product_set)
         if key not in self.sheets:
             status, sheet, _ = self.http.call("GET", f"/api/v1/criteria/{version}/{product_set}")
             self.sheets[key] = [
-                (c["code"], len(c["options"])) for c in sheet["criteria"] if c["options"]
+                (c["code"], [o["number"] for o in c["options"]])
+                for c in sheet["criteria"] if c["options"]
             ]
         return self.sheets[key]
 
@@ -417,12 +420,23 @@ class Load:
             who, round_id, product_id, product = rng.choice(self.drafts)
             token = self.cluster.tokens[who]
             sheet = self.sheet(product["criteria_version"], product["product_set"])
-            choices = {code: rng.randint(1, count) for code, count in sheet}
+            # Options the product's entity type may not take are learnt from the refusals, as a
+            # member learns them from the form's message: later cards fit the sheet.
+            refused = self.refused_options.setdefault(product_id, set())
+            choices = {
+                code: rng.choice([n for n in numbers if (code, n) not in refused] or numbers)
+                for code, numbers in sheet
+            }
             key = (who, round_id, product_id)
-            status, _, _ = self.http.call(
+            status, answer, _ = self.http.call(
                 "PUT", f"/api/v1/rounds/{round_id}/products/{product_id}/card", token,
                 {"choices": choices}, kind="council: card",
             )
+            if status == 422:
+                for detail in (answer or {}).get("error", {}).get("details", []):
+                    found = re.search(r"option (\d+) of criterion (\S+) does not apply", detail)
+                    if found:
+                        refused.add((found.group(2), int(found.group(1))))
             last, later = self.cards.get(key, (None, []))
             if status in (403, 404, 422) and last is None:
                 # Not this member's to draft (excluded, or scoring closed): leave it.
@@ -606,7 +620,6 @@ def check(cluster, load):
 
 def session_across_servers(cluster):
     import http.client
-    import re
     import urllib.parse
 
     def ask(port, method, path, cookies, body=None):
@@ -728,7 +741,6 @@ def soak(cluster, load, seconds, every):
 def wrk(url, seconds):
     out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True).stdout
-    import re
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
