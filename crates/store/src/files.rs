@@ -172,10 +172,16 @@ impl FileStore {
     }
 
     /// Checks that the storage answers (a server says so when it starts, not at the first
-    /// upload): the directory is created, the bucket listed.
+    /// upload): the directory is created and written to (a read-only one is refused now, not at
+    /// someone's first upload), the bucket listed.
     pub async fn check(&self) -> Result<(), FileError> {
         match &self.backend {
-            Backend::Directory(dir) => Ok(tokio::fs::create_dir_all(dir).await?),
+            Backend::Directory(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                let probe = dir.join(format!(".{}.probe", crate::clock::new_id()));
+                tokio::fs::write(&probe, b"").await?;
+                Ok(tokio::fs::remove_file(&probe).await?)
+            }
             Backend::Objects { store, prefix, .. } => {
                 use futures_util::StreamExt as _;
                 let root = ObjectPath::from(prefix.as_str());

@@ -152,6 +152,43 @@ async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
     let _ = std::fs::remove_file(&dir);
 }
 
+#[tokio::test]
+async fn a_read_only_file_system_is_a_clear_error_and_records_nothing() {
+    let test = TestDb::with_units().await;
+    // A file system mounted read-only refuses root too (EROFS); mounting needs root, as CI runs.
+    let dir = temporary_dir("read_only");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs"])
+        .arg(&dir)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("cannot mount a file system here (not root): the read-only case is not run");
+        return;
+    }
+    let store = FileStore::new(&dir, 1 << 20);
+    let checked = store.check().await;
+    let refused = store.put(&test.db, b"%PDF-1.7\n%%EOF\n").await;
+    let left = everything_under(&dir);
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    assert!(
+        matches!(checked, Err(FileError::Unavailable(_))),
+        "{checked:?}"
+    );
+    assert!(
+        matches!(refused, Err(FileError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert!(left.is_empty(), "nothing written: {left:?}");
+    assert_eq!(
+        recorded(&test.db).await,
+        0,
+        "no record of a file that was not stored"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Every file under `dir`, hidden ones included.
 fn everything_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
