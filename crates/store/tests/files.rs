@@ -20,6 +20,21 @@ fn temporary_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Mounts a small tmpfs with `options` on a fresh `dir`; false where this user may not mount
+/// (mounting needs root, as CI runs), and the case is then not run.
+fn mount_tmpfs(dir: &std::path::Path, options: &str) -> bool {
+    std::fs::create_dir_all(dir).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("cannot mount a file system here (not root): this case is not run");
+    }
+    mounted
+}
+
 /// What every file store must do, whatever holds the bytes.
 async fn behaves_as_a_file_store(store: &FileStore, test: &TestDb) {
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
@@ -155,16 +170,9 @@ async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
 #[tokio::test]
 async fn a_read_only_file_system_is_a_clear_error_and_records_nothing() {
     let test = TestDb::with_units().await;
-    // A file system mounted read-only refuses root too (EROFS); mounting needs root, as CI runs.
+    // A file system mounted read-only refuses root too (EROFS).
     let dir = temporary_dir("read_only");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs"])
-        .arg(&dir)
-        .status()
-        .is_ok_and(|status| status.success());
-    if !mounted {
-        eprintln!("cannot mount a file system here (not root): the read-only case is not run");
+    if !mount_tmpfs(&dir, "ro,size=64k") {
         return;
     }
     let store = FileStore::new(&dir, 1 << 20);
@@ -206,18 +214,9 @@ fn everything_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
     let test = TestDb::with_units().await;
-    // A real file system of 64 KiB (tmpfs; mounting needs root, as CI runs).
+    // A real file system of 64 KiB.
     let dir = temporary_dir("full_disk");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&dir)
-        .status()
-        .is_ok_and(|status| status.success());
-    if !mounted {
-        eprintln!(
-            "cannot mount a small file system here (not root): the full-disk case is not run"
-        );
+    if !mount_tmpfs(&dir, "size=64k") {
         return;
     }
     let store = FileStore::new(&dir, 1 << 20);
