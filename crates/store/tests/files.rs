@@ -20,19 +20,20 @@ fn temporary_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// Mounts a small tmpfs with `options` on a fresh `dir`; false where this user may not mount
-/// (mounting needs root, as CI runs), and the case is then not run.
-fn mount_tmpfs(dir: &std::path::Path, options: &str) -> bool {
-    std::fs::create_dir_all(dir).unwrap();
+/// A fresh directory named `name` with a small tmpfs mounted on it with `options`; `None` where
+/// this user may not mount (mounting needs root, as CI runs), and the case is then not run.
+fn mounted_tmpfs(name: &str, options: &str) -> Option<std::path::PathBuf> {
+    let dir = temporary_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
     let mounted = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", options, "tmpfs"])
-        .arg(dir)
+        .arg(&dir)
         .status()
         .is_ok_and(|status| status.success());
     if !mounted {
         eprintln!("cannot mount a file system here (not root): this case is not run");
     }
-    mounted
+    mounted.then_some(dir)
 }
 
 /// What every file store must do, whatever holds the bytes.
@@ -171,10 +172,9 @@ async fn an_unwritable_directory_is_a_clear_error_and_records_nothing() {
 async fn a_read_only_file_system_is_a_clear_error_and_records_nothing() {
     let test = TestDb::with_units().await;
     // A file system mounted read-only refuses root too (EROFS).
-    let dir = temporary_dir("read_only");
-    if !mount_tmpfs(&dir, "ro,size=64k") {
+    let Some(dir) = mounted_tmpfs("read_only", "ro,size=64k") else {
         return;
-    }
+    };
     let store = FileStore::new(&dir, 1 << 20);
     let checked = store.check().await;
     let refused = store.put(&test.db, b"%PDF-1.7\n%%EOF\n").await;
@@ -215,10 +215,9 @@ fn everything_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
     let test = TestDb::with_units().await;
     // A real file system of 64 KiB.
-    let dir = temporary_dir("full_disk");
-    if !mount_tmpfs(&dir, "size=64k") {
+    let Some(dir) = mounted_tmpfs("full_disk", "size=64k") else {
         return;
-    }
+    };
     let store = FileStore::new(&dir, 1 << 20);
     let small = b"%PDF-1.7\n% fits\n%%EOF\n";
     let kept = store.put(&test.db, small).await.unwrap();
